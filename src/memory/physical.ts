@@ -1,0 +1,16 @@
+// Physical memory as a dump describes it: 4 KiB pages that are either in the file or not.
+export const PAGE_SIZE = 0x1000;
+export const PAGE_SHIFT = 12;
+
+export interface PhysicalMemory {
+  /** Is this page frame in the dump? */
+  hasPage(pfn: number): boolean;
+  /** The 4 KiB page, or undefined when the dump does not contain it. */
+  readPage(pfn: number): Promise<Uint8Array | undefined>;
+  /** Reads a physical range; throws MemoryNotPresentError naming the first missing page. */
+  read(pa: number, length: number): Promise<Uint8Array>;
+  /** Number of pages present. */
+  readonly pageCount: number;
+  /** Ascending, non-overlapping runs of present pages. Bounded by the dump's own description. */
+  runs(): Iterable<{ basePfn: number; pageCount: number }>;
+}

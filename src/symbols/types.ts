@@ -1,0 +1,92 @@
+// One type model fed by PDB (TPI), ISF (Volatility JSON) or anything else. Layouts only: names, sizes,
+// offsets, bit positions, array bounds, pointer targets. Referenced types are resolved lazily through
+// getters so cyclic types (a list entry pointing at its own struct) need no special handling.
+
+export type Type = BaseType | VoidType | PointerType | ArrayType | UdtType | EnumType | FunctionType;
+
+export interface BaseType {
+  readonly kind: 'base';
+  /** C spelling as WinDbg shows it: 'unsigned char', 'long', 'unsigned __int64', 'wchar_t', 'float', 'bool', … */
+  readonly name: string;
+  readonly size: number;
+  readonly signed: boolean;
+  readonly float?: boolean;
+}
+export interface VoidType {
+  readonly kind: 'void';
+  readonly name: 'void';
+  readonly size: 0;
+}
+export interface PointerType {
+  readonly kind: 'pointer';
+  readonly size: number;
+  readonly target: Type;
+}
+export interface ArrayType {
+  readonly kind: 'array';
+  readonly size: number;
+  readonly count: number;
+  readonly element: Type;
+}
+export interface UdtType {
+  readonly kind: 'udt';
+  readonly udtKind: 'struct' | 'union' | 'class';
+  /** '_KTRAP_FRAME', or '<unnamed-tag>' / '<anonymous-…>' for anonymous ones. */
+  readonly name: string;
+  readonly size: number;
+  /** Fields in declaration order (unions: all at offset 0). Base classes are not fields. */
+  readonly fields: readonly Field[];
+}
+export interface EnumType {
+  readonly kind: 'enum';
+  readonly name: string;
+  readonly size: number;
+  readonly base: Type;
+  readonly enumerators: readonly { name: string; value: bigint }[];
+}
+export interface FunctionType {
+  readonly kind: 'function';
+  readonly size: 0;
+  readonly returnType: Type;
+  readonly params: readonly Type[];
+}
+
+export interface Field {
+  readonly name: string;
+  /** Byte offset from the start of the enclosing type. */
+  readonly offset: number;
+  readonly type: Type;
+  /** For bitfields: first bit (0 = least significant) within the storage unit at `offset`, and width. */
+  readonly bitPosition?: number;
+  readonly bitLength?: number;
+}
+
+/** How WinDbg names a type in `dt`/`dx` output: '_LIST_ENTRY', 'Ptr64 _LIST_ENTRY', '[5] Uint8B', … */
+export function typeName(t: Type): string {
+  switch (t.kind) {
+    case 'base':
+    case 'void':
+    case 'udt':
+    case 'enum':
+      return t.name;
+    case 'pointer':
+      return `${typeName(t.target)} *`;
+    case 'array':
+      return `${typeName(t.element)} [${t.count}]`;
+    case 'function':
+      return `${typeName(t.returnType)} (${t.params.map(typeName).join(', ')})`;
+  }
+}
+
+/** Finds a field by name, descending into anonymous nested structs/unions (as Windows types use them). */
+export function findField(t: UdtType, name: string, depth = 0): Field | undefined {
+  if (depth > 16) return undefined;
+  for (const f of t.fields) if (f.name === name) return f;
+  for (const f of t.fields) {
+    if (f.type.kind === 'udt' && (f.name === '' || f.name.startsWith('<') || f.type.name.startsWith('<'))) {
+      const inner = findField(f.type, name, depth + 1);
+      if (inner) return { ...inner, offset: f.offset + inner.offset };
+    }
+  }
+  return undefined;
+}
