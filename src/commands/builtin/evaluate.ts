@@ -1,0 +1,99 @@
+// `? EXPR` and `.formats EXPR`: evaluate a MASM expression and show it in several notations.
+import { addr64 } from '../../util/hex.js';
+import { ctimeUtc, filetimeToDate, formatG } from '../../util/cformat.js';
+import type { CommandSpec } from '../command.js';
+import { evaluateExpression, toSigned64 } from '../expr/masm.js';
+import { ExpressionError } from '../expr/errors.js';
+
+export interface EvaluateResult {
+  kind: 'evaluate';
+  value: bigint;
+  signed: bigint;
+}
+
+export const evaluateCommand: CommandSpec<EvaluateResult> = {
+  names: ['?'],
+  summary: 'Evaluate a MASM expression',
+  usage: '? EXPRESSION',
+  async run(session, args) {
+    if (!args) throw new ExpressionError('usage: ? EXPRESSION');
+    const value = await evaluateExpression(args, await session.expressionEnv());
+    return { kind: 'evaluate', value, signed: toSigned64(value) };
+  },
+  renderText: (r) => `Evaluate expression: ${r.signed} = ${addr64(r.value)}`,
+};
+
+export interface FormatsResult {
+  kind: 'formats';
+  value: bigint;
+  hex: string;
+  decimal: string;
+  unsignedDecimal: string;
+  octal: string;
+  binary: string;
+  chars: string;
+  time: string;
+  floatLow: string;
+  floatHigh: string;
+  double: string;
+}
+
+export function formatsOf(value: bigint): FormatsResult {
+  const bytes = new Uint8Array(8);
+  const dv = new DataView(bytes.buffer);
+  dv.setBigUint64(0, value, false); // big-endian: Chars reads most significant byte first
+  const chars = [...bytes].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+  const binary = [...bytes].map((b) => b.toString(2).padStart(8, '0')).join(' ');
+  const low = Number(value & 0xffffffffn);
+  const high = Number(value >> 32n);
+  const f = new DataView(new ArrayBuffer(8));
+  f.setUint32(0, low, true);
+  const floatLow = f.getFloat32(0, true);
+  f.setUint32(0, high, true);
+  const floatHigh = f.getFloat32(0, true);
+  f.setBigUint64(0, value, true);
+  const dbl = f.getFloat64(0, true);
+  let time: string;
+  if (high === 0) time = ctimeUtc(new Date(low * 1000));
+  else {
+    const d = filetimeToDate(value);
+    time = d && d.getUTCFullYear() >= 1601 && d.getUTCFullYear() <= 9999 ? ctimeUtc(d) : '***** Invalid';
+  }
+  return {
+    kind: 'formats',
+    value,
+    hex: addr64(value),
+    decimal: toSigned64(value).toString(),
+    unsignedDecimal: value.toString(),
+    octal: value.toString(8).padStart(22, '0'),
+    binary,
+    chars,
+    time,
+    floatLow: formatG(floatLow),
+    floatHigh: formatG(floatHigh),
+    double: formatG(dbl),
+  };
+}
+
+export const formatsCommand: CommandSpec<FormatsResult> = {
+  names: ['.formats'],
+  summary: 'Show a value as hex, decimal, octal, binary, characters, time and floating point',
+  usage: '.formats EXPRESSION',
+  async run(session, args) {
+    if (!args) throw new ExpressionError('usage: .formats EXPRESSION');
+    return formatsOf(await evaluateExpression(args, await session.expressionEnv()));
+  },
+  renderText: (r) =>
+    [
+      'Evaluate expression:',
+      `  Hex:     ${r.hex}`,
+      `  Decimal: ${r.decimal}`,
+      `  Decimal (unsigned) : ${r.unsignedDecimal}`,
+      `  Octal:   ${r.octal}`,
+      `  Binary:  ${r.binary}`,
+      `  Chars:   ${r.chars}`,
+      `  Time:    ${r.time}`,
+      `  Float:   low ${r.floatLow} high ${r.floatHigh}`,
+      `  Double:  ${r.double}`,
+    ].join('\n'),
+};

@@ -1,0 +1,87 @@
+// Splits a command line into commands, finds each command's spec, runs it, and renders its result.
+// An unknown or failing command yields one error line and the rest of the line still runs.
+import { DumpscopeError } from '../io/errors.js';
+import type { CommandOutput, CommandSpec } from './command.js';
+import type { Session } from './session.js';
+
+export class CommandEngine {
+  private readonly byName = new Map<string, CommandSpec>();
+  private readonly specs: CommandSpec[] = [];
+
+  register(...specs: CommandSpec<any>[]): this {
+    for (const s of specs) {
+      this.specs.push(s);
+      for (const n of s.names) this.byName.set(n.toLowerCase(), s);
+    }
+    return this;
+  }
+
+  /** All registered specs (for `.help` and completion). */
+  list(): readonly CommandSpec[] {
+    return this.specs;
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()].sort();
+  }
+
+  /** Finds the spec for the start of `text`: the longest registered name it begins with. */
+  resolve(text: string): { spec: CommandSpec; name: string; args: string } | undefined {
+    const t = text.trim();
+    const firstWord = /^\S+/.exec(t)?.[0] ?? '';
+    const exact = this.byName.get(firstWord.toLowerCase());
+    if (exact) return { spec: exact, name: firstWord.toLowerCase(), args: t.slice(firstWord.length).trim() };
+    // Names glued to their arguments: `?1+1`, `dd@rsp`, `!pte ffff…` is already split, `kb5`.
+    let best: string | undefined;
+    for (const n of this.byName.keys()) {
+      if (t.toLowerCase().startsWith(n) && (!best || n.length > best.length)) best = n;
+    }
+    if (!best) return undefined;
+    const rest = t.slice(best.length);
+    // Only accept a glued split where the name cannot be part of a longer word (`dq` in `dqx` is not `dq`).
+    if (/^[A-Za-z]/.test(best) && /^[A-Za-z]/.test(rest) && !best.startsWith('!') && !best.startsWith('.')) return undefined;
+    return { spec: this.byName.get(best)!, name: best, args: rest.trim() };
+  }
+
+  /** Runs one command (no `;` splitting). */
+  async runOne(session: Session, command: string, signal: AbortSignal = new AbortController().signal): Promise<CommandOutput> {
+    const found = this.resolve(command);
+    if (!found) {
+      const word = /^\S+/.exec(command.trim())?.[0] ?? command;
+      return { command, ok: false, text: `Unknown command '${word}' (.help lists the commands)`, error: 'unknown command' };
+    }
+    try {
+      const result = await found.spec.run(session, found.args, found.name, signal);
+      return { command, ok: true, result, text: found.spec.renderText(result) };
+    } catch (e) {
+      const msg = e instanceof DumpscopeError ? e.message : `internal error: ${(e as Error)?.message ?? String(e)}`;
+      return { command, ok: false, text: `${found.name}: ${msg}`, error: msg };
+    }
+  }
+
+  /** Runs every command of a `;`-separated line in order. */
+  async run(session: Session, line: string, signal?: AbortSignal): Promise<CommandOutput[]> {
+    const out: CommandOutput[] = [];
+    for (const cmd of splitCommands(line)) {
+      if (signal?.aborted) break;
+      out.push(await this.runOne(session, cmd, signal));
+    }
+    return out;
+  }
+}
+
+/** Splits on `;` outside double quotes; drops empty pieces. */
+export function splitCommands(line: string): string[] {
+  const parts: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (const c of line) {
+    if (c === '"') quoted = !quoted;
+    if (c === ';' && !quoted) {
+      parts.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  parts.push(cur);
+  return parts.map((p) => p.trim()).filter((p) => p.length > 0);
+}
