@@ -1,0 +1,57 @@
+// Stack listings in WinDbg's layouts: `k`/`kn`/`kL` (Child-SP, RetAddr, Call Site), `kb`/`kv` with the first
+// four stack arguments, and the STACK_TEXT block of `!analyze -v`.
+import { addr64 } from '../util/hex.js';
+
+export interface StackRow {
+  index: number;
+  childSp: bigint;
+  retAddr: bigint;
+  /** 'nt!KeBugCheckEx', 'Driver+0x1d1e', or the bare address when no module contains it. */
+  callSite: string;
+  /** The four qwords above the return address (home space), for kb/kv. Undefined entries were unreadable. */
+  args?: (bigint | undefined)[];
+  /** Trap frame of a machine frame (kv shows `(TrapFrame @ …)`). */
+  trapFrame?: bigint;
+  /** Found by stack scanning, not by unwind data. */
+  guessed?: boolean;
+}
+
+export interface StackListing {
+  rows: StackRow[];
+  /** Lines WinDbg-style tools print around the stack (why it stopped, guessed frames). */
+  notes: string[];
+}
+
+export type StackStyle = 'k' | 'kb' | 'kv' | 'stack-text';
+
+function argText(a: bigint | undefined): string {
+  return a === undefined ? '????????`????????' : addr64(a);
+}
+
+function callSite(r: StackRow, style: StackStyle): string {
+  let s = r.callSite;
+  if (style === 'kv' && r.trapFrame !== undefined) s += ` (TrapFrame @ ${addr64(r.trapFrame)})`;
+  if (r.guessed) s += ' (guessed: found by stack scan)';
+  return s;
+}
+
+export function renderStack(listing: StackListing, style: StackStyle): string {
+  const lines: string[] = [];
+  if (listing.rows.some((r) => r.guessed) && style !== 'stack-text') {
+    lines.push('WARNING: Stack unwind information not available. Following frames may be wrong.');
+  }
+  if (style === 'k') lines.push(' # Child-SP          RetAddr               Call Site');
+  else if (style === 'kb' || style === 'kv') lines.push(` # Child-SP          RetAddr               : Args to Child${' '.repeat(59)}: Call Site`);
+  for (const r of listing.rows) {
+    const num = r.index.toString(16).padStart(2, '0');
+    const head = `${addr64(r.childSp)} ${addr64(r.retAddr)}     `;
+    if (style === 'k') lines.push(`${num} ${head}${callSite(r, style)}`);
+    else {
+      const args = (r.args ?? [undefined, undefined, undefined, undefined]).map(argText).join(' ');
+      const body = `${head}: ${args} : ${callSite(r, style)}`;
+      lines.push(style === 'stack-text' ? body : `${num} ${body}`);
+    }
+  }
+  lines.push(...listing.notes);
+  return lines.join('\n');
+}
