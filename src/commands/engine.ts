@@ -8,6 +8,7 @@ export class CommandEngine {
   private readonly byName = new Map<string, CommandSpec>();
   private readonly specs: CommandSpec[] = [];
 
+  // biome-ignore lint/suspicious/noExplicitAny: specs of any result type share one registry
   register(...specs: CommandSpec<any>[]): this {
     for (const s of specs) {
       this.specs.push(s);

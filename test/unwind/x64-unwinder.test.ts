@@ -14,7 +14,7 @@ class FakeMemory implements AddressSpace {
     for (let i = 0n; i < 8n; i++) this.bytes.set(a + i, Number((v >> (8n * i)) & 0xffn));
   }
   code(a: bigint, b: number[]) {
-    b.forEach((x, i) => this.bytes.set(a + BigInt(i), x));
+    for (const [i, x] of b.entries()) this.bytes.set(a + BigInt(i), x);
   }
   async read(va: bigint, length: number) {
     const out = new Uint8Array(length);

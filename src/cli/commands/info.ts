@@ -1,12 +1,31 @@
+import { describeKernelDump, describeMinidump } from '../../formats/kernel-dump/describe.js';
+import { openDump } from '../../formats/open-dump.js';
+import { PageCache } from '../../io/page-cache.js';
+import { FileSource } from '../../node/file-source.js';
+import { renderDumpInfo } from '../../render/dump-info.js';
 import { type CliCommand, UsageError } from '../command.js';
+import { parseCommonOptions } from '../options.js';
 
-// Placeholder until the kernel dump reader lands (issue 2); replaced by the real command.
 export const infoCommand: CliCommand = {
   name: 'info',
-  summary: 'Show a dump\'s header facts (format, build, machine, bugcheck, memory layout)',
-  usage: 'Usage: dumpscope info DUMP [--json]',
-  async run(args) {
-    if (args.length === 0) throw new UsageError('missing DUMP');
-    throw new UsageError('not implemented yet');
+  summary: "Show a dump's header facts (format, build, machine, bugcheck, memory layout)",
+  usage: [
+    'Usage: dumpscope info DUMP [--json]',
+    '',
+    'Reads only the header (and, for small dumps, the driver list): fast on dumps of any size.',
+    '  --json   machine-readable facts; codes and addresses are lower-case 0x hex strings',
+  ].join('\n'),
+  async run(args, io) {
+    const opts = parseCommonOptions(args);
+    if (!opts.dump) throw new UsageError('missing DUMP');
+    const source = new PageCache(await FileSource.open(opts.dump));
+    try {
+      const d = await openDump(source);
+      const info = d.format === 'kernel' ? describeKernelDump(d) : describeMinidump(d, source.name, source.size);
+      io.out(opts.json ? JSON.stringify(info, null, 2) : renderDumpInfo(info));
+      return 0;
+    } finally {
+      await source.close();
+    }
   },
 };

@@ -26,7 +26,7 @@ export function parseNumber(text: string, defaultRadix = 16): bigint | undefined
   else if (prefix === '0y') { radix = 2; s = s.slice(2); }
   else if (/^[0-9a-f]+h$/i.test(s)) { radix = 16; s = s.slice(0, -1); }
   const digits = { 16: /^[0-9a-f]+$/i, 10: /^[0-9]+$/, 8: /^[0-7]+$/, 2: /^[01]+$/ }[radix as 16 | 10 | 8 | 2];
-  if (!digits || !digits.test(s)) return undefined;
+  if (!digits?.test(s)) return undefined;
   let v = 0n;
   const r = BigInt(radix);
   for (const c of s.toLowerCase()) v = v * r + BigInt(Number.parseInt(c, radix));

@@ -50,7 +50,7 @@ export interface DumpHeader {
 }
 
 const DUMP_TYPES: Record<number, DumpType> = { 1: 'full', 2: 'kernel-summary', 3: 'header-only', 4: 'triage', 5: 'full-bitmap', 6: 'kernel-bitmap', 7: 'automatic' };
-const MACHINES: Record<number, Machine> = { 0x8664: 'x64', 0x14c: 'x86', 0xaa64: 'arm64' };
+const MACHINES = new Map<number, Machine>([[0x8664, 'x64'], [0x14c, 'x86'], [0xaa64, 'arm64']]);
 /** An unused header field is filled with the bytes of "PAGE"; such fields are treated as absent. */
 const PAGE_FILL32 = 0x45474150;
 const MAX_RUNS_64 = 42; // 700-byte PhysicalMemoryBlock: 16-byte header + 42 runs of 16 bytes
@@ -103,7 +103,7 @@ function parse64(le: LE): DumpHeader {
     majorVersion: le.u32(8),
     ntBuild: le.u32(0xc),
     machineImageType,
-    machine: MACHINES[machineImageType] ?? 'unknown',
+    machine: MACHINES.get(machineImageType) ?? 'unknown',
     processors: le.u32(0x34),
     bugcheckCode: le.u32(0x38),
     bugcheckArgs: [le.u64(0x40), le.u64(0x48), le.u64(0x50), le.u64(0x58)],
@@ -144,7 +144,7 @@ function parse32(le: LE): DumpHeader {
     majorVersion: le.u32(8),
     ntBuild: le.u32(0xc),
     machineImageType,
-    machine: MACHINES[machineImageType] ?? 'unknown',
+    machine: MACHINES.get(machineImageType) ?? 'unknown',
     processors: le.u32(0x24),
     bugcheckCode: le.u32(0x28),
     bugcheckArgs: [0, 1, 2, 3].map((i) => BigInt(le.u32(0x2c + i * 4))),

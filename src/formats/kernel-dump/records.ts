@@ -64,6 +64,6 @@ export function encodeExceptionRecord64(e: ExceptionRecord): Uint8Array {
   dv.setBigUint64(8, e.record, true);
   dv.setBigUint64(0x10, e.address, true);
   dv.setUint32(0x18, Math.min(e.parameters.length, 15), true);
-  e.parameters.slice(0, 15).forEach((p, i) => dv.setBigUint64(0x20 + i * 8, p, true));
+  for (const [i, p] of e.parameters.slice(0, 15).entries()) dv.setBigUint64(0x20 + i * 8, p, true);
   return b;
 }
