@@ -11,6 +11,11 @@ export interface ByteSource {
    * The returned array may be a view into a cache: callers must not modify it.
    */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional bulk path: fills `dest` from `offset` without allocating. Streaming readers (convert, large
+   * sequential scans) reuse one buffer through it; fresh allocations per read cost page faults.
+   */
+  readInto?(offset: number, dest: Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -9,6 +9,8 @@ export interface PhysicalMemory {
   readPage(pfn: number): Promise<Uint8Array | undefined>;
   /** Reads a physical range; throws MemoryNotPresentError naming the first missing page. */
   read(pa: number, length: number): Promise<Uint8Array>;
+  /** Fills `dest` from physical address `pa` (no allocation when the source supports it); throws like read(). */
+  readInto?(pa: number, dest: Uint8Array): Promise<void>;
   /** Number of pages present. */
   readonly pageCount: number;
   /** Ascending, non-overlapping runs of present pages. Bounded by the dump's own description. */

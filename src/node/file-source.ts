@@ -24,7 +24,9 @@ export class FileSource implements ByteSource {
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this.name, offset, length, this.size);
-    const buf = new Uint8Array(length);
+    // Not zero-filled: every byte is overwritten below, and skipping the fill matters for large reads.
+    const raw = Buffer.allocUnsafe(length);
+    const buf = new Uint8Array(raw.buffer, raw.byteOffset, length);
     let done = 0;
     while (done < length) {
       const { bytesRead } = await this.handle.read(buf, done, length - done, offset + done);
@@ -32,6 +34,16 @@ export class FileSource implements ByteSource {
       done += bytesRead;
     }
     return buf;
+  }
+
+  async readInto(offset: number, dest: Uint8Array): Promise<void> {
+    checkRange(this.name, offset, dest.length, this.size);
+    let done = 0;
+    while (done < dest.length) {
+      const { bytesRead } = await this.handle.read(dest, done, dest.length - done, offset + done);
+      if (bytesRead === 0) checkRange(this.name, offset + done, dest.length - done, offset + done);
+      done += bytesRead;
+    }
   }
 
   async close(): Promise<void> {

@@ -3,24 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { DumpscopeError } from '../../src/io/errors.js';
-import { PAGE_SIZE, type PhysicalMemory } from '../../src/memory/physical.js';
 import { DEFAULT_PTE_LAYOUT, decodePte, explainPte, pteFlagLetters, ptePfn } from '../../src/memory/pte.js';
 import { selfMapEntry, X64AddressSpace } from '../../src/memory/x64-paging.js';
-import { readPhysical } from '../../src/formats/kernel-dump/read-physical.js';
+import { PageMapPhysicalMemory } from '../../src/memory/page-map-physical.js';
 import { corpus, skipUnlessCorpus } from '../helpers/corpus.js';
 
-class PageMap implements PhysicalMemory {
-  readonly pages = new Map<number, Uint8Array>();
-  get pageCount() { return this.pages.size; }
-  hasPage(p: number) { return this.pages.has(p); }
-  async readPage(p: number) { return this.pages.get(p); }
-  read(pa: number, n: number) { return readPhysical(this, pa, n); }
-  *runs() { for (const p of [...this.pages.keys()].sort((a, b) => a - b)) yield { basePfn: p, pageCount: 1 }; }
-  page(p: number) {
-    let pg = this.pages.get(p);
-    if (!pg) this.pages.set(p, (pg = new Uint8Array(PAGE_SIZE)));
-    return pg;
-  }
+class PageMap extends PageMapPhysicalMemory {
   setEntry(tablePfn: number, index: number, v: bigint) {
     new DataView(this.page(tablePfn).buffer).setBigUint64(index * 8, v, true);
   }

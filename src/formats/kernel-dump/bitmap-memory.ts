@@ -5,7 +5,7 @@ import type { ByteSource } from '../../io/byte-source.js';
 import { LE } from '../../io/bytes.js';
 import { FormatError } from '../../io/errors.js';
 import { PAGE_SIZE, type PhysicalMemory } from '../../memory/physical.js';
-import { readPhysical } from './read-physical.js';
+import { type FileSpan, readPhysicalSpans, readPhysicalSpansInto } from './read-physical.js';
 
 export const BITMAP_HEADER_SIZE = 0x38;
 const BLOCK_BITS = 4096;
@@ -83,14 +83,35 @@ export class BitmapPhysicalMemory implements PhysicalMemory {
     return this.source.read(this.header.firstPage + this.rank(pfn) * PAGE_SIZE, PAGE_SIZE);
   }
 
+  /** File location of up to `maxPages` consecutive present pages from `pfn`. */
+  spanAt(pfn: number, maxPages: number): FileSpan | undefined {
+    if (!this.hasPage(pfn)) return undefined;
+    let pages = 1;
+    while (pages < maxPages && this.hasPage(pfn + pages)) pages++;
+    return { fileOffset: this.header.firstPage + this.rank(pfn) * PAGE_SIZE, pages };
+  }
+
   read(pa: number, length: number): Promise<Uint8Array> {
-    return readPhysical(this, pa, length);
+    return readPhysicalSpans(this.source, (p, n) => this.spanAt(p, n), pa, length);
+  }
+
+  readInto(pa: number, dest: Uint8Array): Promise<void> {
+    return readPhysicalSpansInto(this.source, (p, n) => this.spanAt(p, n), pa, dest);
   }
 
   *runs(): Iterable<{ basePfn: number; pageCount: number }> {
     let start = -1;
-    for (let pfn = 0; pfn <= this.header.pages; pfn++) {
-      const present = pfn < this.header.pages && this.hasPage(pfn);
+    const n = this.header.pages;
+    for (let pfn = 0; pfn <= n; pfn++) {
+      // Whole bytes that are all absent (outside a run) or all present (inside one) are skipped at once.
+      if ((pfn & 7) === 0 && pfn + 8 <= n) {
+        const byte = this.bitmap[pfn >> 3];
+        if ((byte === 0 && start < 0) || (byte === 0xff && start >= 0)) {
+          pfn += 7;
+          continue;
+        }
+      }
+      const present = pfn < n && this.hasPage(pfn);
       if (present && start < 0) start = pfn;
       else if (!present && start >= 0) {
         yield { basePfn: start, pageCount: pfn - start };

@@ -1,18 +1,50 @@
+import type { ByteSource } from '../../io/byte-source.js';
 import { MemoryNotPresentError } from '../../io/errors.js';
-import { PAGE_SIZE, type PhysicalMemory } from '../../memory/physical.js';
+import { PAGE_SIZE } from '../../memory/physical.js';
 
-/** Reads a physical range page by page; throws for the first page the dump does not contain. */
-export async function readPhysical(mem: PhysicalMemory, pa: number, length: number): Promise<Uint8Array> {
+/** Where a run of present pages starting at a PFN lies in the file (pages are contiguous there too). */
+export interface FileSpan {
+  fileOffset: number;
+  /** How many consecutive present pages start at the PFN (at most the number asked for). */
+  pages: number;
+}
+
+/** readPhysicalSpans into a caller's buffer: one file read per span, straight into `dest` when possible. */
+export async function readPhysicalSpansInto(source: ByteSource, spanAt: (pfn: number, maxPages: number) => FileSpan | undefined, pa: number, dest: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < dest.length) {
+    const addr = pa + done;
+    const pfn = Math.floor(addr / PAGE_SIZE);
+    const inPage = addr % PAGE_SIZE;
+    const span = spanAt(pfn, Math.ceil((inPage + dest.length - done) / PAGE_SIZE));
+    if (!span) throw new MemoryNotPresentError('physical', BigInt(addr), `page frame 0x${pfn.toString(16)} is not in the dump`);
+    const n = Math.min(span.pages * PAGE_SIZE - inPage, dest.length - done);
+    const part = dest.subarray(done, done + n);
+    if (source.readInto) await source.readInto(span.fileOffset + inPage, part);
+    else part.set(await source.read(span.fileOffset + inPage, n));
+    done += n;
+  }
+}
+
+/**
+ * Reads a physical range with one file read per contiguous span of present pages, so sequential reads of
+ * a large range run near the file's own read speed. Throws for the first page the dump does not contain.
+ */
+export async function readPhysicalSpans(source: ByteSource, spanAt: (pfn: number, maxPages: number) => FileSpan | undefined, pa: number, length: number): Promise<Uint8Array> {
+  // One span covering the whole request: hand back the file bytes without another copy.
+  const first = spanAt(Math.floor(pa / PAGE_SIZE), Math.ceil(((pa % PAGE_SIZE) + length) / PAGE_SIZE));
+  if (first && first.pages * PAGE_SIZE >= (pa % PAGE_SIZE) + length) return source.read(first.fileOffset + (pa % PAGE_SIZE), length);
   const out = new Uint8Array(length);
   let done = 0;
   while (done < length) {
     const addr = pa + done;
     const pfn = Math.floor(addr / PAGE_SIZE);
-    const page = await mem.readPage(pfn);
-    if (!page) throw new MemoryNotPresentError('physical', BigInt(addr), `page frame 0x${pfn.toString(16)} is not in the dump`);
     const inPage = addr % PAGE_SIZE;
-    const n = Math.min(PAGE_SIZE - inPage, length - done);
-    out.set(page.subarray(inPage, inPage + n), done);
+    const wantPages = Math.ceil((inPage + length - done) / PAGE_SIZE);
+    const span = spanAt(pfn, wantPages);
+    if (!span) throw new MemoryNotPresentError('physical', BigInt(addr), `page frame 0x${pfn.toString(16)} is not in the dump`);
+    const n = Math.min(span.pages * PAGE_SIZE - inPage, length - done);
+    out.set(await source.read(span.fileOffset + inPage, n), done);
     done += n;
   }
   return out;

@@ -3,7 +3,7 @@ import type { ByteSource } from '../../io/byte-source.js';
 import { FormatError } from '../../io/errors.js';
 import { PAGE_SIZE, type PhysicalMemory } from '../../memory/physical.js';
 import type { PhysicalRun } from './header.js';
-import { readPhysical } from './read-physical.js';
+import { type FileSpan, readPhysicalSpans, readPhysicalSpansInto } from './read-physical.js';
 
 export class RunsPhysicalMemory implements PhysicalMemory {
   readonly pageCount: number;
@@ -50,8 +50,21 @@ export class RunsPhysicalMemory implements PhysicalMemory {
     return off === undefined ? undefined : this.source.read(off, PAGE_SIZE);
   }
 
+  /** File location of up to `maxPages` present pages from `pfn` (they stay inside one run). */
+  spanAt(pfn: number, maxPages: number): FileSpan | undefined {
+    const off = this.fileOffset(pfn);
+    if (off === undefined) return undefined;
+    let pages = 1;
+    while (pages < maxPages && this.fileOffset(pfn + pages) === off + pages * PAGE_SIZE) pages++;
+    return { fileOffset: off, pages };
+  }
+
   read(pa: number, length: number): Promise<Uint8Array> {
-    return readPhysical(this, pa, length);
+    return readPhysicalSpans(this.source, (p, n) => this.spanAt(p, n), pa, length);
+  }
+
+  readInto(pa: number, dest: Uint8Array): Promise<void> {
+    return readPhysicalSpansInto(this.source, (p, n) => this.spanAt(p, n), pa, dest);
   }
 
   *runs(): Iterable<{ basePfn: number; pageCount: number }> {
