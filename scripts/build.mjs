@@ -11,6 +11,8 @@ await build({
   sourcemap: true,
   legalComments: 'none',
   logLevel: 'warning',
+  // iced-x86 loads its WebAssembly relative to its own file: keep it a runtime dependency.
+  external: ['iced-x86'],
   // esbuild's ESM output needs `require` for the CommonJS dependencies it inlines.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });

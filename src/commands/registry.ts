@@ -1,11 +1,16 @@
 // Every debugger command dumpscope knows. Front ends (shell, run, analyze, web) get their engine here.
 import { evaluateCommand, formatsCommand } from './builtin/evaluate.js';
+import { cxrCommand, exrCommand, registersCommand } from './builtin/context.js';
+import { disassembleCommand } from './builtin/disassemble.js';
 import { helpCommand } from './builtin/help.js';
+import { memoryCommand } from './builtin/memory.js';
+import { modulesCommand } from './builtin/modules.js';
+import { stackCommand } from './builtin/stack.js';
 import { CommandEngine } from './engine.js';
 
 export function createEngine(): CommandEngine {
   const engine = new CommandEngine();
-  engine.register(evaluateCommand, formatsCommand);
+  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand);
   engine.register(helpCommand(engine));
   return engine;
 }

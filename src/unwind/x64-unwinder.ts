@@ -189,7 +189,27 @@ async function emulateEpilog(regs: X64Registers, mem: AddressSpace, data: Unwind
   return r;
 }
 
-/** Fallback: the first stack slot above rsp that points into a known module is taken as the return address. */
+/**
+ * True when the bytes before `ret` end in a call instruction (call rel32, call [rip+disp32], call reg,
+ * call [reg+disp8]), i.e. `ret` can really be a return address. Unverifiable (no code) counts as false.
+ */
+async function followsCall(ret: bigint, data: UnwindData): Promise<boolean> {
+  const code = await data.readCode((ret - 7n) & M64, 7);
+  if (!code || code.length < 7) return false;
+  const at = (back: number) => code[7 - back];
+  if (at(5) === 0xe8) return true; // call rel32
+  if (at(6) === 0xff && (at(5) & 0x38) === 0x10) return true; // call [rip+disp32] / [reg+disp32]
+  if (at(2) === 0xff && (at(1) & 0xf8) === 0xd0) return true; // call reg
+  if (at(3) === 0x41 && at(2) === 0xff && (at(1) & 0xf8) === 0xd0) return true; // call r8-r15
+  if (at(3) === 0xff && (at(2) & 0xf8) === 0x50) return true; // call [reg+disp8]
+  return false;
+}
+
+/**
+ * Fallback when a module has no unwind data: the first stack slot above rsp that points into a known module
+ * *right after a call instruction* is taken as the return address, and the frame is marked guessed. Without
+ * code to check a candidate against, nothing is guessed: the walk stops and says why.
+ */
 async function scan(r: X64Registers, mem: AddressSpace, data: UnwindData, opts: UnwindOptions, why: string): Promise<StepResult> {
   const limit = opts.scanBytes ?? 0x2000;
   for (let off = 0; off < limit; off += 8) {
@@ -197,11 +217,11 @@ async function scan(r: X64Registers, mem: AddressSpace, data: UnwindData, opts: 
     if (opts.stackBase !== undefined && slot >= opts.stackBase) break;
     const v = await readU64(mem, slot);
     if (v === undefined) break;
-    if (data.isCodeAddress(v)) {
+    if (data.isCodeAddress(v) && (await followsCall(v, data))) {
       return { regs: { ...r, rip: v, rsp: (slot + 8n) & M64 }, method: 'scan', guessed: true };
     }
   }
-  return { stop: `${why}; no return address found by scanning the stack` };
+  return { stop: `${why}; no return address after a verifiable call instruction was found on the stack` };
 }
 
 function hexAddr(v: bigint): string {

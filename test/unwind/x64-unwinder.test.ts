@@ -134,13 +134,21 @@ test('missing unwind data falls back to a marked stack scan; cycles and garbage 
   const NT = 0xfffff80100000000n;
   mem.q(sp, 0xdeadn);
   mem.q(sp + 8n, 0x1n);
-  mem.q(sp + 0x10n, BASE + 0x9000n); // a leaf in drv
+  mem.q(sp + 0x10n, BASE + 0x9005n); // a leaf in drv, right after a `call rel32`
+  mem.code(BASE + 0x9000n, [0xe8, 0, 0, 0, 0]);
+  mem.code(BASE + 0x8ffen, [0x90, 0x90]);
   mem.q(sp + 0x18n, 0n);
   const d = data(mem, (a) => (a >= NT && a < NT + 0x1000n ? { kind: 'no-data', module: 'nt', reason: 'image not available' } : undefined));
   const frames = await walkStack({ ...zero(), rip: NT + 0x10n, rsp: sp }, mem, d);
   assert.equal(frames[0].method, 'scan');
   assert.equal(frames[0].guessed, true);
-  assert.equal(frames[1].ip, BASE + 0x9000n);
+  assert.equal(frames[1].ip, BASE + 0x9005n);
+  // The same slot without a call instruction before it is not taken.
+  const nocall = new FakeMemory();
+  nocall.q(sp + 0x10n, BASE + 0x9005n);
+  const f3 = await walkStack({ ...zero(), rip: NT + 0x10n, rsp: sp }, nocall, data(nocall, (a) => (a >= NT && a < NT + 0x1000n ? { kind: 'no-data', module: 'nt', reason: 'image not available' } : undefined)));
+  assert.equal(f3.length, 1);
+  assert.match(f3[0].note!, /no unwind data for nt/);
   // A return address pointing back to the same frame must not loop forever.
   const loop = new FakeMemory();
   loop.q(sp, BASE + 0x9000n);

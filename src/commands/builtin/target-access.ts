@@ -1,0 +1,57 @@
+// Shared helpers for commands that need an open kernel dump.
+import { decode, type DecodedInstruction } from '../../disasm/x64.js';
+import { DumpscopeError } from '../../io/errors.js';
+import { effectiveAddress, renderRegisters } from '../../render/registers.js';
+import { KernelTarget } from '../../target/kernel-target.js';
+import type { X64Registers } from '../../target/x64-registers.js';
+import { addr64 } from '../../util/hex.js';
+import { evaluateExpression } from '../expr/masm.js';
+import type { Session } from '../session.js';
+
+export function kernelTarget(session: Session): KernelTarget {
+  if (session.target instanceof KernelTarget) return session.target;
+  throw new DumpscopeError('no kernel dump is open', 'NO_TARGET');
+}
+
+export async function evalArg(session: Session, text: string): Promise<bigint> {
+  return evaluateExpression(text, await session.expressionEnv());
+}
+
+export async function currentRegisters(session: Session): Promise<X64Registers> {
+  const r = await session.currentRegisters();
+  if (!r) throw new DumpscopeError('no register context (this dump has no x64 CONTEXT)', 'NO_CONTEXT');
+  return r;
+}
+
+/** Code bytes at an address: dump memory first, the module image file otherwise. */
+export async function codeAt(t: KernelTarget, address: bigint, length: number): Promise<Uint8Array | undefined> {
+  const s = await t.memory.readSparse(address, length);
+  const miss = s.valid.indexOf(0);
+  if (miss < 0) return s.bytes;
+  if (miss > 0) return s.bytes.subarray(0, miss);
+  return t.codeFromImage(address, length);
+}
+
+export async function decodeAt(t: KernelTarget, address: bigint, count: number): Promise<DecodedInstruction[]> {
+  const bytes = await codeAt(t, address, count * 16);
+  if (!bytes) return [];
+  return decode(bytes, address, count, (a) => t.symbolize(a));
+}
+
+/** The WinDbg register display, ending with the instruction at rip and its memory operand. */
+export async function registerDisplay(t: KernelTarget, regs: X64Registers, showSegments: boolean): Promise<string> {
+  const [ins] = await decodeAt(t, regs.rip, 1);
+  let operand: { address: bigint; size: number; value?: Uint8Array } | undefined;
+  if (ins?.memory && !ins.memory.isLea) {
+    const address = effectiveAddress(ins, regs);
+    if (address !== undefined) {
+      const size = ins.memory.size || 8;
+      const s = await t.memory.readSparse(address, size);
+      operand = { address, size, value: s.valid.every((v) => v === 1) ? s.bytes : undefined };
+    }
+  }
+  const ripSymbol = await t.symbolize(regs.rip);
+  const text = renderRegisters({ registers: regs, showSegments, ripSymbol, instruction: ins, operand });
+  // Without code bytes (not in the dump, no image) WinDbg shows `??` for the instruction.
+  return ins ? text : `${text}\n${addr64(regs.rip)} ??              ???`;
+}

@@ -1,0 +1,28 @@
+// Where module images come from when the dump lacks their pages: a provider looks them up by the
+// symbol-store key (name, TimeDateStamp, SizeOfImage) and returns the file's bytes, or why it could not.
+export interface ImageRequest {
+  name: string;
+  timestamp: number;
+  sizeOfImage: number;
+}
+
+export type ImageLookup =
+  | { found: true; bytes: Uint8Array; path: string }
+  | { found: false; reason: string };
+
+export interface ImageProvider {
+  findImage(req: ImageRequest): Promise<ImageLookup>;
+}
+
+/** The symbol-store directory key of an image: TimeDateStamp as 8 upper-case hex digits + SizeOfImage in hex. */
+export function imageKey(timestamp: number, sizeOfImage: number): string {
+  return timestamp.toString(16).toUpperCase().padStart(8, '0') + sizeOfImage.toString(16);
+}
+
+/** File names from dumps are untrusted: only a plain file name may be used to build a store path. */
+export function safeFileName(name: string): string | undefined {
+  if (!name || name.length > 255 || /[\\/:\0]/.test(name) || name === '.' || name === '..' || name.startsWith('.')) return undefined;
+  return name;
+}
+
+export const noImages: ImageProvider = { findImage: async () => ({ found: false, reason: 'no symbol path' }) };

@@ -1,0 +1,145 @@
+// The crashed kernel as commands and analysis see it: memory, modules, the bugcheck context, symbolized
+// addresses and the unwind data of every module (from its pages in the dump, or from its image file found
+// through the symbol path). Small dumps hold only the crashing thread's data; the model says so.
+import type { KernelDump } from '../formats/kernel-dump/kernel-dump.js';
+import { PeImage } from '../formats/pe/pe-image.js';
+import { DumpscopeError } from '../io/errors.js';
+import type { AddressSpace } from '../memory/address-space.js';
+import { X64AddressSpace } from '../memory/x64-paging.js';
+import type { SessionTarget } from '../commands/session.js';
+import type { ImageProvider } from '../symbols/image-provider.js';
+import type { UnwindData, UnwindLookup } from '../unwind/types.js';
+import { type StackFrame, type UnwindOptions, walkStack } from '../unwind/x64-unwinder.js';
+import { decodeDebuggerData, type DebuggerData } from './debugger-data.js';
+import { type ModuleInfo, ModuleTable, windbgModuleName } from './modules.js';
+import type { X64Registers } from './x64-registers.js';
+
+export interface ModuleImage {
+  image?: PeImage;
+  /** Where it came from: 'dump' (mapped pages), a file path, or why there is none. */
+  origin: string;
+}
+
+export class KernelTarget implements SessionTarget {
+  readonly pointerSize = 8 as const;
+  readonly memory: AddressSpace;
+  readonly modules: ModuleTable;
+  readonly debuggerData?: DebuggerData;
+  /** Things the model could not provide, for `!analyze` and `lm` to report. */
+  readonly limitations: string[] = [];
+  private readonly images = new Map<bigint, Promise<ModuleImage>>();
+
+  constructor(
+    readonly dump: KernelDump,
+    private readonly imageProvider: ImageProvider,
+  ) {
+    const h = dump.header;
+    if (dump.triage) {
+      this.memory = dump.triage.memory;
+      if (dump.triage.debuggerData) {
+        try {
+          this.debuggerData = decodeDebuggerData(dump.triage.debuggerData, 'triage dump copy');
+        } catch (e) {
+          this.limitations.push(`debugger data block unreadable: ${(e as Error).message}`);
+        }
+      }
+      const taken = new Set<string>();
+      this.modules = new ModuleTable(
+        dump.triage.drivers.map((d, i) => ({ name: windbgModuleName(d.name, i === 0, taken), imageName: d.name, fullPath: d.path, base: d.base, size: d.size, timestamp: d.timestamp, checksum: d.checksum })),
+        dump.triage.unloadedDrivers.map((u) => ({ imageName: u.name, base: u.start, end: u.end })),
+      );
+      this.limitations.push('small dump: only the crashing thread, its process and captured memory are present');
+    } else if (dump.physical && h.machine === 'x64') {
+      this.memory = new X64AddressSpace(dump.physical, h.directoryTableBase);
+      this.modules = new ModuleTable([]);
+      this.limitations.push('the loaded-module list of full and bitmap dumps needs kernel types (PDB or ISF), which are not wired yet');
+    } else {
+      this.memory = { read: async (va) => { throw new DumpscopeError(`no memory: ${h.machine} ${h.dumpType} dumps are not translated yet (address ${va.toString(16)})`, 'UNSUPPORTED'); }, readSparse: async (_va, n) => ({ bytes: new Uint8Array(n), valid: new Uint8Array(n) }) };
+      this.modules = new ModuleTable([]);
+      this.limitations.push(`${h.machine} ${h.dumpType} dumps: memory translation is not supported yet`);
+    }
+  }
+
+  async defaultRegisters(): Promise<X64Registers | undefined> {
+    return this.dump.context;
+  }
+
+  /** The module's PE image: mapped pages in the dump first, then the image file from the symbol path. */
+  image(m: ModuleInfo): Promise<ModuleImage> {
+    let p = this.images.get(m.base);
+    if (!p) {
+      p = this.loadImage(m);
+      this.images.set(m.base, p);
+    }
+    return p;
+  }
+
+  private async loadImage(m: ModuleInfo): Promise<ModuleImage> {
+    try {
+      const mapped = await PeImage.open(async (o, n) => {
+        if (o < 0 || o + n > m.size) return undefined;
+        const s = await this.memory.readSparse(m.base + BigInt(o), n);
+        return s.valid.every((v) => v === 1) ? s.bytes : undefined;
+      }, true, m.name);
+      if ((await mapped.runtimeFunctions()).length > 0) return { image: mapped, origin: 'dump' };
+    } catch {
+      // headers not in the dump: look for the file
+    }
+    if (m.timestamp === undefined) return { origin: 'no timestamp to look the image up by' };
+    const found = await this.imageProvider.findImage({ name: m.imageName, timestamp: m.timestamp, sizeOfImage: m.size });
+    if (!found.found) return { origin: found.reason };
+    const bytes = found.bytes;
+    const image = await PeImage.open(async (o, n) => (o >= 0 && o + n <= bytes.length ? bytes.subarray(o, o + n) : undefined), false, m.name);
+    return { image, origin: found.path };
+  }
+
+  /** 'module+0xoffset' (symbols come with the PDB reader), '<Unloaded_x.sys>+0x…', or undefined. */
+  async symbolize(address: bigint): Promise<string | undefined> {
+    const m = this.modules.at(address);
+    if (m) return address === m.base ? m.name : `${m.name}+0x${(address - m.base).toString(16)}`;
+    const u = this.modules.unloadedAt(address);
+    if (u) return `<Unloaded_${u.imageName}>+0x${(address - u.base).toString(16)}`;
+    return undefined;
+  }
+
+  async resolveSymbol(name: string): Promise<bigint | undefined> {
+    const m = this.modules.byModuleName(name);
+    return m?.base;
+  }
+
+  unwindData(): UnwindData {
+    return {
+      lookup: async (address): Promise<UnwindLookup> => {
+        const m = this.modules.at(address);
+        if (!m) return { kind: 'unknown' };
+        const img = await this.image(m);
+        if (!img.image) return { kind: 'no-data', module: m.name, reason: img.origin };
+        const rva = Number(address - m.base);
+        const fn = await img.image.functionAt(rva);
+        if (!fn) return { kind: 'leaf', imageBase: m.base, module: m.name };
+        const info = await img.image.unwindInfo(fn);
+        if (!info) return { kind: 'no-data', module: m.name, reason: 'unwind information not readable' };
+        return { kind: 'function', imageBase: m.base, module: m.name, fn: info };
+      },
+      readCode: async (address, length) => {
+        const s = await this.memory.readSparse(address, length);
+        const firstMissing = s.valid.indexOf(0);
+        if (firstMissing !== 0) return firstMissing < 0 ? s.bytes : s.bytes.subarray(0, firstMissing);
+        return this.codeFromImage(address, length);
+      },
+      isCodeAddress: (a) => this.modules.at(a) !== undefined,
+    };
+  }
+
+  /** Code bytes from the module's image file when the dump lacks them. */
+  async codeFromImage(address: bigint, length: number): Promise<Uint8Array | undefined> {
+    const m = this.modules.at(address);
+    if (!m) return undefined;
+    const img = await this.image(m);
+    return img.image?.readRva(Number(address - m.base), Math.min(length, m.size - Number(address - m.base)));
+  }
+
+  walk(registers: X64Registers, opts: UnwindOptions = {}): Promise<StackFrame[]> {
+    return walkStack(registers, this.memory, this.unwindData(), opts);
+  }
+}

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { test } from 'node:test';
+import { createEngine } from '../../src/commands/registry.js';
+import type { StackResult } from '../../src/commands/builtin/stack.js';
+import { openSession } from '../../src/node/open-session.js';
+import { corpus, skipUnlessCorpus } from '../helpers/corpus.js';
+
+const DUMP = 'kernel/win10-19041-x64-triage-1000007e.dmp';
+const io = { out: () => {}, err: () => {}, stderrIsTty: false, env: {} };
+const opts = { sympath: corpus('symbols'), offline: true, json: false, markdown: false, commands: [], rest: [] };
+
+test('after .cxr to Arg4, k walks amdppm → Wdf01000 → nt!IofCallDriver with unwind-exact frames', { skip: skipUnlessCorpus(DUMP) }, async () => {
+  const { session, target, close } = await openSession(corpus(DUMP), opts, io);
+  try {
+    const engine = createEngine();
+    const [cxr, k] = await engine.run(session, '.cxr 0xffff850429891720; k');
+    assert.ok(cxr.ok, cxr.text);
+    assert.match(cxr.text, /^rip=fffff8048b58334c rsp=ffff850429892120/m);
+    const rows = (k.result as StackResult).listing.rows;
+    assert.equal(rows[0].callSite, 'amdppm+0x334c'); // corpus README: the faulting driver at +0x334c
+    const modules = rows.map((r) => r.callSite.split('+')[0]);
+    const firstWdf = modules.indexOf('Wdf01000');
+    const firstNt = modules.indexOf('nt');
+    assert.ok(firstWdf > 0 && firstNt > firstWdf, modules.join(' '));
+    assert.ok(modules.slice(0, firstWdf).every((m) => m === 'amdppm'));
+    assert.ok(modules.slice(firstWdf, firstNt).every((m) => m === 'Wdf01000'));
+    // The nt frame reached through Wdf01000's unwind data is IofCallDriver: its RVA from the kernel's ISF
+    // symbol table, read independently of dumpscope.
+    const isf = JSON.parse(execFileSync('xz', ['-dc', corpus('isf/ntkrnlmp.pdb/5278AFF86C341677D7D7835C85B7B844-1.json.xz')], { maxBuffer: 1 << 28 }).toString());
+    const ntBase = target.modules.byModuleName('nt')!.base;
+    const iof = BigInt(isf.symbols.IofCallDriver.address);
+    const ntRet = rows[firstNt - 1].retAddr;
+    assert.ok(ntRet > ntBase + iof && ntRet < ntBase + iof + 0x100n, `nt frame ${ntRet.toString(16)} is inside IofCallDriver`);
+    // Every unwound (not guessed) frame's return address is the qword just below the caller's Child-SP.
+    for (let i = 0; i < firstNt; i++) {
+      const slot = await target.memory.read(rows[i + 1].childSp - 8n, 8);
+      assert.equal(new DataView(slot.buffer, slot.byteOffset).getBigUint64(0, true), rows[i].retAddr, `frame ${i}`);
+      assert.ok(!rows[i + 1].guessed);
+    }
+    // nt's image is not available: the walk says so instead of inventing unverified frames.
+    assert.match(k.text, /no unwind data for nt/);
+  } finally {
+    await close();
+  }
+});
+
+test('lm lists all 151 drivers; u at the fault decodes what llvm-objdump sees in amdppm.sys', { skip: skipUnlessCorpus(DUMP) }, async () => {
+  const { session, close } = await openSession(corpus(DUMP), opts, io);
+  try {
+    const [lm, u] = await createEngine().run(session, 'lm; u amdppm+0x334c L1');
+    const lines = lm.text.split('\n');
+    assert.equal(lines.slice(1, lines.indexOf('')).length, 151);
+    // llvm-objdump-14 -d amdppm.sys at 0x1c000334c: "43 89 14 01  movl %edx, (%r9,%r8)" (AT&T syntax).
+    assert.match(u.text, /^fffff804`8b58334c 43891401        mov     dword ptr \[r9\+r8\],edx$/m);
+  } finally {
+    await close();
+  }
+});
