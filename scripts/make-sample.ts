@@ -27,7 +27,7 @@ entry(PML4, idx(PTE_BASE, 3), (BigInt(PML4) << 12n) | KERNEL_RW);
 const pool = 0xffffe5068d8a3000n; // last valid page of the allocation
 entry(PML4, idx(pool, 3), (0x107400n << 12n) | KERNEL_RW);
 entry(0x107400, idx(pool, 2), (0x5dc8n << 12n) | KERNEL_RW);
-entry(0x5dc8, idx(pool, 1), (0x25754an << 12n) | KERNEL_RW);
+entry(0x5dc8, idx(pool, 1), 0x1a0000025754a863n); // the walkthrough's PDE, software bits and all
 entry(0x25754a, idx(pool, 0), (0x3000n << 12n) | KERNEL_RW);
 entry(0x25754a, idx(pool + 0x1000n, 0), 0x00003e9800000000n); // the next page was freed
 page(0x3000).fill(0x41, 0xdb0); // the tail of the allocation filled with 'A'

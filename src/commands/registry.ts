@@ -5,12 +5,13 @@ import { disassembleCommand } from './builtin/disassemble.js';
 import { helpCommand } from './builtin/help.js';
 import { memoryCommand } from './builtin/memory.js';
 import { modulesCommand } from './builtin/modules.js';
+import { pteCommand } from './builtin/pte.js';
 import { stackCommand } from './builtin/stack.js';
 import { CommandEngine } from './engine.js';
 
 export function createEngine(): CommandEngine {
   const engine = new CommandEngine();
-  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand);
+  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand);
   engine.register(helpCommand(engine));
   return engine;
 }

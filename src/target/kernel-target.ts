@@ -60,6 +60,30 @@ export class KernelTarget implements SessionTarget {
     }
   }
 
+  private pteBaseValue?: Promise<bigint | undefined>;
+
+  /**
+   * MmPteBase, the randomized self-map base: from the debugger data block when readable, else found the
+   * way the processor finds it — the PML4 entry that points back at the PML4 itself.
+   */
+  pteBase(): Promise<bigint | undefined> {
+    this.pteBaseValue ??= (async () => {
+      const fromKdbg = this.debuggerData?.pointer('PteBase');
+      if (fromKdbg) return fromKdbg;
+      if (!(this.memory instanceof X64AddressSpace) || !this.dump.physical) return undefined;
+      const dtb = this.dump.header.directoryTableBase & ~0xfffn;
+      const pml4 = await this.dump.physical.readPage(Number(dtb >> 12n));
+      if (!pml4) return undefined;
+      const dv = new DataView(pml4.buffer, pml4.byteOffset, 4096);
+      for (let i = 256; i < 512; i++) {
+        const e = dv.getBigUint64(i * 8, true);
+        if ((e & 1n) === 1n && (e & 0x000ffffffffff000n) === dtb) return 0xffff000000000000n | (BigInt(i) << 39n);
+      }
+      return undefined;
+    })();
+    return this.pteBaseValue;
+  }
+
   async defaultRegisters(): Promise<X64Registers | undefined> {
     return this.dump.context;
   }

@@ -63,9 +63,31 @@ test('the shipped sample reproduces the 0x50 walkthrough page-table situation', 
   const t = await as.translate(0xffffe5068d8a4000n);
   // The walkthrough's !pte: entries at these VAs, with these contents, and "Page has been freed".
   assert.deepEqual(t.levels.map((l) => l.entryVa), [0xffffbedf6fb7de50n, 0xffffbedf6fbca0d0n, 0xffffbedf7941a360n, 0xffffbef28346c520n]);
-  assert.deepEqual(t.levels.map((l) => l.value), [0x0a00000107400863n, 0x0a00000005dc8863n, 0x0a0000025754a863n, 0x00003e9800000000n]);
+  assert.deepEqual(t.levels.map((l) => l.value), [0x0a00000107400863n, 0x0a00000005dc8863n, 0x1a0000025754a863n, 0x00003e9800000000n]);
   assert.equal(t.state.kind, 'freed');
   // Through the self-map, the PTE itself is readable at its virtual address.
   const pte = await as.read(0xffffbef28346c520n, 8);
   assert.equal(new DataView(pte.buffer).getBigUint64(0, true), 0x00003e9800000000n);
+});
+
+test('!pte on the sample prints exactly what WinDbg printed in the 0x50 walkthrough', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { createEngine } = await import('../../src/commands/registry.js');
+  const { openSession } = await import('../../src/node/open-session.js');
+  const { existsSync } = await import('node:fs');
+  const walkthrough = repo('../shared/reference/walkthrough-bugcheck-0x50-000_00f47b712fb2cc93.md');
+  const { session, close } = await openSession(repo('samples/walkthrough-0x50.dmp'), { offline: true, json: false, markdown: false, commands: [], rest: [] }, { out: () => {}, err: () => {}, stderrIsTty: false, env: {} });
+  try {
+    const [out] = await createEngine().run(session, '!pte ffffe5068d8a4040');
+    if (existsSync(walkthrough)) {
+      const text = readFileSync(walkthrough, 'utf8');
+      const start = text.indexOf('0: kd> !pte ffffe5068d8a4040\n') + '0: kd> !pte ffffe5068d8a4040\n'.length;
+      const expected = text.slice(start, text.indexOf('\n```', start));
+      assert.equal(out.text, expected);
+    } else {
+      assert.match(out.text, /Page has been freed/);
+    }
+  } finally {
+    await close();
+  }
 });
