@@ -2,6 +2,7 @@
 import { evaluateCommand, formatsCommand } from './builtin/evaluate.js';
 import { cxrCommand, exrCommand, registersCommand } from './builtin/context.js';
 import { disassembleCommand } from './builtin/disassemble.js';
+import { errorCommand } from './builtin/error.js';
 import { helpCommand } from './builtin/help.js';
 import { memoryCommand } from './builtin/memory.js';
 import { modulesCommand } from './builtin/modules.js';
@@ -11,7 +12,7 @@ import { CommandEngine } from './engine.js';
 
 export function createEngine(): CommandEngine {
   const engine = new CommandEngine();
-  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand);
+  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand, errorCommand);
   engine.register(helpCommand(engine));
   return engine;
 }

@@ -1,4 +1,8 @@
-// Bugcheck names for `info`. One lookup so the full knowledge base (src/knowledge) can take its place.
+// Bugcheck names for `info`: a few newer codes here, then the generated bugcodes.h table.
+import { tableLookup } from '../../knowledge/code-table.js';
+import { BUGCODES_TABLE } from '../../knowledge/generated/bugcodes.js';
+
+const fromHeader = tableLookup(BUGCODES_TABLE);
 const NAMES = new Map<number, string>([
   [0x0a, 'IRQL_NOT_LESS_OR_EQUAL'], [0x19, 'BAD_POOL_HEADER'], [0x1a, 'MEMORY_MANAGEMENT'], [0x1e, 'KMODE_EXCEPTION_NOT_HANDLED'],
   [0x24, 'NTFS_FILE_SYSTEM'], [0x3b, 'SYSTEM_SERVICE_EXCEPTION'], [0x50, 'PAGE_FAULT_IN_NONPAGED_AREA'], [0x7a, 'KERNEL_DATA_INPAGE_ERROR'],
@@ -15,7 +19,7 @@ const NAMES = new Map<number, string>([
 /** Name of a bugcheck code; `_M` variants (0x1000007E …) get the base name with `_M`. */
 export function bugcheckName(code: number): string | undefined {
   const base = code & 0x0fffffff;
-  const name = NAMES.get(code) ?? NAMES.get(base);
+  const name = NAMES.get(code) ?? NAMES.get(base) ?? fromHeader(base);
   if (!name) return undefined;
   return (code & 0x10000000) !== 0 && code !== base ? `${name}_M` : name;
 }
