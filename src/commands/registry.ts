@@ -1,5 +1,6 @@
 // Every debugger command dumpscope knows. Front ends (shell, run, analyze, web) get their engine here.
 import { evaluateCommand, formatsCommand } from './builtin/evaluate.js';
+import { analyzeCommand } from './builtin/analyze.js';
 import { cxrCommand, exrCommand, registersCommand } from './builtin/context.js';
 import { disassembleCommand } from './builtin/disassemble.js';
 import { errorCommand } from './builtin/error.js';
@@ -12,7 +13,7 @@ import { CommandEngine } from './engine.js';
 
 export function createEngine(): CommandEngine {
   const engine = new CommandEngine();
-  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand, errorCommand);
+  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand, errorCommand, analyzeCommand);
   engine.register(helpCommand(engine));
   return engine;
 }

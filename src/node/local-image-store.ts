@@ -42,7 +42,7 @@ export class LocalImageStore implements ImageProvider {
         }
       }
     }
-    return { found: false, reason: `${name} (${key}) not found in ${this.dirs.length ? this.dirs.join(', ') : 'no local directory'}` };
+    return { found: false, reason: this.dirs.length ? `${name} (${key}) not found in ${this.dirs.join(', ')}` : `${name} (${key}): no symbol path with a local directory was given (-y)` };
   }
 }
 

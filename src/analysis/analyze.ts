@@ -1,0 +1,166 @@
+// `dumpscope analyze` / `!analyze -v`: find the faulting context the bugcheck points at, walk its stack,
+// blame a module, name the failure bucket, and run the root-cause rules.
+import { decodeExceptionRecord64, decodeX64Context } from '../formats/kernel-dump/records.js';
+import { bugcheckName } from '../formats/kernel-dump/bugcheck-name.js';
+import { ntstatusName } from '../knowledge/errors.js';
+import type { KernelTarget } from '../target/kernel-target.js';
+import type { X64Registers } from '../target/x64-registers.js';
+import { addr64 } from '../util/hex.js';
+import { decode } from '../disasm/x64.js';
+import { effectiveAddress } from '../render/registers.js';
+import { bugcheckDoc } from './bugcheck-args.js';
+import { failureBucket, failureHash } from './bucket.js';
+import { isOsModule } from './os-modules.js';
+import { ANALYSIS_SCHEMA_VERSION, type AnalysisReport, type ExceptionRecordInfo, type RegisterContext, type StackEntry } from './report.js';
+import { runRules } from './rules.js';
+
+const EXCEPTION_BUGCHECKS_WITH_RECORDS = new Set([0x7e, 0x8e]);
+const RELAY_MODULES = new Set(['nt', 'hal', 'wdf01000', 'wdfldr']);
+
+export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
+  const started = Date.now();
+  const h = t.dump.header;
+  const code = h.bugcheckCode;
+  const base = code & 0x0fffffff;
+  const args = h.bugcheckArgs;
+  const doc = bugcheckDoc(base);
+  const limitations = [...t.limitations];
+  let context: RegisterContext | undefined;
+  let exceptionRecord: ExceptionRecordInfo | undefined;
+  let stackCommand = 'k';
+
+  const readRecord = async <T>(what: string, address: bigint, size: number, decode: (b: Uint8Array) => T): Promise<T | undefined> => {
+    try {
+      return decode(await t.memory.read(address, size));
+    } catch (e) {
+      limitations.push(`${what} at ${addr64(address)} is not readable: ${(e as Error).message}`);
+      return undefined;
+    }
+  };
+
+  if (EXCEPTION_BUGCHECKS_WITH_RECORDS.has(base) && base === 0x7e) {
+    const exr = await readRecord('exception record', args[2], 0x98, (b) => decodeExceptionRecord64(b));
+    if (exr) {
+      exceptionRecord = { address: args[2], code: exr.code, codeName: ntstatusName(exr.code), flags: exr.flags, exceptionAddress: exr.address, exceptionAddressSymbol: await t.symbolize(exr.address), parameters: exr.parameters };
+      if (exr.code === 0xc0000005 && exr.parameters.length >= 2) {
+        const verb = exr.parameters[0] === 0n ? 'read from' : exr.parameters[0] === 1n ? 'write to' : 'execute';
+        exceptionRecord.accessLine = `Attempt to ${verb} address ${exr.parameters[1].toString(16).padStart(16, '0')}`;
+      }
+    }
+    const regs = await readRecord('context record', args[3], 0x100, (b) => decodeX64Context(b));
+    if (regs) {
+      context = { address: args[3], kind: 'context', registers: regs };
+      stackCommand = `.cxr 0x${args[3].toString(16)} ; kb`;
+    }
+  } else if (base === 0x3b) {
+    const regs = await readRecord('context record', args[2], 0x100, (b) => decodeX64Context(b));
+    if (regs) {
+      context = { address: args[2], kind: 'context', registers: regs };
+      stackCommand = `.cxr 0x${args[2].toString(16)} ; kb`;
+    }
+  }
+  let registers: X64Registers | undefined = context?.registers;
+  if (!registers && t.dump.context) {
+    registers = t.dump.context;
+    context = { kind: 'bugcheck', registers };
+    if ([0x50, 0x0a, 0xd1, 0x8e].includes(base)) limitations.push('the trap frame on the stack is found by unwinding through nt, which needs the kernel image; the dump header context was used instead');
+  }
+
+  const frames = registers ? await t.walk(registers, { maxFrames: 128 }) : [];
+  const stack: StackEntry[] = [];
+  for (const f of frames) {
+    const m = t.modules.at(f.ip);
+    const s = await t.memory.readSparse(f.sp + 8n, 32);
+    const argsOf = [0, 1, 2, 3].map((i) => (s.valid.subarray(i * 8, i * 8 + 8).every((v) => v === 1) ? new DataView(s.bytes.buffer, s.bytes.byteOffset + i * 8, 8).getBigUint64(0, true) : undefined));
+    stack.push({ childSp: f.sp, retAddr: f.returnAddress, callSite: (await t.symbolize(f.ip)) ?? addr64(f.ip), args: argsOf, module: m?.name, offset: m ? Number(f.ip - m.base) : undefined, guessed: frames[f.index - 1]?.guessed ?? false });
+  }
+  const stackNotes = frames.at(-1)?.note ? [frames.at(-1)!.note!] : [];
+
+  // Blame: the first frame outside Windows; failing that, the first that is not a relay (nt, hal, KMDF); failing that, frame 0.
+  const withModule = stack.filter((s) => s.module && !s.guessed);
+  const blamed = withModule.find((s) => !isOsModule(s.module!)) ?? withModule.find((s) => !RELAY_MODULES.has(s.module!.toLowerCase())) ?? withModule[0];
+  const blamedModule = blamed ? t.modules.byModuleName(blamed.module!) : undefined;
+  const moduleName = blamedModule?.name ?? 'Unknown_Module';
+  const imageName = blamedModule?.imageName ?? 'Unknown_Image';
+
+  let access: 'read' | 'write' | 'execute' | undefined;
+  let faultAddress: bigint | undefined;
+  if (exceptionRecord?.code === 0xc0000005 && exceptionRecord.parameters.length >= 2) {
+    access = exceptionRecord.parameters[0] === 0n ? 'read' : exceptionRecord.parameters[0] === 8n ? 'execute' : 'write';
+    faultAddress = exceptionRecord.parameters[1];
+  } else if (base === 0x50) {
+    access = args[1] & 0x10n ? 'execute' : args[1] & 2n ? 'write' : 'read';
+    faultAddress = args[0];
+  } else if (base === 0xd1 || base === 0x0a) {
+    access = args[2] & 8n ? 'execute' : args[2] & 1n ? 'write' : 'read';
+    faultAddress = args[0];
+  }
+  const isAv = access !== undefined;
+  const bucket = failureBucket({ bugcheckCode: code, baseCode: base, exceptionCode: exceptionRecord?.code, access: access === 'write' ? 'W' : access === 'execute' ? 'X' : 'R', module: moduleName });
+  const region = faultAddress === undefined ? '' : faultAddress === 0xffffffffffffffffn ? '' : faultAddress < 0x0000800000000000n ? 'user-mode address' : faultAddress < 0xffff800000000000n ? 'non-canonical address' : 'kernel address';
+
+  // The faulting instruction and its operand address, when its code is available.
+  let operand: { text: string; address: bigint; readable: boolean } | undefined;
+  if (registers) {
+    const code = await t.memory.readSparse(registers.rip, 16);
+    const bytes = code.valid.every((v) => v === 1) ? code.bytes : await t.codeFromImage(registers.rip, 16);
+    if (bytes) {
+      const [ins] = await decode(bytes, registers.rip, 1);
+      const address = ins ? effectiveAddress(ins, registers) : undefined;
+      if (ins && address !== undefined && !ins.memory?.isLea) {
+        const s = await t.memory.readSparse(address, 1);
+        operand = { text: `${ins.mnemonic} ${ins.operands}`, address, readable: s.valid[0] === 1 };
+      }
+    }
+  }
+  const rootCause = runRules({
+    operand,
+    exceptionCommand: exceptionRecord?.address !== undefined ? `.exr 0x${exceptionRecord.address.toString(16)}` : undefined,
+    registers,
+    registersCommand: context?.address !== undefined ? `.cxr 0x${context.address.toString(16)}` : 'r',
+    faultAddress,
+    access,
+    blamedModule: moduleName,
+    blamedIsOs: blamedModule ? isOsModule(blamedModule.name) : true,
+    stackAddresses: stack.map((s) => s.retAddr),
+    modules: t.modules,
+  });
+
+  const symbolStatus = [...new Set(stack.map((s) => s.module).filter(Boolean) as string[])].map((name) => {
+    const m = t.modules.byModuleName(name)!;
+    return { module: name, status: 'none' as const, detail: `no PDB support yet; ${m.imageName} shown as module+offset` };
+  });
+
+  return {
+    schemaVersion: ANALYSIS_SCHEMA_VERSION,
+    bugcheck: { code, name: bugcheckName(code) ?? `BUGCHECK_${code.toString(16).toUpperCase()}`, summary: doc.summary, args: args.map((value, i) => ({ value, meaning: doc.args[i] })) },
+    keyValues: [
+      ...(isAv ? [{ key: exceptionRecord ? 'AV.Fault' : 'AV.Type', value: access === 'write' ? 'Write' : access === 'execute' ? 'Execute' : 'Read' }] : []),
+      { key: 'Bugcheck.Code.LegacyAPI', value: `0x${code.toString(16)}` },
+      { key: 'Failure.Bucket', value: bucket },
+      { key: 'Failure.Hash', value: failureHash(bucket) },
+    ],
+    avType: isAv ? (access === 'write' ? 'Write' : access === 'execute' ? 'Execute' : 'Read') : undefined,
+    faultingAddress: faultAddress !== undefined && access ? { address: faultAddress, access, region } : undefined,
+    exceptionRecord,
+    context,
+    faultingIp: registers ? { address: registers.rip, symbol: await t.symbolize(registers.rip) } : undefined,
+    stack,
+    stackNotes,
+    symbolName: blamed ? `${moduleName}+${blamed.offset!.toString(16)}` : 'Unknown',
+    moduleName,
+    imageName,
+    faultingModule: blamedModule ? { base: blamedModule.base, name: blamedModule.name } : undefined,
+    bucketIdFuncOffset: blamed?.offset !== undefined ? blamed.offset.toString(16) : undefined,
+    failureBucketId: bucket,
+    failureHash: failureHash(bucket),
+    stackCommand,
+    osVersion: `10.0.${h.ntBuild}`,
+    osPlatformType: h.machine,
+    followup: 'MachineOwner',
+    rootCause,
+    symbols: symbolStatus,
+    limitations,
+    elapsedMs: Date.now() - started,
+  };
+}

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { analyzeWithDisplay } from '../../src/commands/builtin/analyze.js';
+import { runRules, fillPattern } from '../../src/analysis/rules.js';
+import { openSession } from '../../src/node/open-session.js';
+import { ModuleTable } from '../../src/target/modules.js';
+import { X64_GPRS, type X64Registers } from '../../src/target/x64-registers.js';
+import { analysisJson, renderAnalysisText } from '../../src/render/analysis.js';
+import { corpus, skipUnlessCorpus } from '../helpers/corpus.js';
+
+const DUMP = 'kernel/win10-19041-x64-triage-1000007e.dmp';
+const io = { out: () => {}, err: () => {}, stderrIsTty: false, env: {} };
+
+for (const sympath of [corpus('symbols'), '']) {
+  test(`analyze the x64 triage dump ${sympath ? 'with' : 'without'} images: blame amdppm.sys`, { skip: skipUnlessCorpus(DUMP) }, async () => {
+    const { session, close } = await openSession(corpus(DUMP), { sympath, offline: true, json: false, markdown: false, commands: [], rest: [] }, io);
+    try {
+      const r = await analyzeWithDisplay(session);
+      // Corpus README and issue 6: 0x1000007E explained, records from the arguments, AV in amdppm.
+      assert.equal(r.bugcheck.name, 'SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M');
+      assert.equal(r.exceptionRecord?.code, 0xc0000005);
+      assert.equal(r.exceptionRecord?.address, 0xffff850429891ee8n);
+      assert.equal(r.context?.address, 0xffff850429891720n);
+      assert.equal(r.context?.registers.rip, 0xfffff8048b58334cn);
+      assert.equal(r.imageName, 'amdppm.sys');
+      assert.equal(r.moduleName, 'amdppm');
+      assert.equal(r.symbolName, 'amdppm+334c');
+      assert.equal(r.failureBucketId, 'AV_amdppm!unknown_function');
+      assert.equal(r.stackCommand, '.cxr 0xffff850429891720 ; kb');
+      assert.equal(r.stack[0].callSite, 'amdppm+0x334c');
+      if (sympath) assert.ok(r.stack.some((s) => s.module === 'Wdf01000'));
+      else assert.ok(r.stack.length > 1 && r.stack.slice(1).every((s) => s.guessed), 'without images every caller is a marked guess');
+      const text = renderAnalysisText(r);
+      assert.match(text, /^FAILURE_BUCKET_ID:  AV_amdppm!unknown_function$/m);
+      assert.match(text, /^Attempt to write to address ffffffffffffffff$/m);
+      assert.ok(r.rootCause.some((c) => c.rule === 'general-protection'));
+      const json = JSON.parse(analysisJson(r));
+      assert.equal(json.bugcheck.code, 0x1000007e);
+      assert.equal(json.faultingIp.address, '0xfffff8048b58334c');
+    } finally {
+      await close();
+    }
+  });
+}
+
+test('rules: fill pattern and NTSTATUS in registers (the 0x7E walkthrough\'s context)', () => {
+  const regs = { ...Object.fromEntries(X64_GPRS.map((r) => [r, 0n])), rax: 0x4141414141414139n, rdx: 0x4141414141414141n, rdi: 0xc000009an } as X64Registers;
+  assert.equal(fillPattern(0x4141414141414139n), "0x41 ('A') repeated");
+  assert.equal(fillPattern(0xffffe009a68dc000n), undefined);
+  const claims = runRules({ registers: regs, registersCommand: '.cxr 0xffffa1088a4ae410', stackAddresses: [], modules: new ModuleTable([]), faultAddress: 0x4141414141414139n, access: 'read' });
+  const rules = claims.map((c) => c.rule);
+  assert.ok(rules.includes('fill-pattern'));
+  assert.ok(rules.includes('ntstatus-in-register'));
+  assert.ok(rules.includes('bad-address'));
+  assert.match(claims.find((c) => c.rule === 'ntstatus-in-register')!.claim, /STATUS_INSUFFICIENT_RESOURCES/);
+});
