@@ -9,11 +9,11 @@ const STARS = '*'.repeat(79);
 export function renderAnalysisText(r: AnalysisReport): string {
   const L: string[] = [STARS, `*${' '.repeat(77)}*`, `*${'Bugcheck Analysis'.padStart(42).padEnd(77)}*`, `*${' '.repeat(77)}*`, STARS, ''];
   L.push(`${r.bugcheck.name} (${r.bugcheck.code.toString(16)})`, r.bugcheck.summary, 'Arguments:');
-  r.bugcheck.args.forEach((a, i) => L.push(`Arg${i + 1}: ${hex16(a.value)}, ${a.meaning}`));
+  for (const [i, a] of r.bugcheck.args.entries()) L.push(`Arg${i + 1}: ${hex16(a.value)}, ${a.meaning}`);
   L.push('', 'Debugging Details:', '------------------', '', '', 'KEY_VALUES_STRING: 1', '');
   for (const kv of r.keyValues) L.push(`    Key  : ${kv.key}`, `    Value: ${kv.value}`, '');
   L.push('', `BUGCHECK_CODE:  ${r.bugcheck.code.toString(16)}`, '');
-  r.bugcheck.args.forEach((a, i) => L.push(`BUGCHECK_P${i + 1}: ${a.value.toString(16)}`, ''));
+  for (const [i, a] of r.bugcheck.args.entries()) L.push(`BUGCHECK_P${i + 1}: ${a.value.toString(16)}`, '');
   if (r.faultingAddress) L.push(`${r.faultingAddress.access === 'write' ? 'WRITE' : 'READ'}_ADDRESS:  ${hex16(r.faultingAddress.address)} ${r.faultingAddress.region}`.trimEnd(), '');
   if (r.processName) L.push(`PROCESS_NAME:  ${r.processName}`, '');
   if (r.exceptionRecord) {
@@ -21,7 +21,7 @@ export function renderAnalysisText(r: AnalysisReport): string {
     L.push(`EXCEPTION_RECORD:  ${e.address?.toString(16)} -- (.exr 0x${e.address?.toString(16)})`);
     L.push(`ExceptionAddress: ${hex16(e.exceptionAddress)}${e.exceptionAddressSymbol ? ` (${e.exceptionAddressSymbol})` : ''}`);
     L.push(`   ExceptionCode: ${e.code.toString(16).padStart(8, '0')}${e.codeName ? ` (${e.codeName})` : ''}`, `  ExceptionFlags: ${e.flags.toString(16).padStart(8, '0')}`, `NumberParameters: ${e.parameters.length}`);
-    e.parameters.forEach((p, i) => L.push(`   Parameter[${i}]: ${hex16(p)}`));
+    for (const [i, p] of e.parameters.entries()) L.push(`   Parameter[${i}]: ${hex16(p)}`);
     if (e.accessLine) L.push(e.accessLine);
     L.push('');
   }

@@ -31,7 +31,7 @@ for (const sympath of [corpus('symbols'), '']) {
       if (sympath) assert.ok(r.stack.some((s) => s.module === 'Wdf01000'));
       else assert.ok(r.stack.length > 1 && r.stack.slice(1).every((s) => s.guessed), 'without images every caller is a marked guess');
       const text = renderAnalysisText(r);
-      assert.match(text, /^FAILURE_BUCKET_ID:  AV_amdppm!unknown_function$/m);
+      assert.match(text, /^FAILURE_BUCKET_ID: {2}AV_amdppm!unknown_function$/m);
       assert.match(text, /^Attempt to write to address ffffffffffffffff$/m);
       assert.ok(r.rootCause.some((c) => c.rule === 'general-protection'));
       const json = JSON.parse(analysisJson(r));
