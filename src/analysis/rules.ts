@@ -13,6 +13,9 @@ export interface RuleInput {
   exceptionCommand?: string;
   faultAddress?: bigint;
   access?: 'read' | 'write' | 'execute';
+  /** Page-table state of the faulting address and the 0x40 bytes before its page (full dumps only). */
+  page?: { state: string; explanation?: string; previousValid: boolean; tail?: Uint8Array };
+  pageCommand?: string;
   /** The faulting instruction's memory operand, computed from its registers ("mov dword ptr [r9+r8],edx"). */
   operand?: { text: string; address: bigint; readable: boolean };
   blamedModule?: string;
@@ -96,6 +99,25 @@ export function runRules(x: RuleInput): RootCauseClaim[] {
         confirm: 'Trace the register used for the address back through ub to where it was loaded.',
       });
     }
+  }
+  if (x.page?.state === 'freed' && x.faultAddress !== undefined) {
+    const tail = x.page.tail;
+    const filled = tail && x.page.previousValid && tail.every((b) => b === tail[tail.length - 1]) && tail[tail.length - 1] !== 0 ? tail[tail.length - 1] : undefined;
+    const atPageStart = (x.faultAddress & 0xfffn) === 0n;
+    const ev = [{ fact: `PTE of ${addr64(x.faultAddress)}: not valid, ${x.page.explanation}`, command: x.pageCommand }];
+    if (x.page.previousValid) ev.push({ fact: `the page before it is valid${filled !== undefined ? ` and ends in 0x${filled.toString(16)}${filled >= 0x20 && filled < 0x7f ? ` ('${String.fromCharCode(filled)}')` : ''} repeated` : ''}`, command: `db ${(x.faultAddress - 0x40n).toString(16)} L40` });
+    claims.push({
+      rule: atPageStart && x.page.previousValid ? 'overflow-into-freed-page' : 'freed-page',
+      claim:
+        atPageStart && x.page.previousValid
+          ? `The ${x.access ?? ''} access hit the first byte of a freed page, right after a valid page${filled !== undefined ? ' filled with one repeated byte' : ''}: a copy or fill ran past the end of its buffer into memory that had been freed (a buffer overflow).`
+          : `The ${x.access ?? ''} access hit a page whose PTE says it has been freed: use after free or a stale pointer.`,
+      confidence: atPageStart && x.page.previousValid ? 'high' : 'medium',
+      evidence: ev,
+      command: x.pageCommand,
+      confirm: 'The instruction at the fault is a copy/fill loop (ub at the faulting address) and the buffer was allocated smaller than the length copied.',
+      refute: 'The pointer register was loaded from freed or stale data rather than advanced past a buffer end.',
+    });
   }
   for (const addr of x.stackAddresses) {
     const u = x.modules.unloadedAt(addr);

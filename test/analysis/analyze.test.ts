@@ -54,3 +54,21 @@ test('rules: fill pattern and NTSTATUS in registers (the 0x7E walkthrough\'s con
   assert.ok(rules.includes('bad-address'));
   assert.match(claims.find((c) => c.rule === 'ntstatus-in-register')!.claim, /STATUS_INSUFFICIENT_RESOURCES/);
 });
+
+test('the shipped 0x50 sample: write past a valid page filled with A into a freed page', async () => {
+  const { repo } = await import('../helpers/corpus.js');
+  const { session, close } = await openSession(repo('samples/walkthrough-0x50.dmp'), { offline: true, json: false, markdown: false, commands: [], rest: [] }, io);
+  try {
+    const r = await analyzeWithDisplay(session);
+    assert.equal(r.bugcheck.name, 'PAGE_FAULT_IN_NONPAGED_AREA');
+    assert.equal(r.avType, 'Write');
+    assert.deepEqual(r.faultingAddress, { address: 0xffffe5068d8a4000n, access: 'write', region: 'kernel address' });
+    const claim = r.rootCause.find((c) => c.rule === 'overflow-into-freed-page')!;
+    assert.equal(claim.confidence, 'high');
+    assert.equal(claim.command, '!pte ffffe5068d8a4000');
+    assert.match(claim.evidence.map((e) => e.fact).join(' '), /Page has been freed.*0x41 \('A'\) repeated/);
+    assert.match(r.failureBucketId, /^AV_W_\(null\)_/);
+  } finally {
+    await close();
+  }
+});
