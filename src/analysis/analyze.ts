@@ -103,8 +103,7 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
   // The faulting instruction and its operand address, when its code is available.
   let operand: { text: string; address: bigint; readable: boolean } | undefined;
   if (registers) {
-    const code = await t.memory.readSparse(registers.rip, 16);
-    const bytes = code.valid.every((v) => v === 1) ? code.bytes : await t.codeFromImage(registers.rip, 16);
+    const bytes = await t.readCode(registers.rip, 16);
     if (bytes) {
       const [ins] = await decode(bytes, registers.rip, 1);
       const address = ins ? effectiveAddress(ins, registers) : undefined;

@@ -145,14 +145,17 @@ export class KernelTarget implements SessionTarget {
         if (!info) return { kind: 'no-data', module: m.name, reason: 'unwind information not readable' };
         return { kind: 'function', imageBase: m.base, module: m.name, fn: info };
       },
-      readCode: async (address, length) => {
-        const s = await this.memory.readSparse(address, length);
-        const firstMissing = s.valid.indexOf(0);
-        if (firstMissing !== 0) return firstMissing < 0 ? s.bytes : s.bytes.subarray(0, firstMissing);
-        return this.codeFromImage(address, length);
-      },
+      readCode: (address, length) => this.readCode(address, length),
       isCodeAddress: (a) => this.modules.at(a) !== undefined,
     };
+  }
+
+  /** Up to `length` code bytes at `address`: from the dump while present, else from the module's image file. */
+  async readCode(address: bigint, length: number): Promise<Uint8Array | undefined> {
+    const s = await this.memory.readSparse(address, length);
+    const firstMissing = s.valid.indexOf(0);
+    if (firstMissing !== 0) return firstMissing < 0 ? s.bytes : s.bytes.subarray(0, firstMissing);
+    return this.codeFromImage(address, length);
   }
 
   /** Code bytes from the module's image file when the dump lacks them. */

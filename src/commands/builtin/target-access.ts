@@ -24,12 +24,8 @@ export async function currentRegisters(session: Session): Promise<X64Registers> 
 }
 
 /** Code bytes at an address: dump memory first, the module image file otherwise. */
-export async function codeAt(t: KernelTarget, address: bigint, length: number): Promise<Uint8Array | undefined> {
-  const s = await t.memory.readSparse(address, length);
-  const miss = s.valid.indexOf(0);
-  if (miss < 0) return s.bytes;
-  if (miss > 0) return s.bytes.subarray(0, miss);
-  return t.codeFromImage(address, length);
+export function codeAt(t: KernelTarget, address: bigint, length: number): Promise<Uint8Array | undefined> {
+  return t.readCode(address, length);
 }
 
 export async function decodeAt(t: KernelTarget, address: bigint, count: number): Promise<DecodedInstruction[]> {

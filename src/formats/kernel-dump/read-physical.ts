@@ -35,17 +35,6 @@ export async function readPhysicalSpans(source: ByteSource, spanAt: (pfn: number
   const first = spanAt(Math.floor(pa / PAGE_SIZE), Math.ceil(((pa % PAGE_SIZE) + length) / PAGE_SIZE));
   if (first && first.pages * PAGE_SIZE >= (pa % PAGE_SIZE) + length) return source.read(first.fileOffset + (pa % PAGE_SIZE), length);
   const out = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const addr = pa + done;
-    const pfn = Math.floor(addr / PAGE_SIZE);
-    const inPage = addr % PAGE_SIZE;
-    const wantPages = Math.ceil((inPage + length - done) / PAGE_SIZE);
-    const span = spanAt(pfn, wantPages);
-    if (!span) throw new MemoryNotPresentError('physical', BigInt(addr), `page frame 0x${pfn.toString(16)} is not in the dump`);
-    const n = Math.min(span.pages * PAGE_SIZE - inPage, length - done);
-    out.set(await source.read(span.fileOffset + inPage, n), done);
-    done += n;
-  }
+  await readPhysicalSpansInto(source, spanAt, pa, out);
   return out;
 }
