@@ -73,7 +73,8 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     const m = t.modules.at(f.ip);
     const s = await t.memory.readSparse(f.sp + 8n, 32);
     const argsOf = [0, 1, 2, 3].map((i) => (s.valid.subarray(i * 8, i * 8 + 8).every((v) => v === 1) ? new DataView(s.bytes.buffer, s.bytes.byteOffset + i * 8, 8).getBigUint64(0, true) : undefined));
-    stack.push({ childSp: f.sp, retAddr: f.returnAddress, callSite: (await t.symbolize(f.ip)) ?? addr64(f.ip), args: argsOf, module: m?.name, offset: m ? Number(f.ip - m.base) : undefined, guessed: frames[f.index - 1]?.guessed ?? false });
+    const parts = await t.symbolParts(f.ip);
+    stack.push({ childSp: f.sp, retAddr: f.returnAddress, callSite: (await t.symbolize(f.ip)) ?? addr64(f.ip), args: argsOf, module: m?.name, symbol: parts?.symbol, offset: parts?.displacement, guessed: frames[f.index - 1]?.guessed ?? false });
   }
   const stackNotes = frames.at(-1)?.note ? [frames.at(-1)!.note!] : [];
 
@@ -97,7 +98,7 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     faultAddress = args[0];
   }
   const isAv = access !== undefined;
-  const bucket = failureBucket({ bugcheckCode: code, baseCode: base, exceptionCode: exceptionRecord?.code, access: access === 'write' ? 'W' : access === 'execute' ? 'X' : 'R', module: moduleName });
+  const bucket = failureBucket({ bugcheckCode: code, baseCode: base, exceptionCode: exceptionRecord?.code, access: access === 'write' ? 'W' : access === 'execute' ? 'X' : 'R', module: moduleName, func: blamed?.symbol });
   const region = faultAddress === undefined ? '' : faultAddress === 0xffffffffffffffffn ? '' : faultAddress < 0x0000800000000000n ? 'user-mode address' : faultAddress < 0xffff800000000000n ? 'non-canonical address' : 'kernel address';
 
   // The faulting instruction and its operand address, when its code is available.
@@ -136,10 +137,13 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     modules: t.modules,
   });
 
-  const symbolStatus = [...new Set(stack.map((s) => s.module).filter(Boolean) as string[])].map((name) => {
+  const symbolStatus = [];
+  for (const name of new Set(stack.map((s) => s.module).filter(Boolean) as string[])) {
     const m = t.modules.byModuleName(name)!;
-    return { module: name, status: 'none' as const, detail: `no PDB support yet; ${m.imageName} shown as module+offset` };
-  });
+    const s = await t.moduleSymbols(m);
+    const img = await t.image(m);
+    symbolStatus.push({ module: name, status: s.status, detail: s.detail, image: img.image ? (img.origin === 'dump' ? 'in-dump' : 'found') : 'missing' } as const);
+  }
 
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
@@ -157,7 +161,7 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     faultingIp: registers ? { address: registers.rip, symbol: await t.symbolize(registers.rip) } : undefined,
     stack,
     stackNotes,
-    symbolName: blamed ? `${moduleName}+${blamed.offset!.toString(16)}` : 'Unknown',
+    symbolName: blamed ? (blamed.symbol ? `${moduleName}!${blamed.symbol}+${blamed.offset!.toString(16)}` : `${moduleName}+${blamed.offset!.toString(16)}`) : 'Unknown',
     moduleName,
     imageName,
     faultingModule: blamedModule ? { base: blamedModule.base, name: blamedModule.name } : undefined,

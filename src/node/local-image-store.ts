@@ -2,7 +2,7 @@
 // (dir/name). The key and name come from the dump, so both are validated before they touch the file system.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ImageLookup, type ImageProvider, type ImageRequest, imageKey, safeFileName } from '../symbols/image-provider.js';
+import { type ImageLookup, type ImageProvider, type ImageRequest, imageKey, type PdbRequest, safeFileName } from '../symbols/image-provider.js';
 
 /** The local directories named by a WinDbg symbol path: plain entries, `cache*DIR`, and the cache of `srv*DIR*URL`. */
 export function localDirectories(sympath: string): string[] {
@@ -24,6 +24,24 @@ export function localDirectories(sympath: string): string[] {
 
 export class LocalImageStore implements ImageProvider {
   constructor(private readonly dirs: string[]) {}
+
+  async findPdb(req: PdbRequest): Promise<ImageLookup> {
+    // The CodeView name may be a full build path: only its file name is used.
+    const name = safeFileName(req.name.split(/[\\/]/).pop() ?? '');
+    if (!name || !/^[0-9A-F]{32}$/.test(req.guid)) return { found: false, reason: `refusing unsafe PDB name or key '${req.name}'` };
+    const key = `${req.guid}${req.age.toString(16).toUpperCase()}`;
+    for (const dir of this.dirs) {
+      for (const path of [join(dir, name, key, name), join(dir, name.toLowerCase(), key, name.toLowerCase()), join(dir, name)]) {
+        try {
+          if (!(await stat(path)).isFile()) continue;
+          return { found: true, bytes: new Uint8Array(await readFile(path)), path };
+        } catch {
+          // not here
+        }
+      }
+    }
+    return { found: false, reason: this.dirs.length ? `${name} (${key}) not found in ${this.dirs.join(', ')}` : `${name} (${key}): no symbol path with a local directory was given (-y)` };
+  }
 
   async findImage(req: ImageRequest): Promise<ImageLookup> {
     const name = safeFileName(req.name);

@@ -45,7 +45,7 @@ export function renderAnalysisText(r: AnalysisReport): string {
     if (c.refute) L.push(`    refute:   ${c.refute}`);
   }
   L.push('', 'SYMBOLS', '=======');
-  for (const s of r.symbols) L.push(`${s.module.padEnd(16)} ${s.status}${s.detail ? ` - ${s.detail}` : ''}`);
+  for (const s of r.symbols) L.push(`${s.module.padEnd(16)} ${s.status.padEnd(10)} image ${(s.image ?? '?').padEnd(8)} ${s.detail ?? ''}`.trimEnd());
   if (r.limitations.length) {
     L.push('', 'LIMITATIONS', '===========');
     for (const l of r.limitations) L.push(`- ${l}`);

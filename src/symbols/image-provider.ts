@@ -10,8 +10,17 @@ export type ImageLookup =
   | { found: true; bytes: Uint8Array; path: string }
   | { found: false; reason: string };
 
+export interface PdbRequest {
+  /** PDB file name from the image's CodeView record. */
+  name: string;
+  guid: string;
+  age: number;
+}
+
 export interface ImageProvider {
   findImage(req: ImageRequest): Promise<ImageLookup>;
+  /** The PDB with this GUID and age (store layout name.pdb/GUIDAGE/name.pdb, or flat). */
+  findPdb?(req: PdbRequest): Promise<ImageLookup>;
 }
 
 /** The symbol-store directory key of an image: TimeDateStamp as 8 upper-case hex digits + SizeOfImage in hex. */

@@ -2,7 +2,9 @@
 // addresses and the unwind data of every module (from its pages in the dump, or from its image file found
 // through the symbol path). Small dumps hold only the crashing thread's data; the model says so.
 import type { KernelDump } from '../formats/kernel-dump/kernel-dump.js';
+import { PdbFile } from '../formats/pdb/pdb.js';
 import { PeImage } from '../formats/pe/pe-image.js';
+import { BufferSource } from '../io/buffer-source.js';
 import { DumpscopeError } from '../io/errors.js';
 import type { AddressSpace } from '../memory/address-space.js';
 import { X64AddressSpace } from '../memory/x64-paging.js';
@@ -13,6 +15,12 @@ import { type StackFrame, type UnwindOptions, walkStack } from '../unwind/x64-un
 import { decodeDebuggerData, type DebuggerData } from './debugger-data.js';
 import { type ModuleInfo, ModuleTable, windbgModuleName } from './modules.js';
 import type { X64Registers } from './x64-registers.js';
+
+export interface ModuleSymbols {
+  status: 'pdb' | 'none' | 'not-found' | 'mismatch' | 'error';
+  detail: string;
+  pdb?: PdbFile;
+}
 
 export interface ModuleImage {
   image?: PeImage;
@@ -117,18 +125,70 @@ export class KernelTarget implements SessionTarget {
     return { image, origin: found.path };
   }
 
-  /** 'module+0xoffset' (symbols come with the PDB reader), '<Unloaded_x.sys>+0x…', or undefined. */
-  async symbolize(address: bigint): Promise<string | undefined> {
+  private readonly pdbs = new Map<bigint, Promise<ModuleSymbols>>();
+
+  /** The module's PDB, found by its image's CodeView GUID and age; a mismatch is never used. */
+  moduleSymbols(m: ModuleInfo): Promise<ModuleSymbols> {
+    let p = this.pdbs.get(m.base);
+    if (!p) {
+      p = (async (): Promise<ModuleSymbols> => {
+        const img = await this.image(m);
+        if (!img.image) return { status: 'none', detail: `no image (${img.origin})` };
+        const cv = await img.image.codeView().catch(() => undefined);
+        if (!cv) return { status: 'none', detail: 'the image has no CodeView record' };
+        if (!this.imageProvider.findPdb) return { status: 'none', detail: 'no symbol path' };
+        const found = await this.imageProvider.findPdb({ name: cv.pdbName, guid: cv.guid, age: cv.age });
+        if (!found.found) return { status: 'not-found', detail: found.reason };
+        try {
+          const pdb = await PdbFile.open(new BufferSource(found.bytes, found.path));
+          if (pdb.guid !== cv.guid || pdb.dbiAge !== cv.age) return { status: 'mismatch', detail: `${found.path} is ${pdb.guid}/${pdb.dbiAge}, the image wants ${cv.guid}/${cv.age}` };
+          return { status: 'pdb', detail: found.path, pdb };
+        } catch (e) {
+          return { status: 'error', detail: (e as Error).message };
+        }
+      })();
+      this.pdbs.set(m.base, p);
+    }
+    return p;
+  }
+
+  /** Module, symbol and displacement of an address, as far as symbols allow. */
+  async symbolParts(address: bigint): Promise<{ module: ModuleInfo; symbol?: string; displacement: number } | undefined> {
     const m = this.modules.at(address);
-    if (m) return address === m.base ? m.name : `${m.name}+0x${(address - m.base).toString(16)}`;
+    if (!m) return undefined;
+    const rva = Number(address - m.base);
+    const syms = await this.moduleSymbols(m);
+    const hit = syms.pdb ? await syms.pdb.symbolAt(rva) : undefined;
+    // A public symbol far below the address is not its function (publics carry no sizes): fall back.
+    if (hit && hit.displacement < 0x10000) return { module: m, symbol: hit.symbol.name, displacement: hit.displacement };
+    return { module: m, displacement: rva };
+  }
+
+  /** 'module!symbol+0xoff', 'module+0xoffset' without symbols, '<Unloaded_x.sys>+0x…', or undefined. */
+  async symbolize(address: bigint): Promise<string | undefined> {
+    const p = await this.symbolParts(address);
+    if (p) {
+      const off = p.displacement ? `+0x${p.displacement.toString(16)}` : '';
+      return p.symbol ? `${p.module.name}!${p.symbol}${off}` : `${p.module.name}${off}`;
+    }
     const u = this.modules.unloadedAt(address);
     if (u) return `<Unloaded_${u.imageName}>+0x${(address - u.base).toString(16)}`;
     return undefined;
   }
 
+  /** 'module', 'module!symbol' (exact public name), or 'symbol' searched in every module with a PDB. */
   async resolveSymbol(name: string): Promise<bigint | undefined> {
-    const m = this.modules.byModuleName(name);
-    return m?.base;
+    const bang = name.indexOf('!');
+    if (bang < 0) {
+      const m = this.modules.byModuleName(name);
+      if (m) return m.base;
+      return undefined;
+    }
+    const m = this.modules.byModuleName(name.slice(0, bang));
+    if (!m) return undefined;
+    const syms = await this.moduleSymbols(m);
+    const s = await syms.pdb?.lookup(name.slice(bang + 1));
+    return s ? m.base + BigInt(s.rva) : undefined;
   }
 
   unwindData(): UnwindData {

@@ -18,8 +18,9 @@ test('after .cxr to Arg4, k walks amdppm → Wdf01000 → nt!IofCallDriver with 
     assert.ok(cxr.ok, cxr.text);
     assert.match(cxr.text, /^rip=fffff8048b58334c rsp=ffff850429892120/m);
     const rows = (k.result as StackResult).listing.rows;
-    assert.equal(rows[0].callSite, 'amdppm+0x334c'); // corpus README: the faulting driver at +0x334c
-    const modules = rows.map((r) => r.callSite.split('+')[0]);
+    // Corpus README: the faulting driver at +0x334c; amdppm.pdb's publics name it.
+    assert.equal(rows[0].callSite, 'amdppm!WriteIoMemRawEx+0x70');
+    const modules = rows.map((r) => r.callSite.split(/[+!]/)[0]);
     const firstWdf = modules.indexOf('Wdf01000');
     const firstNt = modules.indexOf('nt');
     assert.ok(firstWdf > 0 && firstNt > firstWdf, modules.join(' '));
