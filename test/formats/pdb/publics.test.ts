@@ -27,7 +27,8 @@ const pdbs = skipUnlessCorpus('symbols') ? [] : readdirSync(corpus('symbols')).f
 
 for (const { key, path } of pdbs) {
   test(`${path.split('/').pop()}: every public symbol and the GUID/age equal llvm-pdbutil's`, { skip: hasPdbutil() ? false : 'llvm-pdbutil is not installed' }, async () => {
-    const pdb = await PdbFile.open(await FileSource.open(path));
+    const src = await FileSource.open(path);
+    const pdb = await PdbFile.open(src);
     // The store key is GUID + age (hex) as the image's CodeView record states it; the DBI age must match.
     assert.equal(`${pdb.guid}${pdb.dbiAge.toString(16).toUpperCase()}`, key);
     const text = execFileSync('llvm-pdbutil', ['dump', '-publics', path], { encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -37,6 +38,7 @@ for (const { key, path } of pdbs) {
     const ours = (await pdb.publics()).map((p) => `${p.name}|${p.section}|${p.offset}|${p.isFunction}`);
     assert.ok(expected.length > 0);
     assert.deepEqual([...ours].sort(), [...expected].sort());
+    await src.close();
   });
 }
 
