@@ -4,6 +4,7 @@ import { analyzeCommand } from './builtin/analyze.js';
 import { cxrCommand, exrCommand, registersCommand } from './builtin/context.js';
 import { disassembleCommand } from './builtin/disassemble.js';
 import { errorCommand } from './builtin/error.js';
+import { frameCommand } from './builtin/frame.js';
 import { helpCommand } from './builtin/help.js';
 import { memoryCommand } from './builtin/memory.js';
 import { modulesCommand } from './builtin/modules.js';
@@ -13,7 +14,7 @@ import { CommandEngine } from './engine.js';
 
 export function createEngine(): CommandEngine {
   const engine = new CommandEngine();
-  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand, errorCommand, analyzeCommand);
+  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand, errorCommand, analyzeCommand, frameCommand);
   engine.register(helpCommand(engine));
   return engine;
 }

@@ -41,6 +41,10 @@ test('after .cxr to Arg4, k walks amdppm → Wdf01000 → nt!IofCallDriver with 
     }
     // nt's image is not available: the walk says so instead of inventing unverified frames.
     assert.match(k.text, /no unwind data for nt/);
+    // .frame /r 2: that frame's line, and registers unwound to it (rsp = its Child-SP, rip = frame 1's return).
+    const [frame] = await engine.run(session, '.frame /r 2');
+    assert.equal(frame.text.split('\n')[0], k.text.split('\n').find((l) => l.startsWith('02 ')));
+    assert.match(frame.text, new RegExp(`rip=${rows[1].retAddr.toString(16)} rsp=${rows[2].childSp.toString(16)}`));
   } finally {
     await close();
   }
