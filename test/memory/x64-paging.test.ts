@@ -138,3 +138,50 @@ test('garbage page tables never throw from translate and never loop', async () =
     { seed: 9, numRuns: 200 },
   );
 });
+
+test('random 4 KiB, 2 MiB and 1 GiB mappings translate back to what was mapped (property)', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.record({ pml4: fc.integer({ min: 256, max: 511 }), pdpt: fc.nat(511), pd: fc.nat(511), pt: fc.nat(511), size: fc.constantFrom(12, 21, 30), offset: fc.nat(0x3fffffff) }), { minLength: 1, maxLength: 12 }),
+      async (maps) => {
+        const mem = new PageMap();
+        let nextTable = 2;
+        const tables = new Map<string, number>();
+        const table = (key: string) => {
+          let t = tables.get(key);
+          if (t === undefined) tables.set(key, (t = nextTable++));
+          return t;
+        };
+        const expected: [bigint, number][] = [];
+        const used = new Set<string>();
+        for (const m of maps) {
+          const slot = `${m.pml4}/${m.pdpt}${m.size < 30 ? `/${m.pd}` : ''}${m.size < 21 ? `/${m.pt}` : ''}`;
+          // Skip mappings that would collide with a differently sized one already placed.
+          if ([...used].some((u) => u === slot || u.startsWith(`${slot}/`) || slot.startsWith(`${u}/`))) continue;
+          used.add(slot);
+          const va = (0xffffn << 48n) | (BigInt(m.pml4) << 39n) | (BigInt(m.pdpt) << 30n) | (BigInt(m.pd) << 21n) | (BigInt(m.pt) << 12n);
+          const frame = 0x100000 * (expected.length + 1); // a 1 GiB-aligned physical base per mapping
+          const pdpt = table(`${m.pml4}`);
+          mem.setEntry(1, m.pml4, (BigInt(pdpt) << 12n) | 0x63n);
+          const off = BigInt(m.offset) & ((1n << BigInt(m.size)) - 1n);
+          const base = m.size === 30 ? va & ~((1n << 30n) - 1n) : m.size === 21 ? va & ~((1n << 21n) - 1n) : va;
+          if (m.size === 30) mem.setEntry(pdpt, m.pdpt, (BigInt(frame) << 12n) | 0xe3n);
+          else {
+            const pd = table(`${m.pml4}/${m.pdpt}`);
+            mem.setEntry(pdpt, m.pdpt, (BigInt(pd) << 12n) | 0x63n);
+            if (m.size === 21) mem.setEntry(pd, m.pd, (BigInt(frame) << 12n) | 0xe3n);
+            else {
+              const pt = table(`${m.pml4}/${m.pdpt}/${m.pd}`);
+              mem.setEntry(pd, m.pd, (BigInt(pt) << 12n) | 0x63n);
+              mem.setEntry(pt, m.pt, (BigInt(frame) << 12n) | 0x63n);
+            }
+          }
+          expected.push([base + off, frame * 4096 + Number(off)]);
+        }
+        const as = new X64AddressSpace(mem, 0x1000n);
+        for (const [va, pa] of expected) assert.equal((await as.translate(va)).pa, pa, va.toString(16));
+      },
+    ),
+    { seed: 17, numRuns: 150 },
+  );
+});
