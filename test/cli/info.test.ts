@@ -68,6 +68,7 @@ test('the shipped sample reproduces the 0x50 walkthrough page-table situation', 
   // Through the self-map, the PTE itself is readable at its virtual address.
   const pte = await as.read(0xffffbef28346c520n, 8);
   assert.equal(new DataView(pte.buffer).getBigUint64(0, true), 0x00003e9800000000n);
+  await d.source.close();
 });
 
 test('!pte on the sample prints exactly what WinDbg printed in the 0x50 walkthrough', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { openDump } from '../../../src/formats/open-dump.js';
 import type { KernelDump } from '../../../src/formats/kernel-dump/kernel-dump.js';
 import { BufferSource } from '../../../src/io/buffer-source.js';
@@ -14,8 +14,17 @@ const X64 = 'kernel/win10-19041-x64-triage-1000007e.dmp';
 const ARM = 'kernel/win11-22000-arm64-triage-1c8.dmp';
 const FULL = 'kernel/win10-19045-x64-full-first16k.dmp';
 
+// Every file a test opens is closed when the file's tests are done.
+const opened: FileSource[] = [];
+after(() => Promise.all(opened.map((s) => s.close())));
+async function fileSource(path: string): Promise<FileSource> {
+  const s = await FileSource.open(path);
+  opened.push(s);
+  return s;
+}
+
 async function open(rel: string): Promise<KernelDump> {
-  const d = await openDump(await FileSource.open(corpus(rel)));
+  const d = await openDump(await fileSource(corpus(rel)));
   assert.equal(d.format, 'kernel');
   return d as KernelDump;
 }
@@ -94,7 +103,7 @@ test('cut-off full dump: header, 5 runs, 0x7FE86 pages; reads past 16 KiB fail c
 
 test('every broken file ends in a clear FormatError naming an offset', { skip: skipUnlessCorpus('broken') }, async () => {
   for (const f of readdirSync(corpus('broken'))) {
-    await assert.rejects(openDump(await FileSource.open(corpus(`broken/${f}`))), (e: unknown) => {
+    await assert.rejects(openDump(await fileSource(corpus(`broken/${f}`))), (e: unknown) => {
       assert.ok(e instanceof FormatError, `${f}: ${e}`);
       assert.match(e.message, /offset 0x[0-9a-f]+/, f);
       return true;

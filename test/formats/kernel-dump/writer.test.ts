@@ -99,6 +99,8 @@ test('a 16 GiB sparse bitmap dump on disk: pages at the far end read back, littl
     await fs.commit();
     const f = await openKernelDump(await FileSource.open(fullPath));
     assert.deepEqual(await f.physical!.readPage(total - 1), big.get(total - 1));
+    await d.source.close();
+    await f.source.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
