@@ -1,14 +1,18 @@
-// Lazily parsed "hex:NAME,…" tables (see src/knowledge/generated).
+// Lazily parsed "hex:NAME,…" tables (see src/knowledge/generated): the browser bundle carries compact
+// strings, and a Map is built only when a lookup first needs it.
+
+/** Every [value, name] pair of a table, in table order. */
+export function tableEntries(source: string): [number, string][] {
+  return source.split(',').map((pair) => {
+    const i = pair.indexOf(':');
+    return [Number.parseInt(pair.slice(0, i), 16) >>> 0, pair.slice(i + 1)];
+  });
+}
+
 export function tableLookup(source: string): (code: number) => string | undefined {
   let map: Map<number, string> | undefined;
   return (code) => {
-    if (!map) {
-      map = new Map();
-      for (const pair of source.split(',')) {
-        const i = pair.indexOf(':');
-        map.set(Number.parseInt(pair.slice(0, i), 16), pair.slice(i + 1));
-      }
-    }
+    map ??= new Map(tableEntries(source));
     return map.get(code >>> 0);
   };
 }

@@ -1,119 +1,119 @@
-// `!error`: what an NTSTATUS, Win32 error or HRESULT means. Names come from the generated tables; the
-// descriptions of the codes people meet in crash analysis are written for this project, and every other
-// code gets a description derived from its name (marked `derived`).
-import { HRESULT_TABLE } from './generated/hresult.js';
-import { NTSTATUS_TABLE } from './generated/ntstatus.js';
-import { WIN32_TABLE } from './generated/win32.js';
+// `!error`: what an NTSTATUS, Win32 error or HRESULT means. Names come from the tables generated from the
+// mingw-w64 headers; descriptions of the codes people meet in crash analysis are written for this project
+// (./descriptions), and every other code gets one derived from its symbolic name, marked `derived`.
 import { tableLookup } from './code-table.js';
+import { HRESULT_TEXT } from './descriptions/hresult.js';
+import { NTSTATUS_TEXT } from './descriptions/ntstatus.js';
+import { WIN32_TEXT } from './descriptions/win32.js';
+import { HRESULT_FACILITIES, HRESULT_TABLE } from './generated/hresult.js';
+import { NTSTATUS_FACILITIES, NTSTATUS_TABLE } from './generated/ntstatus.js';
+import { WIN32_TABLE } from './generated/win32.js';
+
+export { renderErrorLine } from './error-render.js';
 
 export const ntstatusName = tableLookup(NTSTATUS_TABLE);
 export const win32Name = tableLookup(WIN32_TABLE);
 export const hresultName = tableLookup(HRESULT_TABLE);
+const ntFacilityName = tableLookup(NTSTATUS_FACILITIES);
+const hrFacilityName = tableLookup(HRESULT_FACILITIES);
 
-const OWN: Record<string, string> = {
-  STATUS_SUCCESS: 'The operation completed successfully.',
-  STATUS_ACCESS_VIOLATION: 'Access violation: an instruction read, wrote or executed memory at an address it may not use.',
-  STATUS_INSUFFICIENT_RESOURCES: 'Not enough system resources (typically pool memory or PTEs) were available to finish the call.',
-  STATUS_NO_MEMORY: 'Not enough virtual memory or paging file quota was available for the request.',
-  STATUS_BREAKPOINT: 'A breakpoint instruction (int 3) was executed.',
-  STATUS_SINGLE_STEP: 'A single-step trap fired after an instruction completed.',
-  STATUS_STACK_OVERFLOW: 'The thread used up its stack: a new guard page could not be created.',
-  STATUS_STACK_BUFFER_OVERRUN: 'A security check failed (fail-fast): typically a stack buffer overrun caught by /GS, or a deliberate __fastfail.',
-  STATUS_INVALID_PARAMETER: 'A service or function was called with an invalid argument.',
-  STATUS_IN_PAGE_ERROR: 'A page could not be read in from disk (or another backing store) when the memory was touched.',
-  STATUS_ILLEGAL_INSTRUCTION: 'The processor met an instruction it does not recognise or may not execute.',
-  STATUS_PRIVILEGED_INSTRUCTION: 'A privileged instruction was executed outside kernel mode.',
-  STATUS_INTEGER_DIVIDE_BY_ZERO: 'An integer division by zero was attempted.',
-  STATUS_INTEGER_OVERFLOW: 'An integer operation overflowed its result.',
-  STATUS_DATATYPE_MISALIGNMENT: 'Data was accessed at an address not aligned for its type.',
-  STATUS_HEAP_CORRUPTION: 'The heap manager found its own data structures damaged.',
-  STATUS_INVALID_HANDLE: 'A handle that is not (or no longer) valid was used.',
-  STATUS_ACCESS_DENIED: 'The caller does not have the access rights the operation requires.',
-  STATUS_OBJECT_NAME_NOT_FOUND: 'No object exists with the given name.',
-  STATUS_OBJECT_PATH_NOT_FOUND: 'A directory in the given path does not exist.',
-  STATUS_DEVICE_DATA_ERROR: 'The device reported an error while transferring data.',
-  STATUS_DEVICE_NOT_READY: 'The device is not ready for the request.',
-  STATUS_IO_TIMEOUT: 'An I/O operation did not finish in the time allowed.',
-  STATUS_PENDING: 'The operation was started and will complete later.',
-  STATUS_BUFFER_TOO_SMALL: 'The buffer given is too small for the data.',
-  STATUS_BUFFER_OVERFLOW: 'The data did not fit in the buffer; part of it was returned.',
-  STATUS_NOT_IMPLEMENTED: 'The requested operation is not implemented.',
-  STATUS_NOT_SUPPORTED: 'The request is not supported.',
-  STATUS_UNSUCCESSFUL: 'The operation failed without a more specific reason.',
-  STATUS_INVALID_DEVICE_REQUEST: 'The device does not support the requested operation.',
-  STATUS_FLOAT_DIVIDE_BY_ZERO: 'A floating-point division by zero was attempted.',
-  STATUS_GUARD_PAGE_VIOLATION: 'A guard page was touched (usually the stack growing).',
-  STATUS_INVALID_USER_BUFFER: 'A user-mode buffer passed to the system is not valid.',
-  STATUS_POSSIBLE_DEADLOCK: 'The operation could deadlock and was not performed.',
-  STATUS_ASSERTION_FAILURE: 'An assertion in the code failed.',
-  STATUS_NO_SUCH_DEVICE: 'The specified device does not exist.',
-  STATUS_DISK_FULL: 'The disk has no free space left for the operation.',
-  ERROR_SUCCESS: 'The operation completed successfully.',
-  ERROR_FILE_NOT_FOUND: 'The file does not exist.',
-  ERROR_PATH_NOT_FOUND: 'The path does not exist.',
-  ERROR_ACCESS_DENIED: 'Access is denied to the caller.',
-  ERROR_INVALID_HANDLE: 'The handle is not valid.',
-  ERROR_NOT_ENOUGH_MEMORY: 'Not enough memory is available to process the command.',
-  ERROR_OUTOFMEMORY: 'Not enough memory is available to complete the operation.',
-  ERROR_INVALID_PARAMETER: 'A parameter is not valid.',
-  ERROR_INSUFFICIENT_BUFFER: 'The buffer is too small for the data.',
-  ERROR_NOT_SUPPORTED: 'The request is not supported.',
-  E_FAIL: 'Unspecified failure.',
-  E_OUTOFMEMORY: 'Memory could not be allocated.',
-  E_INVALIDARG: 'One or more arguments are not valid.',
-  E_NOTIMPL: 'Not implemented.',
-  E_UNEXPECTED: 'A failure nobody anticipated.',
-  E_ACCESSDENIED: 'Access was denied.',
-  E_POINTER: 'A pointer argument is not valid.',
-};
+export type ErrorKind = 'NTSTATUS' | 'Win32' | 'HRESULT';
+export type ErrorSeverity = 'Success' | 'Informational' | 'Warning' | 'Error';
 
 export interface ErrorInfo {
+  /** The 32-bit value interpreted (a sign-extended 64-bit input is reduced to it). */
   code: number;
-  kind: 'NTSTATUS' | 'Win32' | 'HRESULT';
+  kind: ErrorKind;
+  /** Symbolic name; `HRESULT_FROM_WIN32(ERROR_…)` / `HRESULT_FROM_NT(STATUS_…)` for wrapped codes. */
   name?: string;
   description: string;
-  /** True when the description was made from the symbolic name rather than written for the code. */
+  /** True when the description was made from the symbolic name (or the code is unknown), not written for it. */
   derived: boolean;
+  /** NTSTATUS: bits 16–27; HRESULT: bits 16–26. Absent for Win32 codes. */
+  facility?: { value: number; name?: string };
+  severity?: ErrorSeverity;
+  /** NTSTATUS customer bit (29): the code was defined by a third party, not Microsoft. */
+  customer?: boolean;
+  /** For HRESULT_FROM_WIN32 / HRESULT_FROM_NT: the code inside. */
+  wrapped?: { kind: ErrorKind; code: number; name?: string };
 }
+
+export interface ErrorLookup {
+  /** The most plausible reading (NTSTATUS, then HRESULT, then Win32). */
+  best: ErrorInfo;
+  /** Every other reading that names a known code. */
+  others: ErrorInfo[];
+}
+
+const PREFIX = /^(STATUS_|ERROR_|DBG_|RPC_NT_|RPC_S_|RPC_E_|RPC_X_|EPT_NT_|EPT_S_|CO_E_|E_|S_|WSA_?|DNS_ERROR_|DNS_)/;
 
 /** "STATUS_OBJECT_NAME_NOT_FOUND" → "Object name not found." */
-function fromName(name: string): string {
-  const words = name.replace(/^(STATUS_|ERROR_|E_|RPC_S_|WSA)/, '').toLowerCase().replace(/_/g, ' ');
-  return `${words.charAt(0).toUpperCase()}${words.slice(1)}.`;
+export function descriptionFromName(name: string): string {
+  const words = name.replace(PREFIX, '').toLowerCase().replace(/_/g, ' ').trim();
+  return words ? `${words.charAt(0).toUpperCase()}${words.slice(1)}.` : `${name}.`;
 }
 
-function info(code: number, kind: ErrorInfo['kind'], name: string | undefined): ErrorInfo {
-  if (name && OWN[name]) return { code, kind, name, description: OWN[name], derived: false };
-  if (name) return { code, kind, name, description: fromName(name), derived: true };
-  return { code, kind, description: 'Unknown error code.', derived: true };
+const TEXT: Record<ErrorKind, Readonly<Record<string, string>>> = { NTSTATUS: NTSTATUS_TEXT, Win32: WIN32_TEXT, HRESULT: HRESULT_TEXT };
+
+function ntFields(v: number): Pick<ErrorInfo, 'facility' | 'severity' | 'customer'> {
+  const value = (v >>> 16) & 0xfff;
+  return {
+    severity: (['Success', 'Informational', 'Warning', 'Error'] as const)[v >>> 30],
+    facility: { value, name: ntFacilityName(value) },
+    customer: (v & 0x20000000) !== 0,
+  };
 }
 
-/**
- * Interprets a code, taking a sign-extended 64-bit value (ffffffff`c0000005) as its 32-bit self. NTSTATUS
- * first, then HRESULT (with HRESULT_FROM_WIN32 / HRESULT_FROM_NT unwrapping), then Win32.
- */
-export function describeError(value: number | bigint): ErrorInfo[] {
-  const v = Number(BigInt(value) & 0xffffffffn) >>> 0;
+function hrFields(v: number): Pick<ErrorInfo, 'facility' | 'severity'> {
+  const value = (v >>> 16) & 0x7ff;
+  return { severity: v & 0x80000000 ? 'Error' : 'Success', facility: { value, name: hrFacilityName(value) } };
+}
+
+function described(kind: ErrorKind, name: string): { description: string; derived: boolean } {
+  const own = TEXT[kind][name];
+  return own ? { description: own, derived: false } : { description: descriptionFromName(name), derived: true };
+}
+
+function make(code: number, kind: ErrorKind, name: string): ErrorInfo {
+  const fields = kind === 'NTSTATUS' ? ntFields(code) : kind === 'HRESULT' ? hrFields(code) : {};
+  return { code, kind, name, ...described(kind, name), ...fields };
+}
+
+/** Every reading of a code, most plausible first. Accepts sign-extended 64-bit values (ffffffff`c0000005). */
+export function lookupError(value: number | bigint): ErrorLookup {
+  const v = Number(BigInt.asUintN(32, BigInt(value)));
   const out: ErrorInfo[] = [];
   const nt = ntstatusName(v);
-  if (nt) out.push(info(v, 'NTSTATUS', nt));
+  if (nt) out.push(make(v, 'NTSTATUS', nt));
   const hr = hresultName(v);
-  if (hr) out.push(info(v, 'HRESULT', hr));
-  if ((v & 0xffff0000) >>> 0 === 0x80070000) {
-    const w = win32Name(v & 0xffff);
-    if (w) out.push({ ...info(v, 'HRESULT', `HRESULT_FROM_WIN32(${w})`), description: info(v & 0xffff, 'Win32', w).description });
+  if (hr) out.push(make(v, 'HRESULT', hr));
+  // HRESULT_FROM_WIN32: severity error, facility WIN32 (7), the Win32 code in the low 16 bits.
+  if (v >>> 16 === 0x8007) {
+    const inner = v & 0xffff;
+    const w = win32Name(inner);
+    if (w) out.push({ code: v, kind: 'HRESULT', name: `HRESULT_FROM_WIN32(${w})`, ...described('Win32', w), ...hrFields(v), wrapped: { kind: 'Win32', code: inner, name: w } });
   }
-  if (v & 0x10000000 && ntstatusName((v & ~0x10000000) >>> 0)) {
-    const n = ntstatusName((v & ~0x10000000) >>> 0)!;
-    out.push({ ...info(v, 'HRESULT', `HRESULT_FROM_NT(${n})`), description: info(v, 'NTSTATUS', n).description });
+  // HRESULT_FROM_NT: the NTSTATUS with the N bit (28) set.
+  if (v & 0x10000000) {
+    const inner = (v & ~0x10000000) >>> 0;
+    const n = ntstatusName(inner);
+    if (n) out.push({ code: v, kind: 'HRESULT', name: `HRESULT_FROM_NT(${n})`, ...described('NTSTATUS', n), ...hrFields(v), wrapped: { kind: 'NTSTATUS', code: inner, name: n } });
   }
   const w = v < 0x10000 ? win32Name(v) : undefined;
-  if (w) out.push(info(v, 'Win32', w));
-  if (out.length === 0) out.push(info(v, v & 0x80000000 ? (v & 0x40000000 ? 'NTSTATUS' : 'HRESULT') : 'Win32', undefined));
-  return out;
+  if (w) out.push(make(v, 'Win32', w));
+  if (out.length === 0) {
+    // Unknown: say what its shape suggests. Error-severity codes with both top bits set are NTSTATUS-like;
+    // other high-bit codes read as HRESULTs; small values as Win32.
+    const kind: ErrorKind = v >>> 30 === 3 ? 'NTSTATUS' : v & 0x80000000 ? 'HRESULT' : v < 0x10000 ? 'Win32' : 'NTSTATUS';
+    const fields = kind === 'NTSTATUS' ? ntFields(v) : kind === 'HRESULT' ? hrFields(v) : {};
+    out.push({ code: v, kind, description: 'Unknown error code.', derived: true, ...fields });
+  }
+  const [best, ...others] = out as [ErrorInfo, ...ErrorInfo[]];
+  return { best, others };
 }
 
-/** WinDbg's one-line form: `Error code: (NTSTATUS) 0xc000009a (3221225626) - <description>`. */
-export function renderErrorLine(e: ErrorInfo): string {
-  return `Error code: (${e.kind}) 0x${e.code.toString(16)} (${e.code}) - ${e.description}`;
+/** All readings as one list, most plausible first (what `!error` prints). */
+export function describeError(value: number | bigint): ErrorInfo[] {
+  const { best, others } = lookupError(value);
+  return [best, ...others];
 }
