@@ -1,0 +1,131 @@
+import { IsfTable } from '../../formats/isf/isf.js';
+import { PdbFile } from '../../formats/pdb/pdb.js';
+import { openSymbolFile } from '../../node/open-symbol-file.js';
+import { renderTypeLayout, typeLayout } from '../../symbols/layout.js';
+import { type CliCommand, UsageError } from '../command.js';
+
+interface PdbOptions {
+  file?: string;
+  publics: boolean;
+  symbols: boolean;
+  types: boolean;
+  modules: boolean;
+  type: string[];
+  json: boolean;
+}
+
+function parse(args: string[]): PdbOptions {
+  const o: PdbOptions = { publics: false, symbols: false, types: false, modules: false, type: [], json: false };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--publics') o.publics = true;
+    else if (a === '--symbols') o.symbols = true;
+    else if (a === '--types') o.types = true;
+    else if (a === '--modules') o.modules = true;
+    else if (a === '--json') o.json = true;
+    else if (a === '--type') {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError('--type needs a type name');
+      o.type.push(v);
+    } else if (a.startsWith('--type=')) o.type.push(a.slice(7));
+    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+    else if (!o.file) o.file = a;
+    else throw new UsageError(`unexpected argument ${a}`);
+  }
+  return o;
+}
+
+const hex = (n: number, w = 8) => n.toString(16).padStart(w, '0');
+
+export const pdbCommand: CliCommand = {
+  name: 'pdb',
+  summary: 'Inspect a PDB or ISF symbol file: identity, public symbols, procedures, type layouts',
+  usage: [
+    'Usage: dumpscope pdb FILE [--publics] [--symbols] [--modules] [--types] [--type NAME]... [--json]',
+    '',
+    'FILE is an MSF 7.00 PDB or a Volatility ISF table (.json or .json.xz).',
+    '  (no option)   identity (GUID, age, machine) and counts',
+    '  --publics     public symbols: name, section, offset, rva, isFunction',
+    '  --symbols     procedures (with code sizes) and data symbols of a private PDB; every ISF symbol',
+    '  --modules     the compilands (object files) of a PDB',
+    '  --types       names, kinds and sizes of every structure, union, class and enum',
+    '  --type NAME   the layout of one type: fields with offsets, types and bit positions',
+    '  --json        machine-readable output',
+  ].join('\n'),
+  async run(args, io) {
+    const o = parse(args);
+    if (!o.file) throw new UsageError('missing FILE');
+    const { source, close } = await openSymbolFile(o.file);
+    try {
+      const result: Record<string, unknown> = {};
+      const text: string[] = [];
+      const pdb = source instanceof PdbFile ? source : undefined;
+      const isf = source instanceof IsfTable ? source : undefined;
+      const any = o.publics || o.symbols || o.types || o.modules || o.type.length > 0;
+      if (!any) {
+        const id = pdb
+          ? { format: 'pdb', guid: pdb.guid, age: pdb.dbiAge, infoAge: pdb.infoAge, machine: `0x${pdb.machine.toString(16)}` }
+          : { format: 'isf', pdbName: isf?.identity.pdbName, guid: isf?.identity.guid, age: isf?.identity.age, machine: isf?.identity.machine };
+        const counts = {
+          publics: pdb ? (await pdb.publics()).length : undefined,
+          symbols: (await source.symbols()).length,
+          modules: pdb ? pdb.modules().length : undefined,
+          types: (await source.typeNames()).length,
+        };
+        Object.assign(result, id, counts);
+        for (const [k, v] of Object.entries({ ...id, ...counts })) if (v !== undefined) text.push(`${k.padEnd(10)} ${v}`);
+      }
+      if (o.modules && pdb) {
+        result.modules = pdb.modules().map((m) => ({ index: m.index, name: m.name, objectName: m.objectName, symbolStream: m.symbolStream ?? null }));
+        for (const m of pdb.modules()) text.push(`${String(m.index).padStart(4)}  ${m.name}`);
+      }
+      if (o.publics) {
+        const pubs = pdb
+          ? (await pdb.publics()).map((p) => ({ name: p.name, section: p.section, offset: p.offset, rva: p.rva ?? null, isFunction: p.isFunction }))
+          : (await source.symbols()).map((s) => ({ name: s.name, section: null, offset: null, rva: s.rva, isFunction: s.isFunction }));
+        result.publics = pubs;
+        for (const p of pubs) {
+          const addr = p.section === null ? '         ' : `${hex(p.section, 4)}:${hex(p.offset ?? 0)}`;
+          text.push(`${addr}  ${p.rva === null ? '        ' : hex(p.rva)}  ${p.isFunction ? 'F' : ' '}  ${p.name}`);
+        }
+      }
+      if (o.symbols) {
+        const syms = pdb ? (await pdb.privateSymbols()).map((s) => ({ name: s.name, kind: s.kind, section: s.section, offset: s.offset, rva: s.rva ?? null, size: s.size ?? null, global: s.global })) : (await source.symbols()).map((s) => ({ name: s.name, kind: s.kind, rva: s.rva, size: s.size ?? null }));
+        result.symbols = syms;
+        for (const s of syms) text.push(`${s.rva === null ? '        ' : hex(s.rva)}  ${s.size === null ? '     ' : hex(s.size, 5)}  ${s.kind.padEnd(8)}  ${s.name}`);
+      }
+      if (o.types) {
+        const names = [...(await source.typeNames())].sort();
+        const list = [];
+        for (const n of names) {
+          const t = await source.findType(n);
+          if (t) list.push({ name: n, kind: t.kind === 'udt' ? t.udtKind : t.kind, size: t.size });
+        }
+        result.types = list;
+        for (const t of list) text.push(`${hex(t.size, 6)}  ${t.kind.padEnd(6)}  ${t.name}`);
+      }
+      if (o.type.length) {
+        const layouts = [];
+        for (const n of o.type) {
+          const t = await source.findType(n);
+          if (!t) {
+            io.err(`dumpscope pdb: no type named ${n} in ${o.file}`);
+            return 1;
+          }
+          layouts.push(typeLayout(t));
+        }
+        result.typeLayouts = layouts;
+        for (const l of layouts) text.push(renderTypeLayout(l));
+      }
+      // One requested listing prints as itself (an array, or a single type's layout object).
+      const keys = Object.keys(result);
+      let json: unknown = result;
+      if (any && keys.length === 1) json = o.type.length === 1 ? (result.typeLayouts as unknown[])[0] : result[keys[0]];
+      if (o.json) io.out(JSON.stringify(json, null, 2));
+      else io.out(text.join('\n'));
+      return 0;
+    } finally {
+      await close();
+    }
+  },
+};

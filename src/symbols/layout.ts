@@ -1,0 +1,53 @@
+// Structured descriptions of types and symbol files, for `dumpscope pdb`, `dt` and JSON output.
+import { type Type, typeName } from './types.js';
+
+export interface FieldLayout {
+  name: string;
+  offset: number;
+  type: string;
+  size: number;
+  bitPosition?: number;
+  bitLength?: number;
+}
+
+export interface TypeLayout {
+  name: string;
+  kind: string;
+  size: number;
+  fields?: FieldLayout[];
+  enumerators?: { name: string; value: string }[];
+}
+
+/** The layout of one type: fields with offsets and types for structures, values for enums. */
+export function typeLayout(t: Type): TypeLayout {
+  switch (t.kind) {
+    case 'udt':
+      return {
+        name: t.name,
+        kind: t.udtKind,
+        size: t.size,
+        fields: t.fields.map((f) => ({
+          name: f.name,
+          offset: f.offset,
+          type: typeName(f.type),
+          size: f.type.size,
+          ...(f.bitLength !== undefined ? { bitPosition: f.bitPosition, bitLength: f.bitLength } : {}),
+        })),
+      };
+    case 'enum':
+      return { name: t.name, kind: 'enum', size: t.size, enumerators: t.enumerators.map((e) => ({ name: e.name, value: e.value.toString() })) };
+    default:
+      return { name: typeName(t), kind: t.kind, size: t.size };
+  }
+}
+
+/** C-like text of a layout: one line per field with its hex offset. */
+export function renderTypeLayout(l: TypeLayout): string {
+  const lines = [`${l.kind} ${l.name}, size 0x${l.size.toString(16)} (${l.size})`];
+  for (const f of l.fields ?? []) {
+    const bits = f.bitLength !== undefined ? ` : bit ${f.bitPosition}, ${f.bitLength} bit${f.bitLength === 1 ? '' : 's'}` : '';
+    lines.push(`   +0x${f.offset.toString(16).padStart(3, '0')} ${f.name.padEnd(24)} ${f.type}${bits}`);
+  }
+  for (const e of l.enumerators ?? []) lines.push(`   ${e.name} = ${e.value}`);
+  return lines.join('\n');
+}
