@@ -14,6 +14,8 @@ export interface CliIo {
   err(text: string): void;
   /** True when stderr is a terminal (progress bars). */
   readonly stderrIsTty: boolean;
+  /** Writes to stderr as-is (no newline added): progress bars redraw a line in place. */
+  errRaw?(text: string): void;
   readonly env: Record<string, string | undefined>;
 }
 

@@ -64,6 +64,7 @@ const nodeIo: CliIo = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
   stderrIsTty: Boolean(process.stderr.isTTY),
+  errRaw: (t) => process.stderr.write(t),
   env: process.env,
 };
 

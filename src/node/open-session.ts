@@ -7,7 +7,11 @@ import { UnsupportedError } from '../io/errors.js';
 import { PageCache } from '../io/page-cache.js';
 import { KernelTarget } from '../target/kernel-target.js';
 import { FileSource } from './file-source.js';
-import { LocalImageStore, localDirectories } from './local-image-store.js';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { defaultSymbolPath, parseSymbolPath } from '../symbols/symbol-path.js';
+import { renderProgress } from './progress-bar.js';
+import { SymbolStore } from './symbol-store.js';
 
 export interface OpenedSession {
   session: Session;
@@ -17,9 +21,25 @@ export interface OpenedSession {
   symbolNames?(prefix: string): string[];
 }
 
-/** The symbol path: -y, then _NT_SYMBOL_PATH. Only its local directories are used (no network yet). */
+/** The per-user symbol cache: %LOCALAPPDATA%\\dumpscope\\symbols, $XDG_CACHE_HOME/dumpscope/symbols or ~/.cache/dumpscope/symbols. */
+export function defaultCacheDir(env: Record<string, string | undefined>): string {
+  if (process.platform === 'win32' && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, 'dumpscope', 'symbols');
+  return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'dumpscope', 'symbols');
+}
+
+/** The symbol path: -y, then _NT_SYMBOL_PATH, else Microsoft's public server behind the per-user cache. */
 export function symbolPath(opts: CommonOptions, env: Record<string, string | undefined>): string {
-  return opts.sympath ?? env._NT_SYMBOL_PATH ?? '';
+  return opts.sympath ?? env._NT_SYMBOL_PATH ?? defaultSymbolPath(defaultCacheDir(env));
+}
+
+/** The symbol store for a session; --offline or DUMPSCOPE_OFFLINE=1 keeps it off the network. */
+export function symbolStore(opts: CommonOptions, io: CliIo): SymbolStore {
+  return new SymbolStore(parseSymbolPath(symbolPath(opts, io.env)), {
+    defaultCache: defaultCacheDir(io.env),
+    offline: opts.offline || io.env.DUMPSCOPE_OFFLINE === '1',
+    env: io.env,
+    progress: io.stderrIsTty && io.errRaw ? (p) => io.errRaw?.(renderProgress(p)) : undefined,
+  });
 }
 
 export async function openSession(path: string, opts: CommonOptions, io: CliIo): Promise<OpenedSession> {
@@ -28,7 +48,7 @@ export async function openSession(path: string, opts: CommonOptions, io: CliIo):
     const sig = new TextDecoder('latin1').decode(await source.read(0, Math.min(8, source.size)));
     if (sig.startsWith('MDMP')) throw new UnsupportedError(`${path} is a user-mode minidump; only kernel dumps can be opened in a session so far`);
     const dump = await openKernelDump(source);
-    const target = new KernelTarget(dump, new LocalImageStore(localDirectories(symbolPath(opts, io.env))));
+    const target = new KernelTarget(dump, symbolStore(opts, io));
     const session = new Session(target);
     return {
       session,

@@ -21,6 +21,15 @@ export interface ImageProvider {
   findImage(req: ImageRequest): Promise<ImageLookup>;
   /** The PDB with this GUID and age (store layout name.pdb/GUIDAGE/name.pdb, or flat). */
   findPdb?(req: PdbRequest): Promise<ImageLookup>;
+  /** A Volatility ISF table for the PDB identity, when no PDB is found (offline kernel types). */
+  findIsf?(req: PdbRequest): Promise<ImageLookup>;
+  /**
+   * ISF tables of a PDB name whatever their GUID (at most `limit`), for a kernel whose CodeView record is not
+   * in the dump: the caller must prove the match another way (the debugger data block's addresses).
+   */
+  isfCandidates?(pdbName: string, limit: number): Promise<{ path: string; bytes: Uint8Array }[]>;
+  /** The symbol path in WinDbg's syntax, for `.sympath`. */
+  readonly path?: string;
 }
 
 /** The symbol-store directory key of an image: TimeDateStamp as 8 upper-case hex digits + SizeOfImage in hex. */

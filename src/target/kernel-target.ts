@@ -10,6 +10,8 @@ import type { AddressSpace } from '../memory/address-space.js';
 import { X64AddressSpace } from '../memory/x64-paging.js';
 import type { SessionTarget } from '../commands/session.js';
 import type { ImageProvider } from '../symbols/image-provider.js';
+import type { SymbolSource } from '../symbols/symbol-source.js';
+import { openIsf } from '../formats/isf/open-isf.js';
 import type { UnwindData, UnwindLookup } from '../unwind/types.js';
 import { type StackFrame, type UnwindOptions, walkStack } from '../unwind/x64-unwinder.js';
 import { decodeDebuggerData, type DebuggerData } from './debugger-data.js';
@@ -17,8 +19,10 @@ import { type ModuleInfo, ModuleTable, windbgModuleName } from './modules.js';
 import type { X64Registers } from './x64-registers.js';
 
 export interface ModuleSymbols {
-  status: 'pdb' | 'none' | 'not-found' | 'mismatch' | 'error';
+  status: 'pdb' | 'isf' | 'none' | 'not-found' | 'mismatch' | 'error';
   detail: string;
+  /** The symbol source in use (a PDB, or an ISF table standing in for it). */
+  source?: SymbolSource;
   pdb?: PdbFile;
 }
 
@@ -126,30 +130,113 @@ export class KernelTarget implements SessionTarget {
   }
 
   private readonly pdbs = new Map<bigint, Promise<ModuleSymbols>>();
+  private readonly headerViews = new Map<bigint, Promise<PeImage | undefined>>();
 
-  /** The module's PDB, found by its image's CodeView GUID and age; a mismatch is never used. */
+  /** The module's headers as mapped in the dump (enough for the CodeView record), when those pages exist. */
+  private mappedHeaders(m: ModuleInfo): Promise<PeImage | undefined> {
+    let p = this.headerViews.get(m.base);
+    if (!p) {
+      p = PeImage.open(
+        async (o, n) => {
+          if (o < 0 || o + n > m.size) return undefined;
+          const s = await this.memory.readSparse(m.base + BigInt(o), n);
+          return s.valid.every((v) => v === 1) ? s.bytes : undefined;
+        },
+        true,
+        m.name,
+      ).catch(() => undefined);
+      this.headerViews.set(m.base, p);
+    }
+    return p;
+  }
+
+  /** The CodeView record (PDB name, GUID, age): from the image file or, failing that, the mapped headers. */
+  private async codeViewOf(m: ModuleInfo) {
+    const img = await this.image(m);
+    const fromImage = img.image ? await img.image.codeView().catch(() => undefined) : undefined;
+    if (fromImage) return { cv: fromImage, origin: img.origin };
+    const mapped = await this.mappedHeaders(m);
+    const cv = mapped ? await mapped.codeView().catch(() => undefined) : undefined;
+    return { cv, origin: cv ? 'dump' : img.origin };
+  }
+
+  /**
+   * The module's symbols: its PDB, matched by the image's CodeView GUID and age (a mismatch is never used),
+   * else an ISF table for the same GUID and age (how nt's types and symbols come offline).
+   */
   moduleSymbols(m: ModuleInfo): Promise<ModuleSymbols> {
     let p = this.pdbs.get(m.base);
     if (!p) {
       p = (async (): Promise<ModuleSymbols> => {
-        const img = await this.image(m);
-        if (!img.image) return { status: 'none', detail: `no image (${img.origin})` };
-        const cv = await img.image.codeView().catch(() => undefined);
-        if (!cv) return { status: 'none', detail: 'the image has no CodeView record' };
-        if (!this.imageProvider.findPdb) return { status: 'none', detail: 'no symbol path' };
-        const found = await this.imageProvider.findPdb({ name: cv.pdbName, guid: cv.guid, age: cv.age });
-        if (!found.found) return { status: 'not-found', detail: found.reason };
-        try {
-          const pdb = await PdbFile.open(new BufferSource(found.bytes, found.path));
-          if (pdb.guid !== cv.guid || pdb.dbiAge !== cv.age) return { status: 'mismatch', detail: `${found.path} is ${pdb.guid}/${pdb.dbiAge}, the image wants ${cv.guid}/${cv.age}` };
-          return { status: 'pdb', detail: found.path, pdb };
-        } catch (e) {
-          return { status: 'error', detail: (e as Error).message };
+        const { cv, origin } = await this.codeViewOf(m);
+        if (!cv && m === this.modules.modules[0]) {
+          const isf = await this.kernelIsfByDebuggerData();
+          if (isf) return isf;
         }
+        if (!cv) return { status: 'none', detail: `no CodeView record (image: ${origin})` };
+        const req = { name: cv.pdbName, guid: cv.guid, age: cv.age };
+        const reasons: string[] = [];
+        if (this.imageProvider.findPdb) {
+          const found = await this.imageProvider.findPdb(req);
+          if (found.found) {
+            try {
+              const pdb = await PdbFile.open(new BufferSource(found.bytes, found.path));
+              if (pdb.guid !== cv.guid || pdb.dbiAge !== cv.age) return { status: 'mismatch', detail: `${found.path} is ${pdb.guid}/${pdb.dbiAge}, the image wants ${cv.guid}/${cv.age}` };
+              return { status: 'pdb', detail: found.path, pdb, source: pdb };
+            } catch (e) {
+              return { status: 'error', detail: (e as Error).message };
+            }
+          }
+          reasons.push(found.reason);
+        }
+        if (this.imageProvider.findIsf) {
+          const isf = await this.imageProvider.findIsf(req);
+          if (isf.found) {
+            try {
+              return { status: 'isf', detail: isf.path, source: openIsf(isf.bytes, isf.path) };
+            } catch (e) {
+              return { status: 'error', detail: (e as Error).message };
+            }
+          }
+        }
+        if (!this.imageProvider.findPdb) return { status: 'none', detail: 'no symbol path' };
+        return { status: 'not-found', detail: reasons.join('; ') };
       })();
       this.pdbs.set(m.base, p);
     }
     return p;
+  }
+
+  /**
+   * Without nt's CodeView record (small dumps rarely hold it), an ISF table is accepted for the kernel only
+   * when the addresses of kernel variables it gives agree with those in the debugger data block.
+   */
+  private async kernelIsfByDebuggerData(): Promise<ModuleSymbols | undefined> {
+    const kd = this.debuggerData;
+    const nt = this.modules.modules[0];
+    if (!kd || !nt || !this.imageProvider.isfCandidates) return undefined;
+    const names = ['PsLoadedModuleList', 'PsActiveProcessHead', 'PspCidTable', 'MmPfnDatabase', 'KiProcessorBlock', 'MmUnloadedDrivers', 'KeBugCheckCallbackListHead'];
+    for (const pdbName of ['ntkrnlmp.pdb', 'ntoskrnl.pdb', 'ntkrnlpa.pdb', 'ntkrpamp.pdb']) {
+      for (const c of await this.imageProvider.isfCandidates(pdbName, 16)) {
+        let isf: ReturnType<typeof openIsf>;
+        try {
+          isf = openIsf(c.bytes, c.path);
+        } catch {
+          continue;
+        }
+        let agree = 0;
+        let disagree = 0;
+        for (const n of names) {
+          const want = kd.pointer(n);
+          const s = await isf.lookup(n);
+          if (!want || !s) continue;
+          if (nt.base + BigInt(s.rva) === want) agree++;
+          else disagree++;
+        }
+        if (agree >= 2 && disagree === 0) return { status: 'isf', detail: `${c.path} (no CodeView record in the dump; ${agree} kernel variable addresses agree with the debugger data block)`, source: isf };
+      }
+    }
+    return undefined;
   }
 
   /** Module, symbol and displacement of an address, as far as symbols allow. */
@@ -158,7 +245,7 @@ export class KernelTarget implements SessionTarget {
     if (!m) return undefined;
     const rva = Number(address - m.base);
     const syms = await this.moduleSymbols(m);
-    const hit = syms.pdb ? await syms.pdb.symbolAt(rva) : undefined;
+    const hit = syms.source ? await syms.source.symbolAt(rva) : undefined;
     // A public symbol far below the address is not its function (publics carry no sizes): fall back.
     if (hit && hit.displacement < 0x10000) return { module: m, symbol: hit.symbol.name, displacement: hit.displacement };
     return { module: m, displacement: rva };
@@ -187,7 +274,7 @@ export class KernelTarget implements SessionTarget {
     const m = this.modules.byModuleName(name.slice(0, bang));
     if (!m) return undefined;
     const syms = await this.moduleSymbols(m);
-    const s = await syms.pdb?.lookup(name.slice(bang + 1));
+    const s = await syms.source?.lookup(name.slice(bang + 1));
     return s ? m.base + BigInt(s.rva) : undefined;
   }
 

@@ -1,0 +1,160 @@
+// A small HTTP(S) GET for symbol servers: redirects (bounded), proxies from the standard environment
+// variables (CONNECT tunnels for HTTPS), connect and idle timeouts, a size cap, and progress callbacks.
+// It never retries by itself; callers decide what is worth retrying.
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
+
+export interface HttpOptions {
+  timeoutMs: number;
+  maxBytes: number;
+  env: Record<string, string | undefined>;
+  userAgent: string;
+  onProgress?: (received: number, total: number | undefined) => void;
+}
+
+export type HttpResult =
+  | { kind: 'ok'; body: Uint8Array; url: string }
+  | { kind: 'status'; status: number; url: string }
+  /** Network failures, timeouts and bodies cut short: worth retrying. */
+  | { kind: 'error'; message: string; url: string };
+
+const MAX_REDIRECTS = 5;
+
+/** The proxy URL for `target` from HTTPS_PROXY/HTTP_PROXY (either case), unless NO_PROXY excludes it. */
+export function proxyFor(target: URL, env: Record<string, string | undefined>): URL | undefined {
+  const get = (k: string) => env[k] ?? env[k.toLowerCase()];
+  const noProxy = get('NO_PROXY');
+  if (noProxy) {
+    const host = target.hostname.toLowerCase();
+    for (const raw of noProxy.split(',')) {
+      const p = raw.trim().toLowerCase().replace(/^\*?\./, '');
+      if (p === '*' || (p && (host === p || host.endsWith(`.${p}`)))) return undefined;
+    }
+  }
+  const v = target.protocol === 'https:' ? (get('HTTPS_PROXY') ?? get('HTTP_PROXY')) : get('HTTP_PROXY');
+  if (!v) return undefined;
+  try {
+    return new URL(/^[a-z]+:\/\//i.test(v) ? v : `http://${v}`);
+  } catch {
+    return undefined;
+  }
+}
+
+function proxyAuth(proxy: URL): Record<string, string> {
+  if (!proxy.username) return {};
+  const cred = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  return { 'proxy-authorization': `Basic ${Buffer.from(cred).toString('base64')}` };
+}
+
+/** Opens a TLS socket to `target` through an HTTP proxy's CONNECT method. */
+function tunnel(proxy: URL, target: URL, timeoutMs: number): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const port = target.port || '443';
+    const req = http.request({ host: proxy.hostname, port: proxy.port || 80, method: 'CONNECT', path: `${target.hostname}:${port}`, headers: { host: `${target.hostname}:${port}`, ...proxyAuth(proxy) }, timeout: timeoutMs });
+    req.on('connect', (res, socket: net.Socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        reject(new Error(`proxy refused the tunnel (${res.statusCode})`));
+        return;
+      }
+      resolve(tls.connect({ socket, servername: target.hostname }));
+    });
+    req.on('timeout', () => req.destroy(new Error('proxy connect timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function once(url: URL, o: HttpOptions): Promise<{ status: number; location?: string; body?: Uint8Array; error?: string }> {
+  const proxy = proxyFor(url, o.env);
+  const headers: Record<string, string> = { 'user-agent': o.userAgent, accept: '*/*' };
+  let request: http.ClientRequest;
+  if (proxy && url.protocol === 'https:') {
+    const socket = await tunnel(proxy, url, o.timeoutMs);
+    request = https.request(url, { headers, createConnection: () => socket, timeout: o.timeoutMs });
+  } else if (proxy) {
+    request = http.request({ host: proxy.hostname, port: proxy.port || 80, path: url.href, headers: { ...headers, host: url.host, ...proxyAuth(proxy) }, timeout: o.timeoutMs });
+  } else {
+    request = (url.protocol === 'https:' ? https : http).request(url, { headers, timeout: o.timeoutMs });
+  }
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (v: { status: number; location?: string; body?: Uint8Array; error?: string }) => {
+      if (!settled) {
+        settled = true;
+        resolve(v);
+      }
+    };
+    request.on('timeout', () => {
+      request.destroy();
+      done({ status: 0, error: `no data for ${o.timeoutMs} ms` });
+    });
+    request.on('error', (e) => done({ status: 0, error: e.message }));
+    request.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400 && res.headers.location) {
+        res.resume();
+        done({ status, location: res.headers.location });
+        return;
+      }
+      if (status !== 200) {
+        res.resume();
+        done({ status });
+        return;
+      }
+      const declared = res.headers['content-length'] ? Number(res.headers['content-length']) : undefined;
+      if (declared !== undefined && declared > o.maxBytes) {
+        res.destroy();
+        done({ status: 0, error: `file of ${declared} bytes is larger than the ${o.maxBytes}-byte limit` });
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let received = 0;
+      res.on('data', (c: Buffer) => {
+        received += c.length;
+        if (received > o.maxBytes) {
+          res.destroy();
+          done({ status: 0, error: `download exceeded the ${o.maxBytes}-byte limit` });
+          return;
+        }
+        chunks.push(c);
+        o.onProgress?.(received, declared);
+      });
+      res.on('error', (e) => done({ status: 0, error: `download cut off after ${received} bytes (${e.message})` }));
+      res.on('aborted', () => done({ status: 0, error: `download cut off after ${received} bytes` }));
+      res.on('end', () => {
+        if (declared !== undefined && received !== declared) done({ status: 0, error: `download cut off: ${received} of ${declared} bytes` });
+        else done({ status, body: new Uint8Array(Buffer.concat(chunks)) });
+      });
+    });
+    request.end();
+  });
+}
+
+export async function httpGet(url: string, o: HttpOptions): Promise<HttpResult> {
+  let current: URL;
+  try {
+    current = new URL(url);
+  } catch {
+    return { kind: 'error', message: `invalid URL ${url}`, url };
+  }
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    if (current.protocol !== 'http:' && current.protocol !== 'https:') return { kind: 'error', message: `unsupported protocol ${current.protocol}`, url: current.href };
+    let r: Awaited<ReturnType<typeof once>>;
+    try {
+      r = await once(current, o);
+    } catch (e) {
+      return { kind: 'error', message: (e as Error).message, url: current.href };
+    }
+    if (r.error) return { kind: 'error', message: r.error, url: current.href };
+    if (r.location) {
+      current = new URL(r.location, current);
+      continue;
+    }
+    if (r.body) return { kind: 'ok', body: r.body, url: current.href };
+    return { kind: 'status', status: r.status, url: current.href };
+  }
+  return { kind: 'error', message: `more than ${MAX_REDIRECTS} redirects`, url };
+}
