@@ -3,7 +3,7 @@
 // It never retries by itself; callers decide what is worth retrying.
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
+import type net from 'node:net';
 import tls from 'node:tls';
 
 export interface HttpOptions {
