@@ -137,6 +137,10 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     modules: t.modules,
   });
 
+  // The process the crashing thread belonged to, read by field name through nt's types.
+  const crash = await t.crashState().catch(() => undefined);
+  const processName = crash?.process?.name || undefined;
+
   const symbolStatus = [];
   for (const name of new Set(stack.map((s) => s.module).filter(Boolean) as string[])) {
     const m = t.modules.byModuleName(name)!;
@@ -174,6 +178,7 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     followup: 'MachineOwner',
     rootCause,
     symbols: symbolStatus,
+    processName,
     limitations,
     elapsedMs: Date.now() - started,
   };

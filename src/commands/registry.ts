@@ -8,13 +8,14 @@ import { frameCommand } from './builtin/frame.js';
 import { helpCommand } from './builtin/help.js';
 import { memoryCommand } from './builtin/memory.js';
 import { modulesCommand } from './builtin/modules.js';
+import { processCommand, runningCommand, threadCommand } from './builtin/process-thread.js';
 import { pteCommand } from './builtin/pte.js';
 import { stackCommand } from './builtin/stack.js';
 import { CommandEngine } from './engine.js';
 
 export function createEngine(): CommandEngine {
   const engine = new CommandEngine();
-  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand, errorCommand, analyzeCommand, frameCommand);
+  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand, errorCommand, analyzeCommand, frameCommand, threadCommand, processCommand, runningCommand);
   engine.register(helpCommand(engine));
   return engine;
 }

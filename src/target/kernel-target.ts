@@ -17,6 +17,17 @@ import { type StackFrame, type UnwindOptions, walkStack } from '../unwind/x64-un
 import { decodeDebuggerData, type DebuggerData } from './debugger-data.js';
 import { type ModuleInfo, ModuleTable, windbgModuleName } from './modules.js';
 import type { X64Registers } from './x64-registers.js';
+import { type PrcbInfo, type ProcessInfo, readPrcb, readProcess, readThread, type ThreadInfo } from './kernel-objects.js';
+import { walkList } from './list-walk.js';
+import { KernelTypes, StructView } from './struct-view.js';
+
+/** The processor, thread and process that crashed, as far as the dump and the kernel's types allow. */
+export interface CrashState {
+  prcb?: PrcbInfo;
+  thread?: ThreadInfo;
+  process?: ProcessInfo;
+  notes: string[];
+}
 
 export interface ModuleSymbols {
   status: 'pdb' | 'isf' | 'none' | 'not-found' | 'mismatch' | 'error';
@@ -237,6 +248,159 @@ export class KernelTarget implements SessionTarget {
       }
     }
     return undefined;
+  }
+
+  private typesValue?: Promise<KernelTypes | undefined>;
+
+  /** nt's types (PDB or ISF), through which every kernel structure is read by field name. */
+  kernelTypes(): Promise<KernelTypes | undefined> {
+    this.typesValue ??= (async () => {
+      const nt = this.modules.modules[0];
+      if (!nt) return undefined;
+      const s = await this.moduleSymbols(nt);
+      return s.source ? new KernelTypes(s.source) : undefined;
+    })();
+    return this.typesValue;
+  }
+
+  private crashValue?: Promise<CrashState>;
+
+  /** The crashing processor's PRCB, its current thread and that thread's process. */
+  crashState(): Promise<CrashState> {
+    this.crashValue ??= this.readCrashState();
+    return this.crashValue;
+  }
+
+  private async readCrashState(): Promise<CrashState> {
+    const notes: string[] = [];
+    const kt = await this.kernelTypes();
+    if (!kt) return { notes: ['no kernel types (nt PDB or ISF): processes and threads cannot be read'] };
+    const tri = this.dump.triage;
+    const attempt = async <T>(what: string, f: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await f();
+      } catch (e) {
+        notes.push(`${what}: ${(e as Error).message}`);
+        return undefined;
+      }
+    };
+    if (tri) {
+      // A small dump carries copies of the PRCB, thread and process; their addresses link them together.
+      const copy = async (name: string, part: { offset: number; size: number }, address?: bigint) => {
+        const t = await kt.struct(name);
+        const n = Math.min(part.size, t.size);
+        return new StructView(t, await this.dump.source.read(part.offset, n), address);
+      };
+      const prcb = tri.prcb.size ? await attempt('PRCB copy', async () => readPrcb(await copy('_KPRCB', tri.prcb), 'dump-copy')) : undefined;
+      const thread = tri.thread.size ? await attempt('thread copy', async () => readThread(await copy('_ETHREAD', tri.thread, prcb?.currentThread), 'dump-copy')) : undefined;
+      const process = tri.process.size ? await attempt('process copy', async () => readProcess(await copy('_EPROCESS', tri.process, thread?.processAddress), 'dump-copy')) : undefined;
+      return { prcb, thread, process, notes };
+    }
+    const prcbs = await attempt('processor blocks', () => this.processors());
+    const prcb = prcbs?.[0];
+    const thread = prcb ? await attempt('current thread', async () => readThread(await kt.read(this.memory, '_ETHREAD', prcb.currentThread), 'memory')) : undefined;
+    const process = thread?.processAddress ? await attempt('current process', async () => readProcess(await kt.read(this.memory, '_EPROCESS', thread.processAddress as bigint), 'memory')) : undefined;
+    return { prcb, thread, process, notes };
+  }
+
+  /** Every processor's PRCB, from KiProcessorBlock (full-memory dumps). */
+  async processors(): Promise<PrcbInfo[]> {
+    const kt = await this.kernelTypes();
+    const nt = this.modules.modules[0];
+    if (!kt || !nt) return [];
+    const table = this.debuggerData?.pointer('KiProcessorBlock') ?? (await kt.global(nt.base, 'KiProcessorBlock'));
+    if (!table) return [];
+    const count = Math.min(Math.max(1, this.dump.header.processors), 2048);
+    const ptrs = await this.memory.read(table, count * 8);
+    const dv = new DataView(ptrs.buffer, ptrs.byteOffset, ptrs.byteLength);
+    const out: PrcbInfo[] = [];
+    for (let i = 0; i < count; i++) {
+      const a = dv.getBigUint64(i * 8, true);
+      if (a) out.push(readPrcb(await kt.read(this.memory, '_KPRCB', a), 'memory'));
+    }
+    return out;
+  }
+
+  /** Processes from PsActiveProcessHead (bounded walk), with a note when the list is damaged. */
+  async processes(): Promise<{ processes: ProcessInfo[]; note?: string }> {
+    const kt = await this.kernelTypes();
+    const nt = this.modules.modules[0];
+    if (!kt || !nt) return { processes: [], note: 'no kernel types' };
+    if (this.dump.triage) {
+      const c = await this.crashState();
+      return { processes: c.process ? [c.process] : [], note: 'small dump: only the crashing process is present' };
+    }
+    const head = this.debuggerData?.pointer('PsActiveProcessHead') || this.dump.header.psActiveProcessHead || (await kt.global(nt.base, 'PsActiveProcessHead'));
+    if (!head) return { processes: [], note: 'PsActiveProcessHead is unknown' };
+    const walk = await walkList(this.memory, head, await kt.offsetOf('_EPROCESS', 'ActiveProcessLinks'));
+    const processes: ProcessInfo[] = [];
+    for (const a of walk.items) {
+      try {
+        processes.push(readProcess(await kt.read(this.memory, '_EPROCESS', a), 'memory'));
+      } catch {
+        // a process whose page is missing is skipped; the walk note says if the list itself broke
+      }
+    }
+    return { processes, note: walk.note };
+  }
+
+  /** The threads of a process, from its ThreadListHead (bounded walk). */
+  async threadsOf(p: ProcessInfo): Promise<{ threads: ThreadInfo[]; note?: string }> {
+    const kt = await this.kernelTypes();
+    if (!kt || p.address === undefined) return { threads: [], note: 'no kernel types or process address' };
+    if (this.dump.triage) {
+      const c = await this.crashState();
+      return { threads: c.thread && c.thread.processAddress === p.address ? [c.thread] : [], note: 'small dump: only the crashing thread is present' };
+    }
+    const head = p.address + BigInt(await kt.offsetOf('_EPROCESS', 'ThreadListHead'));
+    const walk = await walkList(this.memory, head, await kt.offsetOf('_ETHREAD', 'ThreadListEntry'));
+    const threads: ThreadInfo[] = [];
+    for (const a of walk.items) {
+      try {
+        threads.push(readThread(await kt.read(this.memory, '_ETHREAD', a), 'memory'));
+      } catch {
+        // skipped: page not in the dump
+      }
+    }
+    return { threads, note: walk.note };
+  }
+
+  /** A thread by address: the small dump's copy, or memory. */
+  async thread(address: bigint): Promise<ThreadInfo> {
+    const c = await this.crashState();
+    if (c.thread?.address === address) return c.thread;
+    const kt = await this.kernelTypes();
+    if (!kt) throw new DumpscopeError('no kernel types (nt PDB or ISF) to read _ETHREAD with', 'NO_TYPES');
+    return readThread(await kt.read(this.memory, '_ETHREAD', address), 'memory');
+  }
+
+  async process(address: bigint): Promise<ProcessInfo> {
+    const c = await this.crashState();
+    if (c.process?.address === address) return c.process;
+    const kt = await this.kernelTypes();
+    if (!kt) throw new DumpscopeError('no kernel types (nt PDB or ISF) to read _EPROCESS with', 'NO_TYPES');
+    return readProcess(await kt.read(this.memory, '_EPROCESS', address), 'memory');
+  }
+
+  /**
+   * Registers to walk a thread's stack from: the bugcheck context for the crashing thread, else the
+   * switch frame SwapContext left at the thread's saved kernel stack pointer (read by field name).
+   */
+  async threadRegisters(th: ThreadInfo): Promise<X64Registers | undefined> {
+    const crash = await this.crashState();
+    if (crash.thread?.address !== undefined && crash.thread.address === th.address) return this.defaultRegisters();
+    const kt = await this.kernelTypes();
+    if (!kt || !th.kernelStack) return undefined;
+    const frame = await kt.struct('_KSWITCH_FRAME').catch(() => undefined);
+    if (!frame) return undefined;
+    const v = await kt.read(this.memory, '_KSWITCH_FRAME', th.kernelStack);
+    const zero = 0n;
+    return {
+      rax: zero, rbx: zero, rcx: zero, rdx: zero, rsi: zero, rdi: zero, r8: zero, r9: zero, r10: zero, r11: zero, r12: zero, r13: zero, r14: zero, r15: zero,
+      rbp: v.has('Rbp') ? v.uint('Rbp') : zero,
+      rip: v.uint('Return'),
+      rsp: th.kernelStack + BigInt(frame.size),
+    };
   }
 
   /** Module, symbol and displacement of an address, as far as symbols allow. */

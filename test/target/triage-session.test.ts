@@ -62,3 +62,43 @@ test('lm lists all 151 drivers; u at the fault decodes what llvm-objdump sees in
     await close();
   }
 });
+
+test('crashing thread, process and processor from the small dump copies, read through the ISF types', { skip: skipUnlessCorpus(DUMP) || skipUnlessCorpus('isf') }, async () => {
+  const { session, target, close } = await openSession(corpus(DUMP), { ...opts, sympath: `${corpus('symbols')};${corpus('isf')}` }, io);
+  try {
+    const nt = target.modules.byModuleName('nt');
+    const syms = await target.moduleSymbols(nt!);
+    assert.equal(syms.status, 'isf', syms.detail);
+    assert.match(syms.detail, /agree with the debugger data block/);
+    const c = await target.crashState();
+    assert.ok(c.prcb && c.thread && c.process, c.notes.join('; '));
+    // Three separately copied structures must link up: PRCB.CurrentThread is the thread, the thread's
+    // process is the process copy, and both carry the same process id.
+    assert.equal(c.thread.address, c.prcb.currentThread);
+    assert.equal(c.process.address, c.thread.processAddress);
+    assert.equal(c.thread.processId, c.process.processId);
+    assert.equal(c.process.name, 'System');
+    assert.equal(c.process.processId, 4n); // the System process is always PID 4
+    // The exception context's stack pointer lies inside the thread's kernel stack.
+    const rsp = 0xffff850429892120n;
+    assert.ok(c.thread.stackLimit! <= rsp && rsp < c.thread.stackBase!);
+    const engine = createEngine();
+    const [th, p, run, an] = await engine.run(session, '!thread; !process 0 0; !running; !analyze -v');
+    assert.ok(th.ok, th.text);
+    assert.match(th.text, /^THREAD ffffc08bde9e1640 {2}Cid 0004\.0108 .*RUNNING on processor 0/m);
+    assert.match(th.text, /Image: +System/);
+    assert.match(th.text, /amdppm!WriteIoMemRawEx\+0x70/);
+    assert.match(th.text, /nt!IofCallDriver\+0x55/);
+    assert.match(p.text, /PROCESS ffffc08bdce94180\n\s+Cid: 0004/);
+    assert.match(p.text, /only the crashing process is present/);
+    // The dump's data blocks hold KiProcessorBlock and every PRCB: 16 processors (corpus README: 16 CPUs).
+    assert.match(run.text, /System Processors: {2}\(000000000000ffff\)/);
+    assert.match(run.text, /^ {3}0 {3}fffff804782d4180 {2}ffffc08bde9e1640 /m);
+    const procs = await target.processors();
+    assert.equal(procs.length, 16);
+    assert.deepEqual(procs.map((p) => p.number), [...Array(16).keys()]);
+    assert.match(an.text, /^PROCESS_NAME: {2}System$/m);
+  } finally {
+    await close();
+  }
+});

@@ -1,0 +1,38 @@
+// Walks a kernel doubly linked list (LIST_ENTRY) from its head, bounded in length and stopped at the first
+// repeated or unreadable entry, so a cyclic or corrupted list from a crashed machine can never hang us.
+import type { AddressSpace } from '../memory/address-space.js';
+
+export interface ListWalk {
+  /** Addresses of the containing structures (entry address minus the link field's offset). */
+  items: bigint[];
+  /** Why the walk ended early, if it did. */
+  note?: string;
+}
+
+export async function walkList(memory: AddressSpace, head: bigint, linkOffset: number, max = 1 << 16): Promise<ListWalk> {
+  const items: bigint[] = [];
+  const seen = new Set<bigint>([head]);
+  let entry: bigint;
+  try {
+    entry = readPtr(await memory.read(head, 8));
+  } catch (e) {
+    return { items, note: `list head ${head.toString(16)} unreadable (${(e as Error).message})` };
+  }
+  while (entry !== head) {
+    if (items.length >= max) return { items, note: `stopped after ${max} entries` };
+    if (entry === 0n) return { items, note: 'null link in the list' };
+    if (seen.has(entry)) return { items, note: `the list loops back to ${entry.toString(16)} without reaching its head` };
+    seen.add(entry);
+    items.push(entry - BigInt(linkOffset));
+    try {
+      entry = readPtr(await memory.read(entry, 8));
+    } catch (e) {
+      return { items, note: `entry ${entry.toString(16)} unreadable (${(e as Error).message})` };
+    }
+  }
+  return { items };
+}
+
+function readPtr(b: Uint8Array): bigint {
+  return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+}
