@@ -1,13 +1,15 @@
 // Every debugger command dumpscope knows. Front ends (shell, run, analyze, web) get their engine here.
 import { evaluateCommand, formatsCommand } from './builtin/evaluate.js';
 import { analyzeCommand } from './builtin/analyze.js';
-import { cxrCommand, exrCommand, registersCommand } from './builtin/context.js';
+import { cxrCommand, exrCommand, registersCommand, trapCommand } from './builtin/context.js';
 import { disassembleCommand } from './builtin/disassemble.js';
 import { errorCommand } from './builtin/error.js';
 import { frameCommand } from './builtin/frame.js';
 import { helpCommand } from './builtin/help.js';
 import { memoryCommand } from './builtin/memory.js';
 import { modulesCommand } from './builtin/modules.js';
+import { dtCommand } from './builtin/dt.js';
+import { dxCommand } from './builtin/dx.js';
 import { processCommand, runningCommand, threadCommand } from './builtin/process-thread.js';
 import { pteCommand } from './builtin/pte.js';
 import { stackCommand } from './builtin/stack.js';
@@ -15,7 +17,7 @@ import { CommandEngine } from './engine.js';
 
 export function createEngine(): CommandEngine {
   const engine = new CommandEngine();
-  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand, errorCommand, analyzeCommand, frameCommand, threadCommand, processCommand, runningCommand);
+  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand, errorCommand, analyzeCommand, frameCommand, threadCommand, processCommand, runningCommand, dtCommand, trapCommand, dxCommand);
   engine.register(helpCommand(engine));
   return engine;
 }

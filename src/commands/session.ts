@@ -24,6 +24,8 @@ export class Session {
   registers?: X64Registers;
   /** dx/r pseudo-variables ($t0…, @$name). */
   readonly variables = new Map<string, bigint>();
+  /** Typed dx variables (`dx @$ctx = (nt!_HEAP_VS_CONTEXT*) ADDR`): a pointer value and its type. */
+  readonly typedVariables = new Map<string, { value: bigint; type: import('../symbols/types.js').Type; module: string }>();
 
   constructor(readonly target?: SessionTarget) {}
 

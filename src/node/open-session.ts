@@ -49,7 +49,13 @@ export async function openSession(path: string, opts: CommonOptions, io: CliIo):
     if (sig.startsWith('MDMP')) throw new UnsupportedError(`${path} is a user-mode minidump; only kernel dumps can be opened in a session so far`);
     const dump = await openKernelDump(source);
     const target = new KernelTarget(dump, symbolStore(opts, io));
+    // Resolve the crashing thread and process up front: a small dump's copies of them become memory.
+    const crash = await target.crashState().catch(() => undefined);
     const session = new Session(target);
+    // WinDbg's pseudo-registers for the current thread, process and processor block.
+    if (crash?.thread?.address) session.variables.set('$thread', crash.thread.address);
+    if (crash?.process?.address) session.variables.set('$proc', crash.process.address);
+    if (crash?.prcb?.address) session.variables.set('$prcb', crash.prcb.address);
     return {
       session,
       target,

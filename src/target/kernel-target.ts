@@ -7,6 +7,7 @@ import { PeImage } from '../formats/pe/pe-image.js';
 import { BufferSource } from '../io/buffer-source.js';
 import { DumpscopeError } from '../io/errors.js';
 import type { AddressSpace } from '../memory/address-space.js';
+import { OverlaySpace } from '../memory/overlay-space.js';
 import { X64AddressSpace } from '../memory/x64-paging.js';
 import type { SessionTarget } from '../commands/session.js';
 import type { ImageProvider } from '../symbols/image-provider.js';
@@ -58,7 +59,7 @@ export class KernelTarget implements SessionTarget {
   ) {
     const h = dump.header;
     if (dump.triage) {
-      this.memory = dump.triage.memory;
+      this.memory = new OverlaySpace(dump.triage.memory);
       if (dump.triage.debuggerData) {
         try {
           this.debuggerData = decodeDebuggerData(dump.triage.debuggerData, 'triage dump copy');
@@ -294,6 +295,11 @@ export class KernelTarget implements SessionTarget {
       const prcb = tri.prcb.size ? await attempt('PRCB copy', async () => readPrcb(await copy('_KPRCB', tri.prcb), 'dump-copy')) : undefined;
       const thread = tri.thread.size ? await attempt('thread copy', async () => readThread(await copy('_ETHREAD', tri.thread, prcb?.currentThread), 'dump-copy')) : undefined;
       const process = tri.process.size ? await attempt('process copy', async () => readProcess(await copy('_EPROCESS', tri.process, thread?.processAddress), 'dump-copy')) : undefined;
+      // The copies are memory too: make them readable at their addresses (dt, dq, !thread ADDR).
+      if (this.memory instanceof OverlaySpace) {
+        if (thread?.address) this.memory.add(thread.address, await this.dump.source.read(tri.thread.offset, tri.thread.size));
+        if (process?.address) this.memory.add(process.address, await this.dump.source.read(tri.process.offset, tri.process.size));
+      }
       return { prcb, thread, process, notes };
     }
     const prcbs = await attempt('processor blocks', () => this.processors());

@@ -70,7 +70,12 @@ export class ModuleTable {
 
   /** By WinDbg name ('nt', 'amdppm') or image name ('amdppm.sys'), case-insensitive. */
   byModuleName(name: string): ModuleInfo | undefined {
-    return this.byName.get(name.toLowerCase());
+    const n = name.toLowerCase();
+    const hit = this.byName.get(n);
+    if (hit) return hit;
+    // WinDbg also accepts the kernel's PDB names ('ntkrnlmp!_HEAP_VS_CONTEXT') for nt.
+    if (['ntkrnlmp', 'ntoskrnl', 'ntkrnlpa', 'ntkrpamp'].includes(n)) return this.byName.get('nt');
+    return undefined;
   }
 
   /** Unloaded driver whose old range contains `address`. */

@@ -102,3 +102,33 @@ test('crashing thread, process and processor from the small dump copies, read th
     await close();
   }
 });
+
+test('dt and dx read kernel structures from the ISF layouts; the dump copies are memory', { skip: skipUnlessCorpus(DUMP) || skipUnlessCorpus('isf') }, async () => {
+  const { session, close } = await openSession(corpus(DUMP), { ...opts, sympath: `${corpus('symbols')};${corpus('isf')}` }, io);
+  try {
+    const engine = createEngine();
+    const [layout, proc, filt, dx1, dx2, bad, rec] = await engine.run(
+      session,
+      'dt nt!_KTRAP_FRAME; dt ntkrnlmp!_EPROCESS @$proc; dt nt!_ETHREAD @$thread Cid; dx @$p = (ntkrnlmp!_EPROCESS*) 0xffffc08bdce94180; dx @$p->Pcb.DirectoryTableBase; dt nt!_NO_SUCH_TYPE; dt -r9 nt!_KPRCB',
+    );
+    assert.ok(layout.ok, layout.text);
+    // Offsets of _KTRAP_FRAME on 19041 x64 (the ISF): Rip at 0x168, Rsp at 0x180, EFlags at 0x178.
+    assert.match(layout.text, /^ {3}\+0x168 Rip {14}: Uint8B$/m);
+    assert.match(layout.text, /^ {3}\+0x180 Rsp {14}: Uint8B$/m);
+    assert.match(layout.text, /^ {3}\+0x178 EFlags {11}: Uint4B$/m);
+    assert.match(layout.text, /^ {3}\+0x000 P1Home {11}: Uint8B$/m);
+    assert.match(proc.text, /\+0x5a8 ImageFileName {4}: \[15\] {2}"System"/);
+    assert.match(proc.text, /\+0x440 UniqueProcessId {2}: 0x00000000`00000004 Void/);
+    assert.match(filt.text, /^ {3}\+0x478 Cid {14}: _CLIENT_ID$/m);
+    assert.equal(filt.text.split('\n').length, 1);
+    assert.match(dx1.text, /^@\$p = \(ntkrnlmp!_EPROCESS\*\) 0xffffc08bdce94180 : 0xffffc08bdce94180 \[Type: _EPROCESS \*\]/);
+    assert.match(dx1.text, /\[\+0x5a8\] ImageFileName {4}: "System" \[Type: unsigned char \[15\]\]/);
+    // The System process's page-table base equals the dump header's DirectoryTableBase (the crash ran in System).
+    assert.equal(dx2.text, `@$p->Pcb.DirectoryTableBase : 0x${(session.target as { dump: { header: { directoryTableBase: bigint } } }).dump.header.directoryTableBase.toString(16)} [Type: unsigned __int64]`);
+    assert.equal(bad.ok, false);
+    assert.match(bad.text + (bad.error ?? ''), /not found/);
+    assert.ok(rec.ok && rec.text.split('\n').length <= 20_002, 'deep recursion is bounded');
+  } finally {
+    await close();
+  }
+});
