@@ -124,7 +124,7 @@ test('dt and dx read kernel structures from the ISF layouts; the dump copies are
     assert.match(dx1.text, /^@\$p = \(ntkrnlmp!_EPROCESS\*\) 0xffffc08bdce94180 : 0xffffc08bdce94180 \[Type: _EPROCESS \*\]/);
     assert.match(dx1.text, /\[\+0x5a8\] ImageFileName {4}: "System" \[Type: unsigned char \[15\]\]/);
     // The System process's page-table base equals the dump header's DirectoryTableBase (the crash ran in System).
-    assert.equal(dx2.text, `@$p->Pcb.DirectoryTableBase : 0x${(session.target as { dump: { header: { directoryTableBase: bigint } } }).dump.header.directoryTableBase.toString(16)} [Type: unsigned __int64]`);
+    assert.equal(dx2.text, `@$p->Pcb.DirectoryTableBase : 0x${(session.target as unknown as { dump: { header: { directoryTableBase: bigint } } }).dump.header.directoryTableBase.toString(16)} [Type: unsigned __int64]`);
     assert.equal(bad.ok, false);
     assert.match(bad.text + (bad.error ?? ''), /not found/);
     assert.ok(rec.ok && rec.text.split('\n').length <= 20_002, 'deep recursion is bounded');
