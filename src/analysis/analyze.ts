@@ -1,7 +1,7 @@
 // `dumpscope analyze` / `!analyze -v`: find the faulting context the bugcheck points at, walk its stack,
 // blame a module, name the failure bucket, and run the root-cause rules.
 import { decodeExceptionRecord64, decodeX64Context } from '../formats/kernel-dump/records.js';
-import { bugcheckName } from '../formats/kernel-dump/bugcheck-name.js';
+import { bugcheckInfo } from '../knowledge/bugchecks/index.js';
 import { ntstatusName } from '../knowledge/errors.js';
 import type { KernelTarget } from '../target/kernel-target.js';
 import type { X64Registers } from '../target/x64-registers.js';
@@ -9,7 +9,6 @@ import { addr64 } from '../util/hex.js';
 import { decode } from '../disasm/x64.js';
 import { effectiveAddress } from '../render/registers.js';
 import { X64AddressSpace } from '../memory/x64-paging.js';
-import { bugcheckDoc } from './bugcheck-args.js';
 import { failureBucket, failureHash } from './bucket.js';
 import { isOsModule } from './os-modules.js';
 import { ANALYSIS_SCHEMA_VERSION, type AnalysisReport, type ExceptionRecordInfo, type RegisterContext, type StackEntry } from './report.js';
@@ -24,7 +23,7 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
   const code = h.bugcheckCode;
   const base = code & 0x0fffffff;
   const args = h.bugcheckArgs;
-  const doc = bugcheckDoc(base);
+  const doc = bugcheckInfo(code, args);
   const limitations = [...t.limitations];
   let context: RegisterContext | undefined;
   let exceptionRecord: ExceptionRecordInfo | undefined;
@@ -151,7 +150,7 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
 
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
-    bugcheck: { code, name: bugcheckName(code) ?? `BUGCHECK_${code.toString(16).toUpperCase()}`, summary: doc.summary, args: args.map((value, i) => ({ value, meaning: doc.args[i] })) },
+    bugcheck: { code, name: doc.name ?? `BUGCHECK_${code.toString(16).toUpperCase()}`, summary: doc.summary, args: args.map((value, i) => ({ value, meaning: doc.args[i]?.meaning ?? `Argument ${i + 1}`, ...(doc.args[i]?.note ? { note: doc.args[i].note } : {}) })), ...(doc.subcode ? { subcode: doc.subcode.meaning } : {}) },
     keyValues: [
       ...(isAv ? [{ key: exceptionRecord ? 'AV.Fault' : 'AV.Type', value: access === 'write' ? 'Write' : access === 'execute' ? 'Execute' : 'Read' }] : []),
       { key: 'Bugcheck.Code.LegacyAPI', value: `0x${code.toString(16)}` },

@@ -7,6 +7,8 @@ export const ANALYSIS_SCHEMA_VERSION = 1;
 export interface ArgumentExplained {
   value: bigint;
   meaning: string;
+  /** What this particular value means (access kind, selected sub-case), when it can be told. */
+  note?: string;
 }
 
 export interface StackEntry {

@@ -9,7 +9,7 @@ const STARS = '*'.repeat(79);
 export function renderAnalysisText(r: AnalysisReport): string {
   const L: string[] = [STARS, `*${' '.repeat(77)}*`, `*${'Bugcheck Analysis'.padStart(42).padEnd(77)}*`, `*${' '.repeat(77)}*`, STARS, ''];
   L.push(`${r.bugcheck.name} (${r.bugcheck.code.toString(16)})`, r.bugcheck.summary, 'Arguments:');
-  for (const [i, a] of r.bugcheck.args.entries()) L.push(`Arg${i + 1}: ${hex16(a.value)}, ${a.meaning}`);
+  for (const [i, a] of r.bugcheck.args.entries()) L.push(`Arg${i + 1}: ${hex16(a.value)}, ${a.meaning}${a.note ? ` (${a.note})` : ''}`);
   L.push('', 'Debugging Details:', '------------------', '', '', 'KEY_VALUES_STRING: 1', '');
   for (const kv of r.keyValues) L.push(`    Key  : ${kv.key}`, `    Value: ${kv.value}`, '');
   L.push('', `BUGCHECK_CODE:  ${r.bugcheck.code.toString(16)}`, '');
@@ -53,6 +53,3 @@ export function renderAnalysisText(r: AnalysisReport): string {
   return L.join('\n');
 }
 
-export function analysisJson(r: AnalysisReport): string {
-  return JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2);
-}

@@ -5,8 +5,12 @@ import { runRules, fillPattern } from '../../src/analysis/rules.js';
 import { openSession } from '../../src/node/open-session.js';
 import { ModuleTable } from '../../src/target/modules.js';
 import { X64_GPRS, type X64Registers } from '../../src/target/x64-registers.js';
-import { analysisJson, renderAnalysisText } from '../../src/render/analysis.js';
-import { corpus, skipUnlessCorpus } from '../helpers/corpus.js';
+import { renderAnalysisText } from '../../src/render/analysis.js';
+import { analysisJsonText } from '../../src/render/analysis-json.js';
+import { renderAnalysisMarkdown } from '../../src/render/analysis-markdown.js';
+import { readFileSync } from 'node:fs';
+import { validate } from '../helpers/json-schema.js';
+import { corpus, repo, skipUnlessCorpus } from '../helpers/corpus.js';
 
 const DUMP = 'kernel/win10-19041-x64-triage-1000007e.dmp';
 const io = { out: () => {}, err: () => {}, stderrIsTty: false, env: {} };
@@ -36,8 +40,13 @@ for (const sympath of [corpus('symbols'), '']) {
       assert.match(text, new RegExp(`^FAILURE_BUCKET_ID: {2}${r.failureBucketId}$`, 'm'));
       assert.match(text, /^Attempt to write to address ffffffffffffffff$/m);
       assert.ok(r.rootCause.some((c) => c.rule === 'general-protection'));
-      const json = JSON.parse(analysisJson(r));
-      assert.equal(json.bugcheck.code, 0x1000007e);
+      const json = JSON.parse(analysisJsonText(r));
+      assert.deepEqual(validate(JSON.parse(readFileSync(repo('schema/analysis.schema.json'), 'utf8')), json), []);
+      assert.equal(json.bugcheck.code, '0x1000007e');
+      assert.equal(json.bugcheck.name, 'SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M');
+      const md = renderAnalysisMarkdown(r);
+      assert.match(md, /^## SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M \(0x1000007E\)$/m);
+      assert.match(md, new RegExp(`\\| Failure bucket \\| \`${r.failureBucketId.replace(/[!()]/g, '\\$&')}\` \\|`));
       assert.equal(json.faultingIp.address, '0xfffff8048b58334c');
     } finally {
       await close();
@@ -58,7 +67,6 @@ test('rules: fill pattern and NTSTATUS in registers (the 0x7E walkthrough\'s con
 });
 
 test('the shipped 0x50 sample: write past a valid page filled with A into a freed page', async () => {
-  const { repo } = await import('../helpers/corpus.js');
   const { session, close } = await openSession(repo('samples/walkthrough-0x50.dmp'), { offline: true, json: false, markdown: false, commands: [], rest: [] }, io);
   try {
     const r = await analyzeWithDisplay(session);
@@ -70,6 +78,13 @@ test('the shipped 0x50 sample: write past a valid page filled with A into a free
     assert.equal(claim.command, '!pte ffffe5068d8a4000');
     assert.match(claim.evidence.map((e) => e.fact).join(' '), /Page has been freed.*0x41 \('A'\) repeated/);
     assert.match(r.failureBucketId, /^AV_W_\(null\)_/);
+    const schema = JSON.parse(readFileSync(repo('schema/analysis.schema.json'), 'utf8'));
+    const json = JSON.parse(analysisJsonText(r));
+    assert.deepEqual(validate(schema, json), []);
+    // The checker does find problems: a wrong code format, a missing field, an unknown key.
+    const broken = { ...json, bugcheck: { ...json.bugcheck, code: 80 }, extra: 1 };
+    delete broken.failureBucketId;
+    assert.equal(validate(schema, broken).length, 3);
   } finally {
     await close();
   }

@@ -1,6 +1,8 @@
 import { analyzeWithDisplay } from '../../commands/builtin/analyze.js';
 import { openSession } from '../../node/open-session.js';
-import { analysisJson, renderAnalysisText } from '../../render/analysis.js';
+import { renderAnalysisText } from '../../render/analysis.js';
+import { analysisJsonText } from '../../render/analysis-json.js';
+import { renderAnalysisMarkdown } from '../../render/analysis-markdown.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type CliCommand, UsageError } from '../command.js';
@@ -10,11 +12,13 @@ export const analyzeCliCommand: CliCommand = {
   name: 'analyze',
   summary: 'Analyze a crash: !analyze -v plus a root-cause report with its evidence',
   usage: [
-    'Usage: dumpscope analyze [DUMP] [-y SYMPATH] [--json]',
+    'Usage: dumpscope analyze [DUMP] [-y SYMPATH] [--offline] [--json | --markdown]',
     '',
     'Without DUMP, analyzes the sample dump shipped in samples/.',
-    '  -y, --sympath PATH  symbol path; local directories are searched for module images (unwind data)',
-    '  --json              the report as JSON (codes and addresses as 0x hex strings)',
+    '  -y, --sympath PATH  symbol path in WinDbg syntax (default: _NT_SYMBOL_PATH, else Microsoft\'s server with a per-user cache)',
+    '  --offline           never contact a symbol server (local directories and caches only)',
+    '  --json              the report as JSON, described by schema/analysis.schema.json',
+    '  --markdown          the report as Markdown, for pasting into a ticket',
   ].join('\n'),
   async run(args, io) {
     const opts = parseCommonOptions(args);
@@ -23,7 +27,7 @@ export const analyzeCliCommand: CliCommand = {
     const { session, close } = await openSession(opts.dump, opts, io);
     try {
       const report = await analyzeWithDisplay(session);
-      io.out(opts.json ? analysisJson(report) : renderAnalysisText(report));
+      io.out(opts.json ? analysisJsonText(report) : opts.markdown ? renderAnalysisMarkdown(report) : renderAnalysisText(report));
       return 0;
     } finally {
       await close();

@@ -1,7 +1,7 @@
 // The facts `dumpscope info` reports, as plain JSON-safe data (codes and addresses as 0x hex strings).
 import { hex0x } from '../../util/hex.js';
 import type { MinidumpInfo } from '../minidump/header.js';
-import { bugcheckName } from './bugcheck-name.js';
+import { bugcheckName } from '../../knowledge/bugchecks/index.js';
 import { dumpTypeName, type KernelDump } from './kernel-dump.js';
 
 export interface DumpInfo {
