@@ -9,6 +9,8 @@ import { helpCommand } from './builtin/help.js';
 import { memoryCommand } from './builtin/memory.js';
 import { modulesCommand } from './builtin/modules.js';
 import { dtCommand } from './builtin/dt.js';
+import { lnCommand, loadCommand, reloadCommand, sympathCommand, ufCommand, xCommand } from './builtin/symbols.js';
+import { crashCommand, dotBugcheckCommand, lastEventCommand, vertargetCommand } from './builtin/target-info.js';
 import { dxCommand } from './builtin/dx.js';
 import { processCommand, runningCommand, threadCommand } from './builtin/process-thread.js';
 import { pteCommand } from './builtin/pte.js';
@@ -17,7 +19,7 @@ import { CommandEngine } from './engine.js';
 
 export function createEngine(): CommandEngine {
   const engine = new CommandEngine();
-  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand, errorCommand, analyzeCommand, frameCommand, threadCommand, processCommand, runningCommand, dtCommand, trapCommand, dxCommand);
+  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand, errorCommand, analyzeCommand, frameCommand, threadCommand, processCommand, runningCommand, dtCommand, trapCommand, dxCommand, lnCommand, xCommand, sympathCommand, reloadCommand, loadCommand, ufCommand, vertargetCommand, dotBugcheckCommand, lastEventCommand, crashCommand);
   engine.register(helpCommand(engine));
   return engine;
 }

@@ -49,6 +49,7 @@ export async function openSession(path: string, opts: CommonOptions, io: CliIo):
     if (sig.startsWith('MDMP')) throw new UnsupportedError(`${path} is a user-mode minidump; only kernel dumps can be opened in a session so far`);
     const dump = await openKernelDump(source);
     const target = new KernelTarget(dump, symbolStore(opts, io));
+    target.symbolPathFactory = (path) => symbolStore({ ...opts, sympath: path }, io);
     // Resolve the crashing thread and process up front: a small dump's copies of them become memory.
     const crash = await target.crashState().catch(() => undefined);
     const session = new Session(target);

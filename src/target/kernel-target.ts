@@ -55,7 +55,7 @@ export class KernelTarget implements SessionTarget {
 
   constructor(
     readonly dump: KernelDump,
-    private readonly imageProvider: ImageProvider,
+    private imageProvider: ImageProvider,
   ) {
     const h = dump.header;
     if (dump.triage) {
@@ -82,6 +82,28 @@ export class KernelTarget implements SessionTarget {
       this.modules = new ModuleTable([]);
       this.limitations.push(`${h.machine} ${h.dumpType} dumps: memory translation is not supported yet`);
     }
+  }
+
+  /** Builds a provider for a new symbol path (`.sympath`); set by the front end that owns the file system. */
+  symbolPathFactory?: (path: string) => ImageProvider;
+
+  get symbolPath(): string | undefined {
+    return this.imageProvider.path;
+  }
+
+  /** Switches to another symbol path and forgets every image and symbol file found so far. */
+  setSymbolPath(path: string): void {
+    if (!this.symbolPathFactory) throw new DumpscopeError('this front end cannot change the symbol path', 'UNSUPPORTED');
+    this.imageProvider = this.symbolPathFactory(path);
+    this.reload();
+  }
+
+  /** Drops cached images and symbols so the next lookup searches the symbol path again (`.reload`). */
+  reload(): void {
+    this.images.clear();
+    this.pdbs.clear();
+    this.headerViews.clear();
+    this.typesValue = undefined;
   }
 
   private pteBaseValue?: Promise<bigint | undefined>;

@@ -5,6 +5,7 @@ import { createEngine } from '../../src/commands/registry.js';
 import type { StackResult } from '../../src/commands/builtin/stack.js';
 import { openSession } from '../../src/node/open-session.js';
 import { corpus, skipUnlessCorpus } from '../helpers/corpus.js';
+import { pdbutil, pdbutilMissing } from '../helpers/pdbutil.js';
 
 const DUMP = 'kernel/win10-19041-x64-triage-1000007e.dmp';
 const io = { out: () => {}, err: () => {}, stderrIsTty: false, env: {} };
@@ -128,6 +129,35 @@ test('dt and dx read kernel structures from the ISF layouts; the dump copies are
     assert.equal(bad.ok, false);
     assert.match(bad.text + (bad.error ?? ''), /not found/);
     assert.ok(rec.ok && rec.text.split('\n').length <= 20_002, 'deep recursion is bounded');
+  } finally {
+    await close();
+  }
+});
+
+test('vertarget, .bugcheck, .lastevent, ln, x and uf agree with the corpus facts and independent tools', { skip: skipUnlessCorpus(DUMP) || skipUnlessCorpus('isf') }, async () => {
+  const { session, close } = await openSession(corpus(DUMP), { ...opts, sympath: `${corpus('symbols')};${corpus('isf')}` }, io);
+  try {
+    const engine = createEngine();
+    const [ver, bug, last, ln, x, uf] = await engine.run(session, 'vertarget; .bugcheck; .lastevent; ln fffff8048b58334c; x amdppm!WriteIo*; uf amdppm!WriteIoMemRawEx');
+    // Corpus README: build 19041, 16 CPUs, nt base FFFFF8047BA00000, bugcheck 0x1000007E with these arguments.
+    assert.match(ver.text, /^Windows 10 Kernel Version 19041 MP \(16 procs\) Free x64$/m);
+    assert.match(ver.text, /^Kernel base = 0xfffff804`7ba00000 /m);
+    assert.match(ver.text, /^Edition build lab: 19041\./m);
+    assert.equal(bug.text, 'Bugcheck code 1000007E\nArguments ffffffff`c0000005 fffff804`8b58334c ffff8504`29891ee8 ffff8504`29891720');
+    assert.match(last.text, /SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M.*STATUS_ACCESS_VIOLATION/);
+    assert.match(ln.text, /^\(fffff804`8b5832dc\) {3}amdppm!WriteIoMemRawEx\+0x70 {3}\| {2}\(fffff804`8b583370\) {3}amdppm!WriteIoMemRawHidden$/m);
+    // x and ln against llvm-pdbutil's public symbols of amdppm.pdb (section:offset → RVA via .text at 0x1000).
+    if (!pdbutilMissing()) {
+      const pdbDir = corpus('symbols/amdppm.pdb');
+      const text = pdbutil(['dump', '-publics', `${pdbDir}/1C19FDDB27BB3399D9B45973EFEAFCF31/amdppm.pdb`]);
+      const want = [...text.matchAll(/S_PUB32 \[size = \d+\] `(WriteIo[^`]*)`\n\s+flags = [^,]+, addr = 0001:(\d+)/g)].map((m) => `${(0xfffff8048b580000n + 0x1000n + BigInt(m[2])).toString(16)} amdppm!${m[1]}`);
+      const got = x.text.split('\n').map((l) => l.replace('`', '').split(' ').slice(0, 2).join(' '));
+      assert.deepEqual(got.sort(), want.sort());
+    }
+    // uf ends with the function's ret and contains the faulting store.
+    assert.match(uf.text, /^fffff804`8b58334c 43891401 {8}mov {5}dword ptr \[r9\+r8\],edx$/m);
+    assert.match(uf.text, /^fffff804`8b583366 c3 {14}ret$/m);
+    assert.match(uf.text, /^amdppm!WriteIoMemRawEx:$/m);
   } finally {
     await close();
   }
