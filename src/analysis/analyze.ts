@@ -60,10 +60,26 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     }
   }
   let registers: X64Registers | undefined = context?.registers;
+  let trapFrame: RegisterContext | undefined;
   if (!registers && t.dump.context) {
     registers = t.dump.context;
     context = { kind: 'bugcheck', registers };
-    if ([0x50, 0x0a, 0xd1, 0x8e].includes(base)) limitations.push('the trap frame on the stack is found by unwinding through nt, which needs the kernel image; the dump header context was used instead');
+    if ([0x50, 0x0a, 0xd1, 0x8e, 0x1e, 0x7f].includes(base)) {
+      // Page faults and traps: the trap frame is the first machine frame the bugcheck stack unwinds through.
+      const bugFrames = await t.walk(t.dump.context, { maxFrames: 32 });
+      const machine = bugFrames.find((f) => f.method === 'machine-frame');
+      if (machine) {
+        try {
+          const regs = await t.trapRegisters(machine.sp);
+          trapFrame = { kind: 'trap', address: machine.sp, registers: regs };
+          registers = regs;
+          context = undefined;
+          stackCommand = `.trap 0x${machine.sp.toString(16)} ; kb`;
+        } catch (e) {
+          limitations.push(`trap frame at ${machine.sp.toString(16)} unreadable: ${(e as Error).message}`);
+        }
+      } else limitations.push('no trap frame found by unwinding the bugcheck stack (nt\'s unwind data or the stack pages are missing): the dump header context was used instead');
+    }
   }
 
   const frames = registers ? await t.walk(registers, { maxFrames: 128 }) : [];
@@ -178,6 +194,7 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     rootCause,
     symbols: symbolStatus,
     processName,
+    trapFrame,
     limitations,
     elapsedMs: Date.now() - started,
   };

@@ -50,6 +50,7 @@ export async function openSession(path: string, opts: CommonOptions, io: CliIo):
     const dump = await openKernelDump(source);
     const target = new KernelTarget(dump, symbolStore(opts, io));
     target.symbolPathFactory = (path) => symbolStore({ ...opts, sympath: path }, io);
+    await target.init();
     // Resolve the crashing thread and process up front: a small dump's copies of them become memory.
     const crash = await target.crashState().catch(() => undefined);
     const session = new Session(target);

@@ -25,6 +25,12 @@ export function renderAnalysisText(r: AnalysisReport): string {
     if (e.accessLine) L.push(e.accessLine);
     L.push('');
   }
+  if (r.trapFrame) {
+    const tf = r.trapFrame;
+    L.push(`TRAP_FRAME:  ${tf.address?.toString(16)} -- (.trap 0x${tf.address?.toString(16)})`);
+    L.push('NOTE: The trap frame does not contain all registers.', 'Some register values may be zeroed or incorrect.');
+    L.push(tf.display ?? renderRegisters({ registers: tf.registers, showSegments: false, ripSymbol: r.faultingIp?.symbol }), 'Resetting default scope', '');
+  }
   if (r.context) {
     const c = r.context;
     if (c.address !== undefined) L.push(`CONTEXT:  ${c.address.toString(16)} -- (.cxr 0x${c.address.toString(16)})`);

@@ -102,3 +102,20 @@ export function decodeDebuggerData(bytes: Uint8Array, where: string): DebuggerDa
     },
   };
 }
+
+/** Writes a KDDEBUGGER_DATA64 block (for dumps dumpscope builds): header, then the named fields. */
+export function encodeDebuggerData(values: Record<string, bigint | number>, size = 0x3a0): Uint8Array {
+  const b = new Uint8Array(size);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0x10, KDBG_TAG, true);
+  dv.setUint32(0x14, size, true);
+  for (const [name, off, kind] of FIELDS) {
+    const v = values[name];
+    if (v === undefined || off + SIZES[kind] > size) continue;
+    if (kind === 'u64') dv.setBigUint64(off, BigInt(v), true);
+    else if (kind === 'u32') dv.setUint32(off, Number(v), true);
+    else if (kind === 'u16') dv.setUint16(off, Number(v), true);
+    else dv.setUint8(off, Number(v));
+  }
+  return b;
+}

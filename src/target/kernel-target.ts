@@ -47,8 +47,8 @@ export interface ModuleImage {
 export class KernelTarget implements SessionTarget {
   readonly pointerSize = 8 as const;
   readonly memory: AddressSpace;
-  readonly modules: ModuleTable;
-  readonly debuggerData?: DebuggerData;
+  modules: ModuleTable;
+  debuggerData?: DebuggerData;
   /** Things the model could not provide, for `!analyze` and `lm` to report. */
   readonly limitations: string[] = [];
   private readonly images = new Map<bigint, Promise<ModuleImage>>();
@@ -76,7 +76,6 @@ export class KernelTarget implements SessionTarget {
     } else if (dump.physical && h.machine === 'x64') {
       this.memory = new X64AddressSpace(dump.physical, h.directoryTableBase);
       this.modules = new ModuleTable([]);
-      this.limitations.push('the loaded-module list of full and bitmap dumps needs kernel types (PDB or ISF), which are not wired yet');
     } else {
       this.memory = { read: async (va) => { throw new DumpscopeError(`no memory: ${h.machine} ${h.dumpType} dumps are not translated yet (address ${va.toString(16)})`, 'UNSUPPORTED'); }, readSparse: async (_va, n) => ({ bytes: new Uint8Array(n), valid: new Uint8Array(n) }) };
       this.modules = new ModuleTable([]);
@@ -104,6 +103,90 @@ export class KernelTarget implements SessionTarget {
     this.pdbs.clear();
     this.headerViews.clear();
     this.typesValue = undefined;
+  }
+
+  private initValue?: Promise<void>;
+
+  /**
+   * Completes the model of a full-memory dump: the debugger data block from memory, nt from KernBase, nt's
+   * types through the symbol path, then the loaded-module list walked by field name. Small dumps carry
+   * their module list and need nothing here. Safe to call more than once.
+   */
+  init(): Promise<void> {
+    this.initValue ??= this.initFull();
+    return this.initValue;
+  }
+
+  private async initFull(): Promise<void> {
+    if (this.dump.triage || !this.dump.physical) return;
+    const h = this.dump.header;
+    if (h.kdDebuggerDataBlock) {
+      try {
+        const head = await this.memory.read(h.kdDebuggerDataBlock, 0x18);
+        const size = Math.min(new DataView(head.buffer, head.byteOffset).getUint32(0x14, true), 0x1000);
+        this.debuggerData = decodeDebuggerData(await this.memory.read(h.kdDebuggerDataBlock, Math.max(size, 0x18)), `memory at ${h.kdDebuggerDataBlock.toString(16)}`);
+      } catch (e) {
+        this.limitations.push(`debugger data block unreadable: ${(e as Error).message}`);
+      }
+    }
+    const kernBase = this.debuggerData?.pointer('KernBase');
+    if (!kernBase) {
+      this.limitations.push('kernel base unknown (no readable debugger data block): no module list');
+      return;
+    }
+    let size = 0;
+    try {
+      const hdr = await PeImage.open(async (o, n) => this.memory.read(kernBase + BigInt(o), n).catch(() => undefined), true, 'nt');
+      size = hdr.sizeOfImage;
+    } catch {
+      size = 0x1000;
+    }
+    const nt = { name: 'nt', imageName: 'ntoskrnl.exe', base: kernBase, size };
+    this.modules = new ModuleTable([nt]);
+    const kt = await this.kernelTypes();
+    if (!kt) {
+      this.limitations.push('no kernel types (nt PDB or ISF): the loaded-module list cannot be read');
+      return;
+    }
+    const head = this.debuggerData?.pointer('PsLoadedModuleList') ?? (h.psLoadedModuleList || undefined);
+    if (!head) return;
+    try {
+      const walk = await walkList(this.memory, head, await kt.offsetOf('_KLDR_DATA_TABLE_ENTRY', 'InLoadOrderLinks'), 8192);
+      if (walk.note) this.limitations.push(`loaded-module list: ${walk.note}`);
+      const taken = new Set<string>();
+      const mods = [];
+      for (const [i, a] of walk.items.entries()) {
+        const e = await kt.read(this.memory, '_KLDR_DATA_TABLE_ENTRY', a).catch(() => undefined);
+        if (!e) continue;
+        const base = e.uint('DllBase');
+        const name = (await this.readUnicodeString(e.sub('BaseDllName'))) ?? `module_${base.toString(16)}`;
+        const path = await this.readUnicodeString(e.sub('FullDllName'));
+        mods.push({
+          name: windbgModuleName(name, i === 0, taken),
+          imageName: name,
+          fullPath: path,
+          base,
+          size: e.num('SizeOfImage'),
+          timestamp: e.has('TimeDateStamp') ? e.num('TimeDateStamp') : undefined,
+          checksum: e.has('CheckSum') ? e.num('CheckSum') : undefined,
+        });
+      }
+      if (mods.length) {
+        // Keep the symbols already found for nt: its entry is the first of the list.
+        this.modules = new ModuleTable(mods);
+      }
+    } catch (e) {
+      this.limitations.push(`loaded-module list unreadable: ${(e as Error).message}`);
+    }
+  }
+
+  /** A UNICODE_STRING's text (bounded), or undefined when its buffer is not in the dump. */
+  async readUnicodeString(v: StructView): Promise<string | undefined> {
+    const len = Math.min(v.num('Length'), 0x1000) & ~1;
+    const buf = v.uint('Buffer');
+    if (!len || !buf) return undefined;
+    const b = await this.memory.read(buf, len).catch(() => undefined);
+    return b ? new TextDecoder('utf-16le').decode(b) : undefined;
   }
 
   private pteBaseValue?: Promise<bigint | undefined>;
@@ -428,6 +511,24 @@ export class KernelTarget implements SessionTarget {
       rbp: v.has('Rbp') ? v.uint('Rbp') : zero,
       rip: v.uint('Return'),
       rsp: th.kernelStack + BigInt(frame.size),
+    };
+  }
+
+  /**
+   * Registers saved in a KTRAP_FRAME, read by field name: the volatile registers plus rbp, rsp and rip
+   * (the rest read as zero, as WinDbg shows them after `.trap`).
+   */
+  async trapRegisters(address: bigint): Promise<X64Registers> {
+    const kt = await this.kernelTypes();
+    if (!kt) throw new DumpscopeError("reading a trap frame needs nt's types (a PDB or ISF table on the symbol path)", 'NO_TYPES');
+    const v = await kt.read(this.memory, '_KTRAP_FRAME', address);
+    const r = (f: string) => (v.has(f) ? v.uint(f) : 0n);
+    return {
+      rax: r('Rax'), rbx: r('Rbx'), rcx: r('Rcx'), rdx: r('Rdx'), rsi: r('Rsi'), rdi: r('Rdi'),
+      rip: r('Rip'), rsp: r('Rsp'), rbp: r('Rbp'),
+      r8: r('R8'), r9: r('R9'), r10: r('R10'), r11: r('R11'), r12: 0n, r13: 0n, r14: 0n, r15: 0n,
+      eflags: Number(r('EFlags')),
+      cs: Number(r('SegCs')), ss: Number(r('SegSs')), ds: Number(r('SegDs')), es: Number(r('SegEs')), fs: Number(r('SegFs')), gs: Number(r('SegGs')),
     };
   }
 

@@ -9,6 +9,7 @@ export async function analyzeWithDisplay(session: Parameters<typeof kernelTarget
   const t = kernelTarget(session);
   const report = await analyze(t);
   if (report.context) report.context.display = await registerDisplay(t, report.context.registers, report.context.kind === 'context');
+  if (report.trapFrame) report.trapFrame.display = await registerDisplay(t, report.trapFrame.registers, false);
   return report;
 }
 

@@ -94,18 +94,7 @@ export const trapCommand: CommandSpec<RegistersResult> = {
       return { kind: 'registers', text: '' };
     }
     const address = await evalArg(session, args);
-    const kt = await t.kernelTypes();
-    if (!kt) throw new DumpscopeError('.trap needs nt\'s types (a PDB or ISF table on the symbol path) to read _KTRAP_FRAME', 'NO_TYPES');
-    const v = await kt.read(t.memory, '_KTRAP_FRAME', address);
-    const r = (f: string) => (v.has(f) ? v.uint(f) : 0n);
-    // A trap frame saves the volatile registers plus rbp, rsp and rip; the rest read as zero, as in WinDbg.
-    const regs = {
-      rax: r('Rax'), rbx: r('Rbx'), rcx: r('Rcx'), rdx: r('Rdx'), rsi: r('Rsi'), rdi: r('Rdi'),
-      rip: r('Rip'), rsp: r('Rsp'), rbp: r('Rbp'),
-      r8: r('R8'), r9: r('R9'), r10: r('R10'), r11: r('R11'), r12: 0n, r13: 0n, r14: 0n, r15: 0n,
-      eflags: Number(r('EFlags')),
-      cs: Number(r('SegCs')), ss: Number(r('SegSs')), ds: Number(r('SegDs')), es: Number(r('SegEs')), fs: Number(r('SegFs')), gs: Number(r('SegGs')),
-    };
+    const regs = await t.trapRegisters(address);
     session.registers = regs;
     const note = 'NOTE: The trap frame does not contain all registers.\nSome register values may be zeroed or incorrect.';
     return { kind: 'registers', text: `${note}\n${await registerDisplay(t, regs, false)}` };

@@ -1,0 +1,235 @@
+// The crash scenarios: each builds a kernel (kernel-scenario.ts), puts the crash on top — the faulting
+// instruction really in the driver's code, registers that make its operand the bad address, a stack that
+// unwinds through real unwind data — and returns the memory and header facts for the dump writer.
+import type { DumpFacts } from '../formats/kernel-dump/writer.js';
+import { FormatError } from '../io/errors.js';
+import { decode } from '../disasm/x64.js';
+import { type LoadedImage, symbolAddress } from './images.js';
+import { KernelScenario, type ScenarioBinaries, zeroRegisters } from './kernel-scenario.js';
+
+export interface BuiltScenario {
+  name: string;
+  description: string;
+  pages: Map<number, Uint8Array>;
+  facts: DumpFacts;
+  /** What analysis must conclude (for tests and the README). */
+  expect: { bugcheck: number; module: string; bucketStart: string };
+}
+
+export const SCENARIOS = ['0x50', '0x7e', '0xd1', '0x3b'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+const FREED_PTE = 0x00003e9800000000n; // the walkthrough's "Page has been freed" software PTE
+const POOL_TAG_WRB1 = 0x31427257; // 'WrB1'
+
+/** The first instruction of `fn` (within its .pdata range or 256 bytes) whose text matches `re`. */
+async function findInstruction(img: LoadedImage, fn: string, re: RegExp): Promise<bigint> {
+  const start = await symbolAddress(img, fn);
+  const rva = Number(start - img.base);
+  const sec = img.pe.sections.find((s) => rva >= s.virtualAddress && rva < s.virtualAddress + s.virtualSize);
+  if (!sec) throw new FormatError(img.fileName, `${fn} is outside every section`);
+  const off = rva - sec.virtualAddress + sec.rawPointer;
+  for (const ins of await decode(img.bytes.subarray(off, off + 256), start, 80)) {
+    if (re.test(`${ins.mnemonic} ${ins.operands}`)) return ins.address;
+  }
+  throw new FormatError(img.fileName, `${fn} has no instruction matching ${re}`);
+}
+
+/** Pool block: a POOL_HEADER then `size` bytes; returns the data address. */
+async function poolBlock(k: KernelScenario, header: bigint, size: number, tag: number): Promise<bigint> {
+  const h = await k.struct('_POOL_HEADER', header);
+  h.set('PoolTag', tag).set('BlockSize', Math.ceil((size + 16) / 16)).set('PoolType', 1).set('PreviousSize', 0);
+  return header + 16n;
+}
+
+const LOADER_TAIL = ['PnpCallDriverEntry', 'IopLoadDriver', 'IopLoadUnloadDriver', 'ExpWorkerThread', 'PspSystemThreadStartup', 'KiStartSystemThread'];
+
+export async function buildScenario(name: ScenarioName, bins: ScenarioBinaries, opts: { extraThreads?: number } = {}): Promise<BuiltScenario> {
+  switch (name) {
+    case '0x50':
+      return scenario50(bins, opts.extraThreads ?? 3);
+    case '0x7e':
+      return scenario7e(bins, opts.extraThreads ?? 3);
+    case '0xd1':
+      return scenarioD1(bins, opts.extraThreads ?? 3);
+    case '0x3b':
+      return scenario3b(bins, opts.extraThreads ?? 3);
+  }
+}
+
+// 0x50: Driver.sys copies past the end of a paged-pool allocation into the next page, whose PTE says freed.
+async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltScenario> {
+  const k = new KernelScenario(bins, 4);
+  await k.init(['Driver'], extra);
+  const nt = k.nt;
+  const drv = k.image('Driver');
+  const thread = await k.addThread('ExpWorkerThread', 2);
+  await k.setCurrentThread(0, thread.ethread);
+  // The allocation ends exactly at the end of a valid page; the page after it was freed.
+  const lastPage = 0xffffe5068d8a3000n;
+  k.mem.map(lastPage, 0x1000);
+  k.mem.setPte(lastPage + 0x1000n, FREED_PTE);
+  const data = await poolBlock(k, lastPage + 0xb80n, 0x470, 0x31767244 /* 'Drv1' */);
+  k.mem.fill(data, 0x470, 0x41); // the copy so far: 'A's from the source buffer
+  const badVa = lastPage + 0x1000n;
+  const faultIp = await findInstruction(drv, 'CopyBlocks', /^movaps xmmword ptr \[/);
+  const chain = [
+    { image: nt, fn: 'KeBugCheckEx', at: 'entry' as const },
+    { image: nt, fn: 'MiSystemFault' },
+    { image: nt, fn: 'MmAccessFault' },
+    { image: nt, fn: 'KiPageFault', trap: true },
+    { image: drv, fn: 'CopyBlocks', at: faultIp },
+    { image: drv, fn: 'FillBuffer' },
+    { image: drv, fn: 'RunTest' },
+    { image: drv, fn: 'StartTests' },
+    { image: drv, fn: 'DriverEntry' },
+    ...LOADER_TAIL.map((fn) => ({ image: nt, fn })),
+  ];
+  const frames = await k.stack(chain, thread.stackBase - 0x1448n);
+  const trap = frames[3].trapFrame as bigint;
+  // The faulting store is movaps [rcx+rax-10h]: rcx = destination, rax = offset reached (0x480).
+  await k.trapRegisters(trap, { Rax: 0x480n, Rcx: data, Rdx: 0xffffa50846322000n, R8: 0x8e0n, R9: 7n, R10: 0xc000009an, Rip: faultIp, Rbp: 0n, ErrorCode: 2n });
+  const regs = { ...zeroRegisters(), rip: frames[0].ip, rsp: frames[0].sp, rcx: 0x50n, rdx: badVa, r8: 2n, r9: trap };
+  await k.setProcessorContext(0, regs);
+  thread.writer.set('Tcb.TrapFrame', trap).set('Tcb.KernelStack', frames[0].sp);
+  return {
+    name: '0x50',
+    description: 'Driver.sys writes past a paged-pool allocation into a freed page (the 0x50 walkthrough)',
+    pages: k.mem.pages,
+    facts: k.facts(0x50, [badVa, 2n, faultIp, 0n], regs, 'dumpscope scenario 0x50: write past a pool allocation into a freed page'),
+    expect: { bugcheck: 0x50, module: 'Driver', bucketStart: 'AV_W_' },
+  };
+}
+
+// 0x7E: EvilDriver.sys fills twice its allocation with 'A'; ExFreePoolWithTag faults on the trashed chunk header.
+async function scenario7e(bins: ScenarioBinaries, extra: number): Promise<BuiltScenario> {
+  const k = new KernelScenario(bins, 4);
+  await k.init(['EvilDriver'], extra);
+  const nt = k.nt;
+  const drv = k.image('EvilDriver');
+  const thread = await k.addThread('ExpWorkerThread', 2);
+  await k.setCurrentThread(3, thread.ethread);
+  const block = 0xffffe009a68dc000n;
+  k.mem.map(block, 0x6000);
+  const data = await poolBlock(k, block, 0x2500, POOL_TAG_WRB1);
+  k.mem.fill(data, 0x2500 * 2 - 0x20, 0x41); // twice the allocation: the next chunk's header is 'A's too
+  const faultIp = await findInstruction(nt, 'RtlpHpVsFreeChunkInsert', /^mov rbx,qword ptr \[rax\+10h\]/);
+  // Exception and context records live on the stack of the dispatch code, as KiDispatchException leaves them.
+  const contextChain = [
+    { image: nt, fn: 'RtlpHpVsFreeChunkInsert', at: faultIp },
+    { image: nt, fn: 'RtlpHpFreeHeap' },
+    { image: nt, fn: 'ExFreePoolWithTag' },
+    { image: drv, fn: 'FillAndFree' },
+    { image: drv, fn: 'RunTest' },
+    { image: drv, fn: 'StartTests' },
+    { image: drv, fn: 'DriverEntry' },
+    ...LOADER_TAIL.map((fn) => ({ image: nt, fn })),
+  ];
+  const ctxFrames = await k.stack(contextChain, thread.stackBase - 0x1bd0n);
+  const bugFrames = await k.stack(
+    [
+      { image: nt, fn: 'KeBugCheckEx', at: 'entry' },
+      { image: nt, fn: 'KiDispatchException' },
+      { image: nt, fn: 'KiExceptionDispatch' },
+      { image: nt, fn: 'KiGeneralProtectionFault', trap: true },
+      { image: nt, fn: 'RtlpHpVsFreeChunkInsert', at: faultIp },
+    ],
+    thread.stackBase - 0x2c00n,
+  );
+  const trap = bugFrames[3].trapFrame as bigint;
+  // Overwrite the interrupted frame's return slot: the walk from the trap continues into the context stack.
+  const ctxRegs = { ...zeroRegisters(), rip: faultIp, rsp: ctxFrames[0].sp, rax: 0x4141414141414139n, rbx: 0n, rcx: 0xffffe0099a6002c0n, rdx: data, rdi: 0xc000009an, r8: 0x2500n };
+  await k.trapRegisters(trap, { Rax: ctxRegs.rax, Rcx: ctxRegs.rcx, Rdx: ctxRegs.rdx, R8: ctxRegs.r8, Rip: faultIp, Rsp: ctxFrames[0].sp, ErrorCode: 0n });
+  const exr = bugFrames[1].sp + 0x40n;
+  const cxr = bugFrames[1].sp + 0x100n;
+  k.writeExceptionRecord(exr, { code: 0xc0000005, flags: 0, record: 0n, address: faultIp, parameters: [0n, 0xffffffffffffffffn] });
+  k.writeContextRecord(cxr, ctxRegs);
+  const regs = { ...zeroRegisters(), rip: bugFrames[0].ip, rsp: bugFrames[0].sp, rcx: 0x1000007en, rdx: 0xffffffffc0000005n, r8: faultIp, r9: exr };
+  await k.setProcessorContext(3, regs);
+  thread.writer.set('Tcb.TrapFrame', trap).set('Tcb.KernelStack', bugFrames[0].sp);
+  return {
+    name: '0x7e',
+    description: "EvilDriver.sys overflows its 'WrB1' pool block with 'A's; ExFreePoolWithTag faults on the corrupted chunk (the 0x7E walkthrough)",
+    pages: k.mem.pages,
+    facts: k.facts(0x1000007e, [0xffffffffc0000005n, faultIp, exr, cxr], regs, 'dumpscope scenario 0x7E: pool corruption found while freeing'),
+    expect: { bugcheck: 0x1000007e, module: 'EvilDriver', bucketStart: 'AV_' },
+  };
+}
+
+// 0xD1: IoctlDriver's DPC routine reads through a pointer into paged-out memory at DISPATCH_LEVEL.
+async function scenarioD1(bins: ScenarioBinaries, extra: number): Promise<BuiltScenario> {
+  const k = new KernelScenario(bins, 2);
+  await k.init(['IoctlDriver'], extra);
+  const nt = k.nt;
+  const drv = k.image('IoctlDriver');
+  const thread = await k.addThread('KiIdleLoop', 2);
+  await k.setCurrentThread(1, thread.ethread);
+  const faultIp = await findInstruction(drv, 'TimerDpc', /^mov rax,qword ptr \[rdx\+/);
+  const context = 0xffffc08be45a0000n; // paged pool, not present
+  const badVa = context + 0x28n;
+  const frames = await k.stack(
+    [
+      { image: nt, fn: 'KeBugCheckEx', at: 'entry' },
+      { image: nt, fn: 'KiBugCheckDispatch' },
+      { image: nt, fn: 'KiPageFault', trap: true },
+      { image: drv, fn: 'TimerDpc', at: faultIp },
+      { image: nt, fn: 'KiExecuteAllDpcs' },
+      { image: nt, fn: 'KiRetireDpcList' },
+      { image: nt, fn: 'KiIdleLoop' },
+    ],
+    thread.stackBase - 0x1000n,
+  );
+  const trap = frames[2].trapFrame as bigint;
+  await k.trapRegisters(trap, { Rdx: context, Rcx: 0xffffc08be4500000n, Rip: faultIp, ErrorCode: 0n });
+  const regs = { ...zeroRegisters(), rip: frames[0].ip, rsp: frames[0].sp, rcx: 0xd1n, rdx: badVa, r8: 2n, r9: 0n };
+  await k.setProcessorContext(1, regs);
+  thread.writer.set('Tcb.TrapFrame', trap).set('Tcb.KernelStack', frames[0].sp);
+  return {
+    name: '0xd1',
+    description: 'IoctlDriver.sys touches paged memory from a DPC at DISPATCH_LEVEL',
+    pages: k.mem.pages,
+    facts: k.facts(0xd1, [badVa, 2n, 0n, faultIp], regs, 'dumpscope scenario 0xD1: paged memory at DISPATCH_LEVEL'),
+    expect: { bugcheck: 0xd1, module: 'IoctlDriver', bucketStart: 'AV_' },
+  };
+}
+
+// 0x3B: IoctlDriver's IOCTL handler dereferences a garbage pointer during a system call.
+async function scenario3b(bins: ScenarioBinaries, extra: number): Promise<BuiltScenario> {
+  const k = new KernelScenario(bins, 2);
+  await k.init(['IoctlDriver'], extra);
+  const nt = k.nt;
+  const drv = k.image('IoctlDriver');
+  const thread = await k.addThread('ExpWorkerThread', 2);
+  await k.setCurrentThread(0, thread.ethread);
+  const faultIp = await findInstruction(drv, 'HandleIoctl', /^mov rax,qword ptr \[rdx\+/);
+  const ctxFrames = await k.stack(
+    [
+      { image: drv, fn: 'HandleIoctl', at: faultIp },
+      { image: drv, fn: 'DispatchDeviceControl' },
+      { image: nt, fn: 'IofCallDriver' },
+      { image: nt, fn: 'NtDeviceIoControlFile' },
+    ],
+    thread.stackBase - 0x1800n,
+  );
+  const bugFrames = await k.stack(
+    [
+      { image: nt, fn: 'KeBugCheckEx', at: 'entry' },
+      { image: nt, fn: 'KiBugCheckDispatch' },
+      { image: nt, fn: 'KiSystemServiceHandler' },
+    ],
+    thread.stackBase - 0x3000n,
+  );
+  const cxr = bugFrames[2].sp + 0x80n;
+  const ctxRegs = { ...zeroRegisters(), rip: faultIp, rsp: ctxFrames[0].sp, rdx: 0xdead0000beef0000n, rcx: 0xffffc08be4500000n };
+  k.writeContextRecord(cxr, ctxRegs);
+  const regs = { ...zeroRegisters(), rip: bugFrames[0].ip, rsp: bugFrames[0].sp, rcx: 0x3bn, rdx: 0xc0000005n, r8: faultIp, r9: cxr };
+  await k.setProcessorContext(0, regs);
+  thread.writer.set('Tcb.KernelStack', bugFrames[0].sp);
+  return {
+    name: '0x3b',
+    description: 'IoctlDriver.sys dereferences a bad pointer in its IOCTL handler during a system call',
+    pages: k.mem.pages,
+    facts: k.facts(0x3b, [0xc0000005n, faultIp, cxr, 0n], regs, 'dumpscope scenario 0x3B: exception in a system service'),
+    expect: { bugcheck: 0x3b, module: 'IoctlDriver', bucketStart: 'AV_' },
+  };
+}

@@ -1,0 +1,121 @@
+// Lays out a kernel stack whose every frame is what the images' unwind data dictates: for each function of
+// a call chain (innermost first) the return address goes exactly where unwinding that function's prologue
+// puts the caller's stack pointer, and interrupt handlers get a KTRAP_FRAME with a machine frame.
+import { decode } from '../disasm/x64.js';
+import { FormatError } from '../io/errors.js';
+import type { FunctionUnwind } from '../unwind/types.js';
+import { type LoadedImage, symbolAddress } from './images.js';
+import type { MemoryBuilder } from './memory-builder.js';
+
+export interface ChainFrame {
+  image: LoadedImage;
+  fn: string;
+  /** 'entry': stopped at the first instruction (KeBugCheckEx); 'body': after the prologue; an address: there. */
+  at?: 'entry' | 'body' | bigint;
+  /** An interrupt handler whose frame is a KTRAP_FRAME; the next frame is the interrupted code. */
+  trap?: boolean;
+}
+
+export interface BuiltFrame {
+  fn: string;
+  ip: bigint;
+  sp: bigint;
+  /** For trap handlers: the KTRAP_FRAME address (= sp). */
+  trapFrame?: bigint;
+}
+
+/** Bytes of prologue allocation and pushes applied at `offset` into the function (all when past it). */
+function frameBytes(u: FunctionUnwind, offset: number): { size: number; machine?: { errorCode: boolean } } {
+  let size = 0;
+  let machine: { errorCode: boolean } | undefined;
+  const apply = (x: FunctionUnwind, all: boolean) => {
+    for (const op of x.ops) {
+      if (!all && op.prologOffset > offset) continue;
+      if (op.op === 'alloc') size += op.size;
+      else if (op.op === 'push_nonvol') size += 8;
+      else if (op.op === 'push_machframe') machine = { errorCode: op.errorCode };
+      else if (op.op === 'set_fpreg') throw new FormatError('scenario', 'frame-pointer functions are not laid out by the scenario builder');
+    }
+  };
+  apply(u, false);
+  for (let c = u.chained, n = 0; c && n < 8; c = c.chained, n++) apply(c, true);
+  return { size, machine };
+}
+
+async function unwindOf(image: LoadedImage, ip: bigint) {
+  const fn = await image.pe.functionAt(Number(ip - image.base));
+  return fn ? { fn, info: await image.pe.unwindInfo(fn) } : undefined;
+}
+
+/** The return address in `caller` after its call to `callee` (direct), or after its first indirect call. */
+export async function returnAddressFor(caller: LoadedImage, callerFn: string, callee?: bigint): Promise<bigint> {
+  const start = await symbolAddress(caller, callerFn);
+  const f = await caller.pe.functionAt(Number(start - caller.base));
+  const end = f ? caller.base + BigInt(f.end) : start + 0x200n;
+  const code = caller.bytes;
+  const sec = caller.pe.sections.find((s) => Number(start - caller.base) >= s.virtualAddress && Number(start - caller.base) < s.virtualAddress + s.virtualSize);
+  if (!sec) throw new FormatError(caller.fileName, `${callerFn} is outside every section`);
+  const fileOff = Number(start - caller.base) - sec.virtualAddress + sec.rawPointer;
+  const bytes = code.subarray(fileOff, fileOff + Number(end - start));
+  const ins = await decode(bytes, start, 4096, async () => undefined);
+  let indirect: bigint | undefined;
+  for (const i of ins) {
+    if (!i.mnemonic.startsWith('call')) continue;
+    const next = i.address + BigInt(i.bytes.length);
+    if (callee !== undefined && i.branchTarget === callee) return next;
+    if (i.branchTarget === undefined && indirect === undefined) indirect = next;
+  }
+  if (indirect !== undefined) return indirect;
+  throw new FormatError(caller.fileName, `${callerFn} has no call to ${callee?.toString(16) ?? 'an indirect target'}`);
+}
+
+/**
+ * Writes the chain's frames below `top` (the initial stack pointer of the innermost frame is returned in
+ * frames[0].sp). Trap frames receive the interrupted rip/rsp; other registers are the caller's business.
+ */
+export async function buildStack(mem: MemoryBuilder, chain: ChainFrame[], sp0: bigint): Promise<BuiltFrame[]> {
+  const ips: bigint[] = [];
+  for (let i = 0; i < chain.length; i++) {
+    const c = chain[i];
+    const start = await symbolAddress(c.image, c.fn);
+    if (typeof c.at === 'bigint') ips.push(c.at);
+    else if (c.at === 'entry') ips.push(start);
+    else if (c.at === 'body') {
+      const u = await unwindOf(c.image, start);
+      ips.push(start + BigInt(u?.info?.prologSize ?? 0));
+    } else {
+      const prev = chain[i - 1];
+      if (!prev) throw new FormatError('scenario', `${c.fn}: the innermost frame needs an explicit position`);
+      const calleeStart = prev.image === c.image ? await symbolAddress(prev.image, prev.fn) : undefined;
+      ips.push(await returnAddressFor(c.image, c.fn, calleeStart));
+    }
+  }
+  const out: BuiltFrame[] = [];
+  let sp = sp0;
+  for (let i = 0; i < chain.length; i++) {
+    const c = chain[i];
+    const ip = ips[i];
+    const next = ips[i + 1] ?? 0n;
+    const u = await unwindOf(c.image, ip);
+    const fb = u?.info ? frameBytes(u.info, Number(ip - c.image.base) - u.fn.begin) : { size: 0 };
+    if (c.trap) {
+      if (!fb.machine) throw new FormatError(c.image.fileName, `${c.fn} has no machine frame in its unwind data`);
+      // The handler's frame is the trap frame; the machine frame (error code, rip, cs, rflags, rsp, ss) ends it.
+      const mf = sp + BigInt(fb.size) + (fb.machine.errorCode ? 8n : 0n);
+      const interruptedSp = (mf + 0x28n + 0xfn) & ~0xfn;
+      mem.u64(mf, next);
+      mem.u64(mf + 8n, 0x10n);
+      mem.u64(mf + 0x10n, 0x10282n);
+      mem.u64(mf + 0x18n, interruptedSp + 8n);
+      mem.u64(mf + 0x20n, 0x18n);
+      out.push({ fn: c.fn, ip, sp, trapFrame: sp });
+      sp = interruptedSp + 8n;
+      continue;
+    }
+    const retAt = sp + BigInt(fb.size);
+    mem.u64(retAt, next);
+    out.push({ fn: c.fn, ip, sp });
+    sp = retAt + 8n;
+  }
+  return out;
+}
