@@ -143,7 +143,7 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     operand,
     exceptionCommand: exceptionRecord?.address !== undefined ? `.exr 0x${exceptionRecord.address.toString(16)}` : undefined,
     registers,
-    registersCommand: context?.address !== undefined ? `.cxr 0x${context.address.toString(16)}` : 'r',
+    registersCommand: context?.address !== undefined ? `.cxr 0x${context.address.toString(16)}` : trapFrame?.address !== undefined ? `.trap 0x${trapFrame.address.toString(16)}` : 'r',
     faultAddress,
     access,
     blamedModule: moduleName,

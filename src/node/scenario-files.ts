@@ -1,4 +1,5 @@
 // Reads the committed scenario binaries (fixtures/scenario/bin) and writes scenario dumps to files.
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,10 +8,15 @@ import type { ScenarioBinaries } from '../scenario/kernel-scenario.js';
 import { buildScenario, type BuiltScenario, type ScenarioName } from '../scenario/scenarios.js';
 import { FileSink } from './file-sink.js';
 
-/** fixtures/scenario/bin of the repository or the installed package (both sit two levels above dist/src). */
+/** fixtures/scenario/bin of the repository or the installed package (found above this module's folder). */
 export function scenarioBinDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return join(here, '..', '..', 'fixtures', 'scenario', 'bin');
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const candidate = join(dir, 'fixtures', 'scenario', 'bin');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'scenario', 'bin');
 }
 
 export async function readScenarioBinaries(dir = scenarioBinDir()): Promise<ScenarioBinaries> {

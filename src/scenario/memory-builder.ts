@@ -30,9 +30,25 @@ export class MemoryBuilder {
   }
 
   allocPfn(): number {
+    while (this.pages.has(this.nextPfn)) this.nextPfn++; // skip frames placed on purpose
     const pfn = this.nextPfn++;
     this.pages.set(pfn, new Uint8Array(PAGE));
     return pfn;
+  }
+
+  /**
+   * Creates the page tables above `va` with exactly these PML4E, PDPTE and PDE values (frame numbers and
+   * software bits included), to reproduce a real machine's `!pte` output.
+   */
+  placeTables(va: bigint, entries: [bigint, bigint, bigint]): void {
+    let table = this.pml4Pfn;
+    for (let level = 3; level >= 1; level--) {
+      const idx = Number((va >> BigInt(12 + 9 * level)) & 0x1ffn);
+      const value = entries[3 - level];
+      this.setEntry(table, idx, value);
+      table = Number((value >> 12n) & 0xfffffffffn);
+      if (!this.pages.has(table)) this.pages.set(table, new Uint8Array(PAGE));
+    }
   }
 
   private setEntry(tablePfn: number, index: number, value: bigint): void {

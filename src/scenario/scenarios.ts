@@ -67,6 +67,8 @@ async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   await k.setCurrentThread(0, thread.ethread);
   // The allocation ends exactly at the end of a valid page; the page after it was freed.
   const lastPage = 0xffffe5068d8a3000n;
+  // The walkthrough's own PXE, PPE and PDE values, so `!pte` prints what WinDbg printed there.
+  k.mem.placeTables(lastPage, [0x0a00000107400863n, 0x0a00000005dc8863n, 0x1a0000025754a863n]);
   k.mem.map(lastPage, 0x1000);
   k.mem.setPte(lastPage + 0x1000n, FREED_PTE);
   const data = await poolBlock(k, lastPage + 0xb80n, 0x470, 0x31767244 /* 'Drv1' */);

@@ -4,9 +4,22 @@ import { renderAnalysisText } from '../../render/analysis.js';
 import { analysisJsonText } from '../../render/analysis-json.js';
 import { renderAnalysisMarkdown } from '../../render/analysis-markdown.js';
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { scenarioBinDir } from '../../node/scenario-files.js';
 import { fileURLToPath } from 'node:url';
 import { type CliCommand, UsageError } from '../command.js';
 import { parseCommonOptions } from '../options.js';
+
+/** samples/walkthrough-0x50.dmp next to the bundle (dist/) or the sources (src/cli/commands/). */
+function sampleDumpPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const p = join(dir, 'samples', 'walkthrough-0x50.dmp');
+    if (existsSync(p)) return p;
+    dir = dirname(dir);
+  }
+  return join(dirname(fileURLToPath(import.meta.url)), '..', 'samples', 'walkthrough-0x50.dmp');
+}
 
 export const analyzeCliCommand: CliCommand = {
   name: 'analyze',
@@ -22,7 +35,11 @@ export const analyzeCliCommand: CliCommand = {
   ].join('\n'),
   async run(args, io) {
     const opts = parseCommonOptions(args);
-    opts.dump ??= fileURLToPath(new URL('../samples/walkthrough-0x50.dmp', import.meta.url));
+    if (!opts.dump) {
+      // The shipped sample: its kernel and driver symbols are the committed scenario binaries.
+      opts.dump = sampleDumpPath();
+      opts.sympath = [scenarioBinDir(), opts.sympath ?? io.env._NT_SYMBOL_PATH].filter(Boolean).join(';');
+    }
     if (!existsSync(opts.dump)) throw new UsageError(`no such dump: ${opts.dump}`);
     const { session, close } = await openSession(opts.dump, opts, io);
     try {
