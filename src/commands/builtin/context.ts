@@ -1,6 +1,5 @@
 // `.cxr`, `r`, `.exr`: register contexts and exception records, laid out as WinDbg prints them.
 import { decodeExceptionRecord64, decodeX64Context, type ExceptionRecord } from '../../formats/kernel-dump/records.js';
-import { DumpscopeError } from '../../io/errors.js';
 import { addr64, hex16, hexPad } from '../../util/hex.js';
 import type { CommandSpec } from '../command.js';
 import { currentRegisters, evalArg, kernelTarget, registerDisplay } from './target-access.js';
