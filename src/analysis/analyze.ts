@@ -12,6 +12,7 @@ import { X64AddressSpace } from '../memory/x64-paging.js';
 import { failureBucket, failureHash } from './bucket.js';
 import { isOsModule } from './os-modules.js';
 import { ANALYSIS_SCHEMA_VERSION, type AnalysisReport, type ExceptionRecordInfo, type RegisterContext, type StackEntry } from './report.js';
+import { poolRules } from './pool-rules.js';
 import { runRules } from './rules.js';
 
 const EXCEPTION_BUGCHECKS_WITH_RECORDS = new Set([0x7e, 0x8e]);
@@ -151,6 +152,9 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     stackAddresses: stack.map((s) => s.retAddr),
     modules: t.modules,
   });
+  const rank = { high: 0, medium: 1, low: 2 } as const;
+  rootCause.push(...(await poolRules(t, registers, trapFrame?.address !== undefined ? `.trap 0x${trapFrame.address.toString(16)}` : context?.address !== undefined ? `.cxr 0x${context.address.toString(16)}` : 'r', stack).catch(() => [])));
+  rootCause.sort((a, b) => rank[a.confidence] - rank[b.confidence]);
 
   // The process the crashing thread belonged to, read by field name through nt's types.
   const crash = await t.crashState().catch(() => undefined);

@@ -58,6 +58,8 @@ export async function openSession(path: string, opts: CommonOptions, io: CliIo):
     if (crash?.thread?.address) session.variables.set('$thread', crash.thread.address);
     if (crash?.process?.address) session.variables.set('$proc', crash.process.address);
     if (crash?.prcb?.address) session.variables.set('$prcb', crash.prcb.address);
+    // The prompt shows the crashing processor, as WinDbg's does ('3: kd>').
+    if (crash?.prcb && !dump.triage) session.processor = crash.prcb.number;
     return {
       session,
       target,

@@ -408,10 +408,27 @@ export class KernelTarget implements SessionTarget {
       return { prcb, thread, process, notes };
     }
     const prcbs = await attempt('processor blocks', () => this.processors());
-    const prcb = prcbs?.[0];
+    const prcb = (prcbs ? await this.crashingProcessor(prcbs) : undefined) ?? prcbs?.[0];
     const thread = prcb ? await attempt('current thread', async () => readThread(await kt.read(this.memory, '_ETHREAD', prcb.currentThread), 'memory')) : undefined;
     const process = thread?.processAddress ? await attempt('current process', async () => readProcess(await kt.read(this.memory, '_EPROCESS', thread.processAddress as bigint), 'memory')) : undefined;
     return { prcb, thread, process, notes };
+  }
+
+  /**
+   * The processor that called KeBugCheckEx: the one whose saved context (PRCB.ProcessorState.ContextFrame,
+   * read by field name) has the stack and instruction pointers of the dump header's context.
+   */
+  private async crashingProcessor(prcbs: PrcbInfo[]): Promise<PrcbInfo | undefined> {
+    const ctx = this.dump.context;
+    const kt = await this.kernelTypes();
+    if (!ctx || !kt) return undefined;
+    for (const p of prcbs) {
+      if (p.address === undefined) continue;
+      const v = await kt.read(this.memory, '_KPRCB', p.address).catch(() => undefined);
+      if (!v?.has('ProcessorState.ContextFrame.Rsp')) continue;
+      if (v.uint('ProcessorState.ContextFrame.Rsp') === ctx.rsp && v.uint('ProcessorState.ContextFrame.Rip') === ctx.rip) return p;
+    }
+    return undefined;
   }
 
   /** Every processor's PRCB, from KiProcessorBlock (full-memory dumps). */

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { analyzeWithDisplay } from '../../src/commands/builtin/analyze.js';
+import { createEngine } from '../../src/commands/registry.js';
+import { analysisToJson } from '../../src/render/analysis-json.js';
+import { openSession } from '../../src/node/open-session.js';
+import { scenarioBinDir, writeScenarioDump } from '../../src/node/scenario-files.js';
+import { SCENARIOS } from '../../src/scenario/scenarios.js';
+import type { WriteLayout } from '../../src/formats/kernel-dump/writer.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dumpscope-scenario-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const io = { out: () => {}, err: () => {}, stderrIsTty: false, env: {} };
+const opts = { sympath: scenarioBinDir(), offline: true, json: false, markdown: false, commands: [], rest: [] };
+const LAYOUTS: WriteLayout[] = ['full', 'kernel-bitmap', 'full-bitmap'];
+
+/** The analysis without its timing, for comparing layouts. */
+async function analysisOf(path: string) {
+  const { session, close } = await openSession(path, opts, io);
+  try {
+    const r = await analyzeWithDisplay(session);
+    const j = analysisToJson(r) as Record<string, unknown>;
+    delete j.elapsedMs;
+    return { report: r, json: JSON.stringify(j) };
+  } finally {
+    await close();
+  }
+}
+
+const expectations: Record<string, { symbol: RegExp; rules: string[]; stackCommand: RegExp }> = {
+  '0x50': { symbol: /^Driver!CopyBlocks\+/, rules: ['overflow-into-freed-page', 'ntstatus-in-register', 'third-party-frame'], stackCommand: /^\.trap 0x[0-9a-f]+ ; kb$/ },
+  '0x7e': { symbol: /^EvilDriver!FillAndFree\+/, rules: ['pool-corruption', 'fill-pattern', 'general-protection'], stackCommand: /^\.cxr 0x[0-9a-f]+ ; kb$/ },
+  '0xd1': { symbol: /^IoctlDriver!TimerDpc\+/, rules: ['third-party-frame'], stackCommand: /^\.trap 0x[0-9a-f]+ ; kb$/ },
+  '0x3b': { symbol: /^IoctlDriver!HandleIoctl\+/, rules: ['third-party-frame'], stackCommand: /^\.cxr 0x[0-9a-f]+ ; kb$/ },
+};
+
+for (const name of SCENARIOS) {
+  test(`scenario ${name}: every layout analyzes to the same bugcheck, context, stack, module and bucket`, async () => {
+    const results = [];
+    for (const layout of LAYOUTS) {
+      const path = join(dir, `${name}-${layout}.dmp`);
+      const built = await writeScenarioDump(name, layout, path);
+      const a = await analysisOf(path);
+      assert.equal(a.report.bugcheck.code, built.expect.bugcheck);
+      assert.equal(a.report.moduleName, built.expect.module, `${layout}: ${a.report.moduleName}`);
+      assert.ok(a.report.failureBucketId.startsWith(built.expect.bucketStart), a.report.failureBucketId);
+      const e = expectations[name];
+      assert.match(a.report.symbolName, e.symbol);
+      assert.match(a.report.stackCommand, e.stackCommand);
+      for (const rule of e.rules) assert.ok(a.report.rootCause.some((c) => c.rule === rule), `${name}/${layout}: rule ${rule} missing (${a.report.rootCause.map((c) => c.rule)})`);
+      assert.equal(a.report.processName, 'System');
+      assert.deepEqual(a.report.limitations.filter((l) => !/small dump/.test(l)), []);
+      assert.ok(a.report.stack.every((s) => !s.guessed), 'every frame comes from unwind data');
+      results.push(a.json);
+    }
+    for (const r of results.slice(1)) assert.equal(r, results[0]);
+  });
+}
+
+test('scenario 0x7E: the walkthrough\'s conclusion — EvilDriver corrupted pool tagged WrB1, rax=4141414141414139', async () => {
+  const path = join(dir, '0x7e-check.dmp');
+  await writeScenarioDump('0x7e', 'full', path);
+  const { report } = await analysisOf(path);
+  const c = report.rootCause.find((x) => x.rule === 'pool-corruption');
+  assert.ok(c);
+  assert.equal(c.confidence, 'high');
+  assert.match(c.claim, /'WrB1'.*EvilDriver/);
+  assert.equal(report.context?.registers.rax, 0x4141414141414139n);
+  assert.equal(report.rootCause[0].confidence, 'high');
+});
+
+test('scenario stacks: every frame size equals what llvm-readobj reads from the images\' unwind data', { skip: hasReadobj() ? false : 'llvm-readobj-14 is not installed' }, async () => {
+  const path = join(dir, '0x50-frames.dmp');
+  await writeScenarioDump('0x50', 'full', path);
+  const sizes = new Map<string, number>();
+  for (const f of ['ntoskrnl.exe', 'Driver.sys']) {
+    const text = execFileSync('llvm-readobj-14', ['--unwind', join(scenarioBinDir(), f)], { encoding: 'utf8' });
+    for (const m of text.matchAll(/StartAddress: (?:[\w@]+ )?\(0x([0-9A-F]+)\)[\s\S]*?UnwindCodes \[([\s\S]*?)\]/g)) {
+      let size = 0;
+      for (const c of m[2].matchAll(/(ALLOC_SMALL|ALLOC_LARGE) size=(\d+)|(PUSH_NONVOL)/g)) size += c[3] ? 8 : Number(c[2]);
+      sizes.set(m[1].toLowerCase(), size);
+    }
+  }
+  const { session, target, close } = await openSession(path, opts, io);
+  try {
+    const [k] = await createEngine().run(session, 'k');
+    assert.ok(k.ok, k.text);
+    const frames = await target.walk((await target.defaultRegisters())!, { maxFrames: 64 });
+    let checked = 0;
+    for (let i = 1; i + 1 < frames.length; i++) {
+      const f = frames[i];
+      if (f.method === 'machine-frame') continue;
+      const m = target.modules.at(f.ip)!;
+      const img = await target.image(m);
+      const fn = await img.image!.functionAt(Number(f.ip - m.base));
+      if (!fn) continue;
+      const start = (m.base + BigInt(fn.begin)).toString(16);
+      const expected = sizes.get(start);
+      assert.notEqual(expected, undefined, `no llvm-readobj entry for ${start}`);
+      // Child-SP of the caller = this frame's SP + its allocation + the return address.
+      assert.equal(Number(frames[i + 1].sp - f.sp), expected! + 8, `frame ${i} (${await target.symbolize(f.ip)})`);
+      checked++;
+    }
+    assert.ok(checked >= 8, `only ${checked} frames checked`);
+  } finally {
+    await close();
+  }
+});
+
+test('full-memory model: module list, processes, threads (waiting ones unwound from their switch frames), !pte, dt', async () => {
+  const path = join(dir, '0x50-model.dmp');
+  await writeScenarioDump('0x50', 'kernel-bitmap', path, { extraThreads: 5 });
+  const { session, target, close } = await openSession(path, opts, io);
+  try {
+    const engine = createEngine();
+    const [lm, procs, pte, dt, trap] = await engine.run(session, 'lm; !process 0 7; !pte ffffe5068d8a4000; dt nt!_EPROCESS @$proc ImageFileName; .trap @$thread');
+    assert.match(lm.text, /^fffff801`16200000 fffff801`162[0-9a-f]{5} {3}nt /m);
+    assert.match(lm.text, /^fffff801`197f0000 fffff801`197[0-9a-f]{5} {3}Driver /m);
+    assert.equal(target.modules.modules.length, 2);
+    assert.equal(target.modules.modules[1].imageName, 'Driver.sys');
+    assert.match(procs.text, /Image: System/);
+    const threads = procs.text.match(/^ +THREAD /gm) ?? [];
+    assert.equal(threads.length, 5 + 1); // five waiting threads and the crashing one
+    // Waiting threads: KeWaitForSingleObject → ExpWorkerThread … from the switch frame at KernelStack.
+    assert.equal((procs.text.match(/nt!KeWaitForSingleObject\+0x/g) ?? []).length, 5);
+    assert.match(pte.text, /Page has been freed/);
+    assert.match(pte.text, /PXE at FFFFBEDF6FB7DE50/);
+    assert.match(dt.text, /ImageFileName +: \[15\] {2}"System"/);
+    assert.equal(trap.ok, true);
+  } finally {
+    await close();
+  }
+});
+
+function hasReadobj(): boolean {
+  try {
+    execFileSync('llvm-readobj-14', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
