@@ -144,3 +144,38 @@ function hasReadobj(): boolean {
     return false;
   }
 }
+
+test('convert: scenario dumps rewritten in every layout (and a 16 GiB address space) analyze identically; bad requests are refused', async () => {
+  const { convertCommand } = await import('../../src/cli/commands/convert.js');
+  const out: string[] = [];
+  const cio = { out: (t: string) => out.push(t), err: (t: string) => out.push(t), stderrIsTty: false, env: {} };
+  const src = join(dir, 'conv-src.dmp');
+  await writeScenarioDump('0x7e', 'full', src);
+  const base = await analysisOf(src);
+  for (const to of ['kernel-bitmap', 'full-bitmap', 'full']) {
+    const dst = join(dir, `conv-${to}.dmp`);
+    assert.equal(await convertCommand.run([src, dst, '--to', to, ...(to === 'full' ? [] : ['--physical-size', '16G'])], cio), 0);
+    const back = join(dir, `conv-${to}-back.dmp`);
+    assert.equal(await convertCommand.run([dst, back, '--to', 'full'], cio), 0);
+    assert.equal((await analysisOf(dst)).json, base.json, to);
+    assert.equal((await analysisOf(back)).json, base.json, `${to} and back`);
+  }
+  await assert.rejects(convertCommand.run([src, src, '--to', 'full'], cio), /refusing to overwrite/);
+  await assert.rejects(convertCommand.run([src, join(dir, 'x.dmp'), '--to', 'nonsense'], cio), /--to must be/);
+});
+
+test('a 16 GiB sparse scenario dump analyzes in a child process with peak RSS under 200 MB', async () => {
+  const path = join(dir, 'big.dmp');
+  await writeScenarioDump('0x50', 'kernel-bitmap', path, { physicalPages: (16 * 1024 ** 3) / 4096 });
+  const script = `
+    const { openSession } = await import('./src/node/open-session.ts');
+    const { analyzeWithDisplay } = await import('./src/commands/builtin/analyze.ts');
+    const io = { out() {}, err() {}, stderrIsTty: false, env: {} };
+    const { session, close } = await openSession(${JSON.stringify(path)}, { sympath: ${JSON.stringify(scenarioBinDir())}, offline: true, json: false, markdown: false, commands: [], rest: [] }, io);
+    const r = await analyzeWithDisplay(session);
+    await close();
+    console.log(JSON.stringify({ module: r.moduleName, rss: process.resourceUsage().maxRSS }));`;
+  const res = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: join(scenarioBinDir(), '..', '..', '..') }).trim().split('\n').pop() as string);
+  assert.equal(res.module, 'Driver');
+  assert.ok(res.rss / 1024 < 200, `peak RSS ${Math.round(res.rss / 1024)} MB`);
+});

@@ -40,6 +40,8 @@ export interface DumpHeader {
   exceptionBytes: Uint8Array;
   requiredDumpSpace?: number;
   systemTime?: string;
+  /** The same as a raw FILETIME (100 ns since 1601), for writing it back unchanged. */
+  systemTimeRaw?: bigint;
   /** System up time in 100 ns units. */
   systemUpTime?: bigint;
   comment?: string;
@@ -120,6 +122,7 @@ function parse64(le: LE): DumpHeader {
     exceptionBytes: le.sub(0xf00, 0x98),
     requiredDumpSpace: required === 0x4547415045474150n || required > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(required),
     systemTime: time(le.u64(0xfa8)),
+    systemTimeRaw: le.u64(0xfa8),
     systemUpTime: le.u64(0x1030) === 0x4547415045474150n ? undefined : le.u64(0x1030),
     comment: comment.startsWith('PAGEPAGE') || comment === '' ? undefined : comment,
     productType: optionalU32(le.u32(0x1040)),
@@ -161,6 +164,7 @@ function parse32(le: LE): DumpHeader {
     exceptionBytes: le.sub(0x7d0, 0x50),
     requiredDumpSpace: required === 0x4547415045474150n || required > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(required),
     systemTime: time(le.u64(0xfc0)),
+    systemTimeRaw: le.u64(0xfc0),
     systemUpTime: le.u64(0xfb8) === 0x4547415045474150n ? undefined : le.u64(0xfb8),
     comment: comment.startsWith('PAGEPAGE') || comment === '' ? undefined : comment,
     productType: optionalU32(le.u32(0xf94)),

@@ -28,6 +28,9 @@ export interface DumpFacts {
   kdDebuggerDataBlock?: bigint;
   context?: X64Registers;
   exception?: ExceptionRecord;
+  /** Raw CONTEXT / EXCEPTION_RECORD64 bytes (conversion keeps them exactly); used instead of the above. */
+  contextBytes?: Uint8Array;
+  exceptionBytes?: Uint8Array;
   systemTime?: bigint;
   systemUpTime?: bigint;
   comment?: string;
@@ -49,7 +52,7 @@ function filled(size: number): Uint8Array {
 }
 
 /** Groups sorted PFNs into runs of consecutive pages. */
-export function pagesToRuns(pfns: number[]): { basePage: number; pageCount: number }[] {
+export function pagesToRuns(pfns: readonly number[]): { basePage: number; pageCount: number }[] {
   const runs: { basePage: number; pageCount: number }[] = [];
   for (const p of pfns) {
     const last = runs[runs.length - 1];
@@ -86,9 +89,10 @@ function header64(f: DumpFacts, dumpType: number, runs: { basePage: number; page
     });
   }
   const ctx = new Uint8Array(3000);
-  if (f.context) ctx.set(encodeX64Context(f.context));
+  if (f.contextBytes) ctx.set(f.contextBytes.subarray(0, 3000));
+  else if (f.context) ctx.set(encodeX64Context(f.context));
   h.set(ctx, 0x348);
-  h.set(f.exception ? encodeExceptionRecord64(f.exception) : new Uint8Array(0x98), 0xf00);
+  h.set(f.exceptionBytes ? f.exceptionBytes.subarray(0, 0x98) : f.exception ? encodeExceptionRecord64(f.exception) : new Uint8Array(0x98), 0xf00);
   dv.setUint32(0xf98, dumpType, true);
   dv.setBigUint64(0xfa0, BigInt(fileSize), true);
   dv.setBigUint64(0xfa8, f.systemTime ?? 0n, true);
@@ -133,12 +137,29 @@ function header32(f: DumpFacts, runs: { basePage: number; pageCount: number }[],
   return h;
 }
 
+/** Pages to write, read one at a time (a converted dump's pages never all sit in memory). */
+export interface PageSource {
+  /** Present page frame numbers, ascending. */
+  readonly pfns: readonly number[];
+  read(pfn: number): Promise<Uint8Array>;
+}
+
+function pageSource(pages: ReadonlyMap<number, Uint8Array> | PageSource): PageSource {
+  if (!(pages instanceof Map)) return pages as PageSource;
+  const map = pages as ReadonlyMap<number, Uint8Array>;
+  return { pfns: [...map.keys()].sort((a, b) => a - b), read: async (p) => map.get(p) as Uint8Array };
+}
+
 /** Writes a dump of `pages` (pfn → 4 KiB) in the chosen layout. Returns the file size. */
-export async function writeKernelDump(sink: DumpSink, facts: DumpFacts, pages: ReadonlyMap<number, Uint8Array>, options: WriteOptions): Promise<number> {
-  const pfns = [...pages.keys()].sort((a, b) => a - b);
-  for (const p of pfns) if (pages.get(p)!.length !== PAGE_SIZE) throw new RangeError(`page 0x${p.toString(16)} is not ${PAGE_SIZE} bytes`);
+export async function writeKernelDump(sink: DumpSink, facts: DumpFacts, pages: ReadonlyMap<number, Uint8Array> | PageSource, options: WriteOptions): Promise<number> {
+  const src = pageSource(pages);
+  const pfns = src.pfns;
   const writePages = async (at: number) => {
-    for (let i = 0; i < pfns.length; i++) await sink.write(at + i * PAGE_SIZE, pages.get(pfns[i])!);
+    for (let i = 0; i < pfns.length; i++) {
+      const page = await src.read(pfns[i]);
+      if (page.length !== PAGE_SIZE) throw new RangeError(`page 0x${pfns[i].toString(16)} is not ${PAGE_SIZE} bytes`);
+      await sink.write(at + i * PAGE_SIZE, page);
+    }
   };
   if (options.layout === 'full' || options.layout === 'full32') {
     const runs = pagesToRuns(pfns);
