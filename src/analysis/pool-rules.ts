@@ -32,7 +32,7 @@ export async function poolRules(t: KernelTarget, regs: X64Registers | undefined,
     seen.add(v);
     // A pool block's data follows its 16-byte header.
     const h = await kt.read(t.memory, '_POOL_HEADER', v - BigInt(header.size)).catch(() => undefined);
-    if (!h || !h.has('PoolTag')) continue;
+    if (!h?.has('PoolTag')) continue;
     const tag = h.num('PoolTag');
     if (!plausibleTag(tag)) continue;
     const tagText = poolTagText(tag);

@@ -3,7 +3,9 @@
 // through the symbol path). Small dumps hold only the crashing thread's data; the model says so.
 import type { KernelDump } from '../formats/kernel-dump/kernel-dump.js';
 import { PdbFile } from '../formats/pdb/pdb.js';
+import { readExports } from '../formats/pe/pe-directories.js';
 import { PeImage } from '../formats/pe/pe-image.js';
+import { ExportSymbolSource } from '../symbols/export-symbols.js';
 import { BufferSource } from '../io/buffer-source.js';
 import { DumpscopeError } from '../io/errors.js';
 import type { AddressSpace } from '../memory/address-space.js';
@@ -31,7 +33,7 @@ export interface CrashState {
 }
 
 export interface ModuleSymbols {
-  status: 'pdb' | 'isf' | 'none' | 'not-found' | 'mismatch' | 'error';
+  status: 'pdb' | 'isf' | 'exports' | 'none' | 'not-found' | 'mismatch' | 'error';
   detail: string;
   /** The symbol source in use (a PDB, or an ISF table standing in for it). */
   source?: SymbolSource;
@@ -101,6 +103,7 @@ export class KernelTarget implements SessionTarget {
   reload(): void {
     this.images.clear();
     this.pdbs.clear();
+    this.resolvedSymbols.clear();
     this.headerViews.clear();
     this.typesValue = undefined;
   }
@@ -290,7 +293,11 @@ export class KernelTarget implements SessionTarget {
           const isf = await this.kernelIsfByDebuggerData();
           if (isf) return isf;
         }
-        if (!cv) return { status: 'none', detail: `no CodeView record (image: ${origin})` };
+        if (!cv) {
+          const exp = await this.exportSymbols(m);
+          if (exp) return { status: 'exports', detail: `exports only (no CodeView record; image: ${origin})`, source: exp };
+          return { status: 'none', detail: `no CodeView record (image: ${origin})` };
+        }
         const req = { name: cv.pdbName, guid: cv.guid, age: cv.age };
         const reasons: string[] = [];
         if (this.imageProvider.findPdb) {
@@ -316,12 +323,23 @@ export class KernelTarget implements SessionTarget {
             }
           }
         }
+        // Last resort: the module's own export table (from the dump's pages or the image file).
+        const exp = await this.exportSymbols(m);
+        if (exp) return { status: 'exports', detail: `exports only (${reasons.join('; ') || 'no PDB found'})`, source: exp };
         if (!this.imageProvider.findPdb) return { status: 'none', detail: 'no symbol path' };
         return { status: 'not-found', detail: reasons.join('; ') };
       })();
+      p.then((r) => this.resolvedSymbols.set(m.base, r));
       this.pdbs.set(m.base, p);
     }
     return p;
+  }
+
+  private readonly resolvedSymbols = new Map<bigint, ModuleSymbols>();
+
+  /** The module's symbol status if it was already looked up (`lm` shows the rest as deferred). */
+  symbolsIfLoaded(m: ModuleInfo): ModuleSymbols | undefined {
+    return this.resolvedSymbols.get(m.base);
   }
 
   /**
@@ -547,6 +565,15 @@ export class KernelTarget implements SessionTarget {
       eflags: Number(r('EFlags')),
       cs: Number(r('SegCs')), ss: Number(r('SegSs')), ds: Number(r('SegDs')), es: Number(r('SegEs')), fs: Number(r('SegFs')), gs: Number(r('SegGs')),
     };
+  }
+
+  private async exportSymbols(m: ModuleInfo): Promise<ExportSymbolSource | undefined> {
+    for (const pe of [(await this.image(m)).image, await this.mappedHeaders(m)]) {
+      if (!pe) continue;
+      const exp = await readExports(pe).catch(() => undefined);
+      if (exp?.entries.length) return new ExportSymbolSource(`${m.name} exports`, exp);
+    }
+    return undefined;
   }
 
   /** Module, symbol and displacement of an address, as far as symbols allow. */

@@ -1,4 +1,5 @@
 // `lm`, `lm m PATTERN`, `lmv m NAME`/`lmvm NAME`: the module list.
+import { isReproducibleBuild, readVersionInfo, type VersionInfo } from '../../formats/pe/pe-directories.js';
 import { addr64, hexPad } from '../../util/hex.js';
 import type { CommandSpec } from '../command.js';
 import { kernelTarget } from './target-access.js';
@@ -13,6 +14,10 @@ export interface ModuleRow {
   checksum?: number;
   size: number;
   symbols: string;
+  symbolFile?: string;
+  version?: VersionInfo;
+  /** The image was linked reproducibly: its TimeDateStamp is a content hash. */
+  reproducible?: boolean;
 }
 
 export interface ModulesResult {
@@ -49,7 +54,17 @@ export const modulesCommand: CommandSpec<ModulesResult> = {
     const rows: ModuleRow[] = [];
     for (const m of [...t.modules.modules].sort((a, b) => (a.base < b.base ? -1 : 1))) {
       if (pattern && !pattern.test(m.name)) continue;
-      rows.push({ base: m.base, end: m.base + BigInt(m.size), name: m.name, imageName: m.imageName, fullPath: m.fullPath, timestamp: m.timestamp, checksum: m.checksum, size: m.size, symbols: '(no symbols)' });
+      // Verbose listings look symbols up (and read the version resource); plain ones show what is loaded.
+      const syms = verbose ? await t.moduleSymbols(m) : t.symbolsIfLoaded(m);
+      const symbols = !syms ? '(deferred)' : syms.status === 'pdb' ? '(pdb symbols)' : syms.status === 'isf' ? '(isf symbols)' : syms.status === 'exports' ? '(export symbols)' : '(no symbols)';
+      let version: VersionInfo | undefined;
+      let reproducible: boolean | undefined;
+      if (verbose) {
+        const img = await t.image(m);
+        if (img.image) version = await readVersionInfo(img.image).catch(() => undefined);
+        reproducible = img.image ? await isReproducibleBuild(img.image) : undefined;
+      }
+      rows.push({ base: m.base, end: m.base + BigInt(m.size), name: m.name, imageName: m.imageName, fullPath: m.fullPath, timestamp: m.timestamp, checksum: m.checksum, size: m.size, symbols, symbolFile: syms?.source ? syms.detail : undefined, version, reproducible });
     }
     const unloaded = pattern ? [] : t.modules.unloaded.map((u) => ({ imageName: u.imageName, base: u.base, end: u.end }));
     return { kind: 'modules', verbose, rows, unloaded };
@@ -60,11 +75,21 @@ export const modulesCommand: CommandSpec<ModulesResult> = {
     for (const m of r.rows) {
       lines.push(`${addr64(m.base)} ${addr64(m.end)}   ${m.name.padEnd(w)}${m.symbols.padEnd(23)}`);
       if (r.verbose) {
+        if (m.symbolFile) lines.push(`    Loaded symbol image file: ${m.symbolFile}`);
         if (m.fullPath) lines.push(`    Image path: ${m.fullPath}`);
         lines.push(`    Image name: ${m.imageName}`);
-        if (m.timestamp !== undefined) lines.push(`    Timestamp:        ${new Date(m.timestamp * 1000).toUTCString()} (${hexPad(m.timestamp, 8).toUpperCase()})`);
+        if (m.timestamp !== undefined) {
+          lines.push(m.reproducible ? `    Timestamp:        ${hexPad(m.timestamp, 8).toUpperCase()} (This is a reproducible build file hash, not a timestamp)` : `    Timestamp:        ${new Date(m.timestamp * 1000).toUTCString()} (${hexPad(m.timestamp, 8).toUpperCase()})`);
+        }
         if (m.checksum !== undefined) lines.push(`    CheckSum:         ${hexPad(m.checksum, 8).toUpperCase()}`);
         lines.push(`    ImageSize:        ${hexPad(m.size, 8).toUpperCase()}`);
+        const v = m.version;
+        if (v) {
+          if (v.fileVersion) lines.push(`    File version:     ${v.fileVersion}`);
+          if (v.productVersion) lines.push(`    Product version:  ${v.productVersion}`);
+          const names: [string, string][] = [['CompanyName', 'CompanyName'], ['ProductName', 'ProductName'], ['InternalName', 'InternalName'], ['OriginalFilename', 'OriginalFilename'], ['ProductVersion', 'ProductVersion'], ['FileVersion', 'FileVersion'], ['FileDescription', 'FileDescription'], ['LegalCopyright', 'LegalCopyright']];
+          for (const [k, label] of names) if (v.strings[k] !== undefined) lines.push(`    ${`${label}:`.padEnd(18)}${v.strings[k]}`);
+        }
       }
     }
     if (r.unloaded.length) {
