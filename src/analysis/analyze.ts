@@ -12,6 +12,8 @@ import { X64AddressSpace } from '../memory/x64-paging.js';
 import { failureBucket, failureHash } from './bucket.js';
 import { isOsModule } from './os-modules.js';
 import { ANALYSIS_SCHEMA_VERSION, type AnalysisReport, type ExceptionRecordInfo, type RegisterContext, type StackEntry } from './report.js';
+import { readVersionInfo } from '../formats/pe/pe-directories.js';
+import { systemInfo } from '../target/system-info.js';
 import { poolRules } from './pool-rules.js';
 import { runRules } from './rules.js';
 
@@ -160,6 +162,15 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
   const crash = await t.crashState().catch(() => undefined);
   const processName = crash?.process?.name || undefined;
 
+  // IMAGE_VERSION from the blamed module's version resource; BUILDLAB_STR from the kernel's NtBuildLab.
+  let imageVersion: string | undefined;
+  if (blamedModule) {
+    const img = await t.image(blamedModule);
+    if (img.image) imageVersion = (await readVersionInfo(img.image).catch(() => undefined))?.fileVersion;
+  }
+  const sys = await systemInfo(t).catch(() => undefined);
+  const buildLab = sys?.buildLab;
+
   const symbolStatus = [];
   for (const name of new Set(stack.map((s) => s.module).filter(Boolean) as string[])) {
     const m = t.modules.byModuleName(name)!;
@@ -192,7 +203,9 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     failureBucketId: bucket,
     failureHash: failureHash(bucket),
     stackCommand,
-    osVersion: `10.0.${h.ntBuild}`,
+    osVersion: `10.0.${h.ntBuild}${buildLab ? `.${buildLab.split('.')[1] ?? '1'}` : ''}`,
+    buildLabStr: buildLab,
+    imageVersion,
     osPlatformType: h.machine,
     followup: 'MachineOwner',
     rootCause,

@@ -39,9 +39,10 @@ export function renderAnalysisText(r: AnalysisReport): string {
   L.push('STACK_TEXT:  ', renderStack({ rows: r.stack.map((s, i) => ({ index: i, childSp: s.childSp, retAddr: s.retAddr, callSite: s.callSite, args: s.args, guessed: s.guessed })), notes: r.stackNotes.map((n) => `(${n})`) }, 'stack-text'), '', '');
   L.push(`SYMBOL_NAME:  ${r.symbolName}`, '', `MODULE_NAME: ${r.moduleName}`, '', `IMAGE_NAME:  ${r.imageName}`, '');
   if (r.faultingModule) L.push(`FAULTING_MODULE: ${r.faultingModule.base.toString(16)} ${r.faultingModule.name}`, '');
+  if (r.imageVersion) L.push(`IMAGE_VERSION:  ${r.imageVersion}`, '');
   L.push(`STACK_COMMAND:  ${r.stackCommand}`, '');
   if (r.bucketIdFuncOffset) L.push(`BUCKET_ID_FUNC_OFFSET:  ${r.bucketIdFuncOffset}`, '');
-  L.push(`FAILURE_BUCKET_ID:  ${r.failureBucketId}`, '', `OS_VERSION:  ${r.osVersion}`, '', `OSPLATFORM_TYPE:  ${r.osPlatformType}`, '', `FAILURE_ID_HASH:  ${r.failureHash}`, '', `Followup:     ${r.followup}`, '---------', '');
+  L.push(`FAILURE_BUCKET_ID:  ${r.failureBucketId}`, '', `OS_VERSION:  ${r.osVersion}`, '', ...(r.buildLabStr ? [`BUILDLAB_STR:  ${r.buildLabStr}`, ''] : []), `OSPLATFORM_TYPE:  ${r.osPlatformType}`, '', `FAILURE_ID_HASH:  ${r.failureHash}`, '', `Followup:     ${r.followup}`, '---------', '');
   L.push('ROOT CAUSE', '==========');
   if (r.rootCause.length === 0) L.push('No rule matched: the evidence above is all dumpscope could establish.');
   for (const c of r.rootCause) {

@@ -142,8 +142,9 @@ async function scenario7e(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   // Overwrite the interrupted frame's return slot: the walk from the trap continues into the context stack.
   const ctxRegs = { ...zeroRegisters(), rip: faultIp, rsp: ctxFrames[0].sp, rax: 0x4141414141414139n, rbx: 0n, rcx: 0xffffe0099a6002c0n, rdx: data, rdi: 0xc000009an, r8: 0x2500n };
   await k.trapRegisters(trap, { Rax: ctxRegs.rax, Rcx: ctxRegs.rcx, Rdx: ctxRegs.rdx, R8: ctxRegs.r8, Rip: faultIp, Rsp: ctxFrames[0].sp, ErrorCode: 0n });
-  const exr = bugFrames[1].sp + 0x40n;
-  const cxr = bugFrames[1].sp + 0x100n;
+  // The records sit in otherwise unused stack between the two chains (a CONTEXT is 0x4d0 bytes).
+  const exr = thread.stackBase - 0x2500n;
+  const cxr = thread.stackBase - 0x2400n;
   k.writeExceptionRecord(exr, { code: 0xc0000005, flags: 0, record: 0n, address: faultIp, parameters: [0n, 0xffffffffffffffffn] });
   k.writeContextRecord(cxr, ctxRegs);
   const regs = { ...zeroRegisters(), rip: bugFrames[0].ip, rsp: bugFrames[0].sp, rcx: 0x1000007en, rdx: 0xffffffffc0000005n, r8: faultIp, r9: exr };
@@ -221,7 +222,7 @@ async function scenario3b(bins: ScenarioBinaries, extra: number): Promise<BuiltS
     ],
     thread.stackBase - 0x3000n,
   );
-  const cxr = bugFrames[2].sp + 0x80n;
+  const cxr = thread.stackBase - 0x2400n;
   const ctxRegs = { ...zeroRegisters(), rip: faultIp, rsp: ctxFrames[0].sp, rdx: 0xdead0000beef0000n, rcx: 0xffffc08be4500000n };
   k.writeContextRecord(cxr, ctxRegs);
   const regs = { ...zeroRegisters(), rip: bugFrames[0].ip, rsp: bugFrames[0].sp, rcx: 0x3bn, rdx: 0xc0000005n, r8: faultIp, r9: cxr };

@@ -179,3 +179,25 @@ test('a 16 GiB sparse scenario dump analyzes in a child process with peak RSS un
   assert.equal(res.module, 'Driver');
   assert.ok(res.rss / 1024 < 200, `peak RSS ${Math.round(res.rss / 1024)} MB`);
 });
+
+test('the 0x7E walkthrough\'s session: prompt on the crashing processor, !t, !p, !us FUNCTION, .thread', async () => {
+  const path = join(dir, '0x7e-session.dmp');
+  await writeScenarioDump('0x7e', 'full', path, { extraThreads: 4 });
+  const { session, close } = await openSession(path, opts, io);
+  try {
+    assert.equal(session.processor, 3, 'the crash happened on processor 3');
+    const [t, p, us, all, th, k] = await createEngine().run(session, '!t; !p; !us nt!RtlpHpVsFreeChunkInsert; !us; .thread @$thread; k 2');
+    assert.match(t.text, /^System \([0-9a-f]{16}\) [0-9a-f]{16} 4\.[0-9a-f]+ .*Running on processor 3$/m);
+    assert.match(t.text, /nt!RtlpHpVsFreeChunkInsert\+0xd/);
+    assert.match(t.text, /EvilDriver!FillAndFree\+0x/);
+    assert.match(p.text, /^System [0-9a-f]{16} 4 \(0n4\)/m);
+    assert.match(us.text, /^1 thread \[stats\]: /m);
+    assert.match(us.text, /Threads matching filter: 1 out of 5$/m);
+    assert.match(all.text, /^4 threads \[stats\]:/m);
+    assert.match(all.text, /nt!KeWaitForSingleObject\+0x/);
+    assert.match(th.text, /^Implicit thread is now /);
+    assert.match(k.text, /nt!KeBugCheckEx/);
+  } finally {
+    await close();
+  }
+});

@@ -29,7 +29,7 @@ async function threadView(t: KernelTarget, th: ThreadInfo, withStack: boolean): 
 }
 
 export const threadCommand: CommandSpec<ThreadResult> = {
-  names: ['!thread', '!t'],
+  names: ['!thread'],
   summary: 'A thread: IDs, state, process, stack limits, start address and call stack (no argument: the crashing thread)',
   usage: '!thread [ADDRESS]',
   async run(session, args) {
@@ -51,7 +51,7 @@ export interface ProcessResult {
 }
 
 export const processCommand: CommandSpec<ProcessResult> = {
-  names: ['!process', '!p'],
+  names: ['!process'],
   summary: 'Processes: `!process 0 0` lists all, `!process ADDR 7` one with its threads (no argument: the crashing process)',
   usage: '!process [0 0 | ADDRESS [FLAGS]]',
   async run(session, args) {
