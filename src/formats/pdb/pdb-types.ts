@@ -163,8 +163,12 @@ export class PdbTypes {
         const def = r.props & PROP_FWDREF ? this.definitionOf(r.uniqueName ?? r.name) : ti;
         if (def !== undefined && def !== ti) return this.type(def, depth + 1);
         const base = this.type(r.underlying, depth + 1);
+        // Enumerators may be stored in an unsigned numeric leaf (RED = -2 as 0xFFFFFFFE): read them in the
+        // width and signedness of the underlying type.
+        const bits = Math.max(1, base.size) * 8;
+        const signed = base.kind === 'base' && base.signed;
         return new LazyEnum(r.name, base.size, base, () =>
-          this.members(r.fieldList).flatMap((m) => (m.kind === 'enumerate' ? [{ name: m.name, value: m.value }] : [])),
+          this.members(r.fieldList).flatMap((m) => (m.kind === 'enumerate' ? [{ name: m.name, value: signed ? BigInt.asIntN(bits, m.value) : BigInt.asUintN(bits, m.value) }] : [])),
         );
       }
       case 'procedure':
