@@ -34,11 +34,16 @@ export class Msf {
     const map = new LE(mapBytes, f, dirMapBlock * blockSize);
     const readBlocks = async (blocks: number[], size: number, what: string) => {
       const out = new Uint8Array(size);
-      for (let i = 0; i < blocks.length && i * blockSize < size; i++) {
-        const b = blocks[i];
-        if (b >= blockCount) throw new FormatError(f, `${what} uses block ${b}, past the ${blockCount} blocks of the file`);
-        const n = Math.min(blockSize, size - i * blockSize, source.size - b * blockSize);
-        out.set(await source.read(b * blockSize, n), i * blockSize);
+      const count = Math.min(blocks.length, Math.ceil(size / blockSize));
+      for (let i = 0; i < count; ) {
+        // Consecutive blocks are read with one request: streams are usually laid out contiguously.
+        let j = i;
+        while (j + 1 < count && blocks[j + 1] === blocks[j] + 1) j++;
+        for (let k = i; k <= j; k++) if (blocks[k] >= blockCount) throw new FormatError(f, `${what} uses block ${blocks[k]}, past the ${blockCount} blocks of the file`);
+        const start = blocks[i] * blockSize;
+        const n = Math.min((j - i + 1) * blockSize, size - i * blockSize, source.size - start);
+        if (n > 0) out.set(await source.read(start, n), i * blockSize);
+        i = j + 1;
       }
       return out;
     };

@@ -131,8 +131,8 @@ export class PdbFile implements SymbolSource {
     const rva = await this.rvaOf();
     const recs = await this.symRecords();
     const out: PublicSymbol[] = [];
-    walkSymbols(recs, 0, recs.length, (kind, r) => {
-      const s = kind === 0x110e ? decodeSymbol(kind, r) : undefined;
+    walkSymbols(recs, 0, recs.length, (kind, at, len) => {
+      const s = kind === 0x110e ? decodeSymbol(kind, recs, at, len) : undefined;
       if (s?.kind === 'public') out.push({ name: s.name, section: s.section, offset: s.offset, rva: rva(s.section, s.offset), isFunction: s.isFunction });
     });
     this.publicsCache = out;
@@ -153,8 +153,8 @@ export class PdbFile implements SymbolSource {
     const s = new LE(await this.msf.stream(mod.symbolStream), `${this.format} module ${mod.index} symbols`);
     if (mod.symbolBytes > s.length) throw new FormatError(s.format, `module declares ${mod.symbolBytes} symbol bytes in a ${s.length}-byte stream`);
     const out: SymbolRecord[] = [];
-    walkSymbols(s, 4, mod.symbolBytes, (kind, r) => {
-      const d = decodeSymbol(kind, r);
+    walkSymbols(s, 4, mod.symbolBytes, (kind, at, len) => {
+      const d = decodeSymbol(kind, s, at, len);
       if (d) out.push(d);
     });
     return out;
@@ -164,9 +164,9 @@ export class PdbFile implements SymbolSource {
   async globals(): Promise<SymbolRecord[]> {
     const recs = await this.symRecords();
     const out: SymbolRecord[] = [];
-    walkSymbols(recs, 0, recs.length, (kind, r) => {
+    walkSymbols(recs, 0, recs.length, (kind, at, len) => {
       if (kind === 0x110e) return;
-      const d = decodeSymbol(kind, r);
+      const d = decodeSymbol(kind, recs, at, len);
       if (d) out.push(d);
     });
     return out;

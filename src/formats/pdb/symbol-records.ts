@@ -27,57 +27,92 @@ export type SymbolRecord =
   | { kind: 'udt'; name: string; type: number }
   | { kind: 'constant'; name: string; type: number };
 
-/** Calls `visit` for every record in `recs` starting at `start`; the record bytes exclude the length. */
-export function walkSymbols(recs: LE, start: number, end: number, visit: (kind: number, rec: LE, at: number) => void): void {
+/**
+ * Calls `visit(kind, at, len)` for every record in `recs` between `start` and `end`: `at` is the offset of the
+ * record's kind field and `len` the record length after its length field (the kind included). No record is
+ * copied: decoding reads the stream in place, which keeps large symbol streams fast.
+ */
+export function walkSymbols(recs: LE, start: number, end: number, visit: (kind: number, at: number, len: number) => void): void {
   let at = start;
   const limit = Math.min(end, recs.length);
+  const dv = recs.view;
   while (at + 4 <= limit) {
-    const len = recs.u16(at);
+    const len = dv.getUint16(at, true);
     if (len < 2) throw new FormatError(recs.format, `symbol record of length ${len}`, recs.base + at);
     if (at + 2 + len > limit) throw new FormatError(recs.format, `symbol record of length ${len} runs past the stream`, recs.base + at);
-    visit(recs.u16(at + 2), recs.slice(at + 2, len), at);
+    visit(dv.getUint16(at + 2, true), at + 2, len);
     at += 2 + len;
   }
 }
 
-/** Decodes a record (kind at offset 0 of `r`) when it is one of those listed in `S`. */
-export function decodeSymbol(kind: number, r: LE): SymbolRecord | undefined {
+const utf8 = new TextDecoder('utf-8');
+
+/** A NUL-terminated name inside [at, end): ASCII decoded directly (the common case), UTF-8 otherwise. */
+function nameAt(b: Uint8Array, at: number, end: number): string {
+  let s = '';
+  let i = at;
+  for (; i < end; i++) {
+    const c = b[i];
+    if (c === 0) return s;
+    if (c >= 0x80) break;
+    s += String.fromCharCode(c);
+  }
+  if (i >= end) return s;
+  let j = i;
+  while (j < end && b[j] !== 0) j++;
+  return s + utf8.decode(b.subarray(i, j));
+}
+
+function need(recs: LE, kind: number, at: number, len: number, n: number): void {
+  if (n > len) throw new FormatError(recs.format, `symbol record of kind 0x${kind.toString(16)} is too short (${len} bytes)`, recs.base + at);
+}
+
+/** Decodes the record at `at` (its kind field) of length `len` when it is one of those listed in `S`. */
+export function decodeSymbol(kind: number, recs: LE, at: number, len: number): SymbolRecord | undefined {
+  const end = at + len;
+  const dv = recs.view;
+  const b = recs.bytes;
   switch (kind) {
     case S.PUB32: {
-      const flags = r.u32(2);
-      return { kind: 'public', flags, isFunction: (flags & 2) !== 0, offset: r.u32(6), section: r.u16(10), name: r.cstr(12, r.length - 12) };
+      need(recs, kind, at, len, 12);
+      const flags = dv.getUint32(at + 2, true);
+      return { kind: 'public', flags, isFunction: (flags & 2) !== 0, offset: dv.getUint32(at + 6, true), section: dv.getUint16(at + 10, true), name: nameAt(b, at + 12, end) };
     }
     case S.GPROC32:
     case S.LPROC32:
     case S.GPROC32_ID:
     case S.LPROC32_ID:
+      need(recs, kind, at, len, 37);
       return {
         kind: 'procedure',
-        length: r.u32(14),
-        type: r.u32(26),
-        offset: r.u32(30),
-        section: r.u16(34),
-        name: r.cstr(37, r.length - 37),
+        length: dv.getUint32(at + 14, true),
+        type: dv.getUint32(at + 26, true),
+        offset: dv.getUint32(at + 30, true),
+        section: dv.getUint16(at + 34, true),
+        name: nameAt(b, at + 37, end),
         global: kind === S.GPROC32 || kind === S.GPROC32_ID,
       };
     case S.GDATA32:
     case S.LDATA32:
     case S.GTHREAD32:
     case S.LTHREAD32:
+      need(recs, kind, at, len, 12);
       return {
         kind: 'data',
-        type: r.u32(2),
-        offset: r.u32(6),
-        section: r.u16(10),
-        name: r.cstr(12, r.length - 12),
+        type: dv.getUint32(at + 2, true),
+        offset: dv.getUint32(at + 6, true),
+        section: dv.getUint16(at + 10, true),
+        name: nameAt(b, at + 12, end),
         global: kind === S.GDATA32 || kind === S.GTHREAD32,
         threadLocal: kind === S.GTHREAD32 || kind === S.LTHREAD32,
       };
     case S.PROCREF:
     case S.LPROCREF:
-      return { kind: 'procref', symOffset: r.u32(6), module: r.u16(10), name: r.cstr(12, r.length - 12), global: kind === S.PROCREF };
+      need(recs, kind, at, len, 12);
+      return { kind: 'procref', symOffset: dv.getUint32(at + 6, true), module: dv.getUint16(at + 10, true), name: nameAt(b, at + 12, end), global: kind === S.PROCREF };
     case S.UDT:
-      return { kind: 'udt', type: r.u32(2), name: r.cstr(6, r.length - 6) };
+      need(recs, kind, at, len, 6);
+      return { kind: 'udt', type: dv.getUint32(at + 2, true), name: nameAt(b, at + 6, end) };
     default:
       return undefined;
   }
