@@ -9,6 +9,8 @@ import { helpCommand } from './builtin/help.js';
 import { memoryCommand } from './builtin/memory.js';
 import { modulesCommand } from './builtin/modules.js';
 import { dtCommand } from './builtin/dt.js';
+import { poolCommand } from './builtin/pool.js';
+import { vmCommand } from './builtin/vm.js';
 import { dotProcessCommand, dotThreadCommand, mexProcessCommand, mexThreadCommand, uniqueStacksCommand } from './builtin/mex.js';
 import { lnCommand, loadCommand, reloadCommand, sympathCommand, ufCommand, xCommand } from './builtin/symbols.js';
 import { crashCommand, dotBugcheckCommand, lastEventCommand, vertargetCommand } from './builtin/target-info.js';
@@ -20,7 +22,7 @@ import { CommandEngine } from './engine.js';
 
 export function createEngine(): CommandEngine {
   const engine = new CommandEngine();
-  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand, errorCommand, analyzeCommand, frameCommand, threadCommand, processCommand, runningCommand, dtCommand, trapCommand, dxCommand, lnCommand, xCommand, sympathCommand, reloadCommand, loadCommand, ufCommand, vertargetCommand, dotBugcheckCommand, lastEventCommand, crashCommand, mexThreadCommand, mexProcessCommand, uniqueStacksCommand, dotThreadCommand, dotProcessCommand);
+  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand, errorCommand, analyzeCommand, frameCommand, threadCommand, processCommand, runningCommand, dtCommand, trapCommand, dxCommand, lnCommand, xCommand, sympathCommand, reloadCommand, loadCommand, ufCommand, vertargetCommand, dotBugcheckCommand, lastEventCommand, crashCommand, mexThreadCommand, mexProcessCommand, uniqueStacksCommand, dotThreadCommand, dotProcessCommand, poolCommand, vmCommand);
   engine.register(helpCommand(engine));
   return engine;
 }

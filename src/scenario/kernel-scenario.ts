@@ -31,6 +31,9 @@ export interface ThreadSpec {
   stackLimit: bigint;
 }
 
+/** Memory counters the debugger data block points at (read by `!vm`). */
+export const VM_COUNTERS = ['MmNumberOfPhysicalPages', 'MmAvailablePages', 'MmResidentAvailablePages', 'MmTotalCommittedPages', 'MmTotalCommitLimit', 'MmPeakCommitment', 'MmSharedCommit', 'MmDriverCommit', 'MmProcessCommit', 'MmPagedPoolCommit'] as const;
+
 export class KernelScenario {
   readonly mem = new MemoryBuilder(SELF_MAP_INDEX);
   readonly images: LoadedImage[] = [];
@@ -220,7 +223,13 @@ export class KernelScenario {
       NtBuildLab: lab,
       PteBase: pteBase,
     };
+    for (const v of VM_COUNTERS) values[v] = await this.global(v);
     this.mem.write(KDBG_VA, encodeDebuggerData(values));
+  }
+
+  /** Sets memory counters (pages) for `!vm`. */
+  async setVmCounters(values: Partial<Record<(typeof VM_COUNTERS)[number], bigint>>): Promise<void> {
+    for (const [k, v] of Object.entries(values)) if (v !== undefined) this.mem.u64(await this.global(k), v);
   }
 
   /** Lays out a call chain on a thread's stack; the innermost frame's sp is `sp`. */

@@ -65,6 +65,8 @@ async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   const drv = k.image('Driver');
   const thread = await k.addThread('ExpWorkerThread', 2);
   await k.setCurrentThread(0, thread.ethread);
+  // The walkthrough's `!vm 1` figures (pages).
+  await k.setVmCounters({ MmNumberOfPhysicalPages: 2844914n, MmAvailablePages: 666710n, MmResidentAvailablePages: 2714282n, MmSharedCommit: 1417735n, MmDriverCommit: 13223n, MmTotalCommittedPages: 1903811n, MmTotalCommitLimit: 6039262n, MmPeakCommitment: 2040112n });
   // The allocation ends exactly at the end of a valid page; the page after it was freed.
   const lastPage = 0xffffe5068d8a3000n;
   // The walkthrough's own PXE, PPE and PDE values, so `!pte` prints what WinDbg printed there.

@@ -201,3 +201,22 @@ test('the 0x7E walkthrough\'s session: prompt on the crashing processor, !t, !p,
     await close();
   }
 });
+
+test('!vm and !pool on the shipped sample: the walkthrough\'s counters, the overrun block and its tag', async () => {
+  const { readFileSync, existsSync } = await import('node:fs');
+  const { repo } = await import('../helpers/corpus.js');
+  const { session, close } = await openSession(repo('samples/walkthrough-0x50.dmp'), opts, io);
+  try {
+    const [vm, pool, freed] = await createEngine().run(session, '!vm 1; !pool ffffe5068d8a3c00; !pool ffffe5068d8a4000');
+    const lines = ['Physical Memory:          2844914 (   11379656 Kb)', 'Available Pages:           666710 (    2666840 Kb)', 'ResAvail Pages:           2714282 (   10857128 Kb)', 'Shared Commit:            1417735 (    5670940 Kb)', 'Driver Commit:              13223 (      52892 Kb)'];
+    const walkthrough = repo('../shared/reference/walkthrough-bugcheck-0x50-000_00f47b712fb2cc93.md');
+    // The same lines appear, character for character, in the walkthrough's `!vm 1`.
+    if (existsSync(walkthrough)) for (const l of lines) assert.ok(readFileSync(walkthrough, 'utf8').includes(`\n${l}\n`), l);
+    for (const l of lines) assert.ok(vm.text.split('\n').includes(l), l);
+    assert.match(pool.text, /^\*ffffe5068d8a3b80 size: {2}480 previous size: {4}0 {2}\(Allocated\) \*Drv1$/m);
+    assert.equal(freed.ok, false);
+    assert.match(freed.error ?? freed.text, /not in this dump/);
+  } finally {
+    await close();
+  }
+});
