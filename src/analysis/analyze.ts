@@ -41,29 +41,56 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     }
   };
 
+  const readExceptionRecord = async (address: bigint) => {
+    const exr = await readRecord('exception record', address, 0x98, (b) => decodeExceptionRecord64(b));
+    if (!exr) return;
+    exceptionRecord = { address, code: exr.code, codeName: ntstatusName(exr.code), flags: exr.flags, exceptionAddress: exr.address, exceptionAddressSymbol: await t.symbolize(exr.address), parameters: exr.parameters };
+    if (exr.code === 0xc0000005 && exr.parameters.length >= 2) {
+      const verb = exr.parameters[0] === 0n ? 'read from' : exr.parameters[0] === 1n ? 'write to' : 'execute';
+      exceptionRecord.accessLine = `Attempt to ${verb} address ${exr.parameters[1].toString(16).padStart(16, '0')}`;
+    }
+  };
+  const useContextRecord = async (address: bigint) => {
+    const regs = await readRecord('context record', address, 0x100, (b) => decodeX64Context(b));
+    if (regs) {
+      context = { address, kind: 'context', registers: regs };
+      stackCommand = `.cxr 0x${address.toString(16)} ; kb`;
+    }
+  };
+  let explicitTrap: bigint | undefined;
+
   if (EXCEPTION_BUGCHECKS_WITH_RECORDS.has(base) && base === 0x7e) {
-    const exr = await readRecord('exception record', args[2], 0x98, (b) => decodeExceptionRecord64(b));
-    if (exr) {
-      exceptionRecord = { address: args[2], code: exr.code, codeName: ntstatusName(exr.code), flags: exr.flags, exceptionAddress: exr.address, exceptionAddressSymbol: await t.symbolize(exr.address), parameters: exr.parameters };
-      if (exr.code === 0xc0000005 && exr.parameters.length >= 2) {
-        const verb = exr.parameters[0] === 0n ? 'read from' : exr.parameters[0] === 1n ? 'write to' : 'execute';
-        exceptionRecord.accessLine = `Attempt to ${verb} address ${exr.parameters[1].toString(16).padStart(16, '0')}`;
-      }
-    }
-    const regs = await readRecord('context record', args[3], 0x100, (b) => decodeX64Context(b));
-    if (regs) {
-      context = { address: args[3], kind: 'context', registers: regs };
-      stackCommand = `.cxr 0x${args[3].toString(16)} ; kb`;
-    }
+    // SYSTEM_THREAD_EXCEPTION_NOT_HANDLED: exception record (Arg3) and context (Arg4).
+    await readExceptionRecord(args[2]);
+    await useContextRecord(args[3]);
   } else if (base === 0x3b) {
-    const regs = await readRecord('context record', args[2], 0x100, (b) => decodeX64Context(b));
-    if (regs) {
-      context = { address: args[2], kind: 'context', registers: regs };
-      stackCommand = `.cxr 0x${args[2].toString(16)} ; kb`;
-    }
+    // SYSTEM_SERVICE_EXCEPTION: the context record is Arg3.
+    await useContextRecord(args[2]);
+  } else if (base === 0x139) {
+    // KERNEL_SECURITY_CHECK_FAILURE: Arg2 is the trap frame, Arg3 the exception record.
+    if (args[2]) await readExceptionRecord(args[2]);
+    if (args[1]) explicitTrap = args[1];
+  } else if (base === 0x8e && args[2]) {
+    // KERNEL_MODE_EXCEPTION_NOT_HANDLED: Arg3 is the trap frame.
+    explicitTrap = args[2];
+  } else if (base === 0x1e) {
+    // KMODE_EXCEPTION_NOT_HANDLED: the exception is in the arguments themselves.
+    const code1e = Number(args[0] & 0xffffffffn);
+    exceptionRecord = { code: code1e, codeName: ntstatusName(code1e), flags: 0, exceptionAddress: args[1], exceptionAddressSymbol: await t.symbolize(args[1]), parameters: [args[2], args[3]] };
+    if (code1e === 0xc0000005) exceptionRecord.accessLine = `Attempt to ${args[2] === 0n ? 'read from' : args[2] === 1n ? 'write to' : 'execute'} address ${args[3].toString(16).padStart(16, '0')}`;
   }
   let registers: X64Registers | undefined = context?.registers;
   let trapFrame: RegisterContext | undefined;
+  if (!registers && explicitTrap !== undefined) {
+    try {
+      const regs = await t.trapRegisters(explicitTrap);
+      trapFrame = { kind: 'trap', address: explicitTrap, registers: regs };
+      registers = regs;
+      stackCommand = `.trap 0x${explicitTrap.toString(16)} ; kb`;
+    } catch (e) {
+      limitations.push(`trap frame at ${explicitTrap.toString(16)} (from the arguments) unreadable: ${(e as Error).message}`);
+    }
+  }
   if (!registers && t.dump.context) {
     registers = t.dump.context;
     context = { kind: 'bugcheck', registers };
@@ -160,7 +187,11 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
 
   // The process the crashing thread belonged to, read by field name through nt's types.
   const crash = await t.crashState().catch(() => undefined);
-  const processName = crash?.process?.name || undefined;
+  let processName = crash?.process?.name || undefined;
+  if (base === 0xef && args[0]) {
+    // CRITICAL_PROCESS_DIED: Arg1 is the process that died; that is the process to name.
+    processName = (await t.process(args[0]).catch(() => undefined))?.name ?? processName;
+  }
 
   // IMAGE_VERSION from the blamed module's version resource; BUILDLAB_STR from the kernel's NtBuildLab.
   let imageVersion: string | undefined;

@@ -12,6 +12,8 @@ export interface BuiltScenario {
   description: string;
   pages: Map<number, Uint8Array>;
   facts: DumpFacts;
+  /** Addresses of the crash's records in the dump, for tests that restate the crash under other bugchecks. */
+  records?: { trapFrame?: bigint; exceptionRecord?: bigint; contextRecord?: bigint };
   /** What analysis must conclude (for tests and the README). */
   expect: { bugcheck: number; module: string; bucketStart: string };
 }
@@ -101,6 +103,7 @@ async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltS
     description: 'Driver.sys writes past a paged-pool allocation into a freed page (the 0x50 walkthrough)',
     pages: k.mem.pages,
     facts: k.facts(0x50, [badVa, 2n, faultIp, 0n], regs, 'dumpscope scenario 0x50: write past a pool allocation into a freed page'),
+    records: { trapFrame: trap },
     expect: { bugcheck: 0x50, module: 'Driver', bucketStart: 'AV_W_' },
   };
 }
@@ -157,6 +160,7 @@ async function scenario7e(bins: ScenarioBinaries, extra: number): Promise<BuiltS
     description: "EvilDriver.sys overflows its 'WrB1' pool block with 'A's; ExFreePoolWithTag faults on the corrupted chunk (the 0x7E walkthrough)",
     pages: k.mem.pages,
     facts: k.facts(0x1000007e, [0xffffffffc0000005n, faultIp, exr, cxr], regs, 'dumpscope scenario 0x7E: pool corruption found while freeing'),
+    records: { trapFrame: trap, exceptionRecord: exr, contextRecord: cxr },
     expect: { bugcheck: 0x1000007e, module: 'EvilDriver', bucketStart: 'AV_' },
   };
 }

@@ -220,3 +220,31 @@ test('!vm and !pool on the shipped sample: the walkthrough\'s counters, the over
     await close();
   }
 });
+
+test('faulting context per bugcheck: 0x8E and 0x139 take the trap frame from their arguments, 0x1E its exception from them', async () => {
+  const { buildScenario } = await import('../../src/scenario/scenarios.js');
+  const { readScenarioBinaries } = await import('../../src/node/scenario-files.js');
+  const { writeKernelDump } = await import('../../src/formats/kernel-dump/writer.js');
+  const { FileSink } = await import('../../src/node/file-sink.js');
+  const s = await buildScenario('0x7e', await readScenarioBinaries());
+  const trap = s.records?.trapFrame as bigint;
+  const exr = s.records?.exceptionRecord as bigint;
+  const faultIp = s.facts.bugcheckArgs[1];
+  const cases: [number, bigint[], (r: Awaited<ReturnType<typeof analysisOf>>['report']) => void][] = [
+    [0x8e, [0xc0000005n, faultIp, trap, 0n], (r) => assert.equal(r.trapFrame?.address, trap)],
+    [0x139, [3n, trap, exr, 0n], (r) => {
+      assert.equal(r.trapFrame?.address, trap);
+      assert.equal(r.exceptionRecord?.address, exr);
+    }],
+    [0x1e, [0xc0000005n, faultIp, 0n, 0xffffffffffffffffn], (r) => assert.match(r.exceptionRecord?.accessLine ?? '', /Attempt to read from address ffffffffffffffff/)],
+  ];
+  for (const [code, args, check] of cases) {
+    const path = join(dir, `restated-${code.toString(16)}.dmp`);
+    const sink = await FileSink.create(path);
+    await writeKernelDump(sink, { ...s.facts, bugcheckCode: code, bugcheckArgs: args }, s.pages, { layout: 'full' });
+    await sink.commit();
+    const { report } = await analysisOf(path);
+    check(report);
+    assert.equal(report.moduleName, 'EvilDriver', `0x${code.toString(16)}`);
+  }
+});
