@@ -60,11 +60,28 @@ export async function openSession(path: string, opts: CommonOptions, io: CliIo):
     if (crash?.prcb?.address) session.variables.set('$prcb', crash.prcb.address);
     // The prompt shows the crashing processor, as WinDbg's does ('3: kd>').
     if (crash?.prcb && !dump.triage) session.processor = crash.prcb.number;
+    const loadedNames = new Map<bigint, string[]>();
     return {
       session,
       target,
       close: () => source.close(),
-      symbolNames: (prefix) => target.modules.modules.map((m) => m.name).filter((n) => n.toLowerCase().startsWith(prefix.toLowerCase())),
+      symbolNames: (prefix) => {
+        // 'mod!Pre' completes from that module's symbols once they are loaded; otherwise module names.
+        const bang = prefix.indexOf('!');
+        if (bang > 0) {
+          const m = target.modules.byModuleName(prefix.slice(0, bang));
+          const names = m ? loadedNames.get(m.base) : undefined;
+          if (m && !names) {
+            void target.moduleSymbols(m).then(async (s) => {
+              if (s.source) loadedNames.set(m.base, (await s.source.symbols()).map((x) => x.name).sort());
+            });
+            return [];
+          }
+          const want = prefix.slice(bang + 1).toLowerCase();
+          return (names ?? []).filter((n) => n.toLowerCase().startsWith(want)).slice(0, 200).map((n) => `${prefix.slice(0, bang)}!${n}`);
+        }
+        return target.modules.modules.map((m) => m.name).filter((n) => n.toLowerCase().startsWith(prefix.toLowerCase()));
+      },
     };
   } catch (e) {
     await source.close();

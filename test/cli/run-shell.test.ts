@@ -35,3 +35,21 @@ test('shell reads commands from stdin, keeps going after errors and quits on q',
   assert.match(r.stdout, /Unknown command 'bogus'/);
   assert.match(r.stdout, /Error code: \(NTSTATUS\) 0xc000009a/);
 });
+
+test('shell completion: module names, then a module\'s symbols once they are loaded', async () => {
+  const { openSession } = await import('../../src/node/open-session.js');
+  const { scenarioBinDir } = await import('../../src/node/scenario-files.js');
+  const { symbolNames, close } = await openSession(SAMPLE, { sympath: scenarioBinDir(), offline: true, json: false, markdown: false, commands: [], rest: [] }, { out: () => {}, err: () => {}, stderrIsTty: false, env: {} });
+  try {
+    assert.deepEqual(symbolNames?.('Dri'), ['Driver']);
+    symbolNames?.('Driver!Fi'); // starts loading Driver's symbols
+    let hits: string[] = [];
+    for (let i = 0; i < 50 && !hits.length; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      hits = symbolNames?.('Driver!Fi') ?? [];
+    }
+    assert.deepEqual(hits, ['Driver!FillBuffer']);
+  } finally {
+    await close();
+  }
+});

@@ -231,9 +231,18 @@ export class PdbFile implements SymbolSource {
     return (await this.index()).byName.get(name);
   }
 
+  /** Every symbol once: a public at the same address and name as a procedure or data symbol is dropped. */
   async symbols(): Promise<readonly SymbolInfo[]> {
     const { procs, others } = await this.index();
-    return [...procs, ...others].sort((a, b) => a.rva - b.rva);
+    const seen = new Set<string>();
+    const out: SymbolInfo[] = [];
+    for (const s of [...procs, ...others]) {
+      const key = `${s.rva}|${s.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(s);
+    }
+    return out.sort((a, b) => a.rva - b.rva);
   }
 
   /** The type model over the TPI stream (read on first use). */
