@@ -248,3 +248,34 @@ test('faulting context per bugcheck: 0x8E and 0x139 take the trap frame from the
     assert.equal(report.moduleName, 'EvilDriver', `0x${code.toString(16)}`);
   }
 });
+
+test('hostile kernel lists: a process list that loops and a thread list that points into nowhere end with notes, not hangs', async () => {
+  const { KernelScenario, zeroRegisters } = await import('../../src/scenario/kernel-scenario.js');
+  const { readScenarioBinaries } = await import('../../src/node/scenario-files.js');
+  const { writeKernelDump } = await import('../../src/formats/kernel-dump/writer.js');
+  const { FileSink } = await import('../../src/node/file-sink.js');
+  const k = new KernelScenario(await readScenarioBinaries(), 1);
+  await k.init(['Driver'], 3);
+  // The System process's ActiveProcessLinks.Flink points back at itself (never reaching the list head),
+  // and its first thread's list entry points into unmapped memory.
+  const links = k.systemProcess + BigInt(await k.types.offsetOf('_EPROCESS', 'ActiveProcessLinks'));
+  k.mem.u64(links, links);
+  const threadHead = k.systemProcess + BigInt(await k.types.offsetOf('_EPROCESS', 'ThreadListHead'));
+  const first = new DataView(k.mem.read(threadHead, 8).buffer).getBigUint64(0, true);
+  k.mem.u64(first, 0xffffa5087fff0000n);
+  const path = join(dir, 'hostile-lists.dmp');
+  const sink = await FileSink.create(path);
+  await writeKernelDump(sink, k.facts(0xe2, [0n, 0n, 0n, 0n], { ...zeroRegisters() }, 'hostile lists'), k.mem.pages, { layout: 'full' });
+  await sink.commit();
+  const { target, close } = await openSession(path, opts, io);
+  try {
+    const p = await target.processes();
+    assert.equal(p.processes.length, 1);
+    assert.match(p.note ?? '', /loops back/);
+    const t = await target.threadsOf(p.processes[0]);
+    assert.match(t.note ?? '', /unreadable/);
+    assert.ok(t.threads.length >= 1);
+  } finally {
+    await close();
+  }
+});
