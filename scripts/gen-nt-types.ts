@@ -31,6 +31,7 @@ const WANT: [string, string[]][] = [
   ['_KTRAP_FRAME', ['*']],
   ['_EXCEPTION_RECORD', ['*']],
   ['_POOL_HEADER', ['*']],
+  ['_KPCR', ['Self', 'CurrentPrcb', 'Irql', 'Prcb']],
 ];
 const emitted = new Set(WANT.map(([n]) => n));
 
@@ -65,6 +66,7 @@ const out: string[] = [
   '',
   ...WANT.map(([n]) => `struct ${n};`),
   'struct _KSWITCH_FRAME;',
+  'struct _UNLOADED_DRIVERS;',
   '',
 ];
 const asserts: string[] = [];
@@ -121,6 +123,15 @@ out.push(
   '  unsigned long long Return;',
   '};',
   '_Static_assert(sizeof(struct _KSWITCH_FRAME) == 0x40, "sizeof _KSWITCH_FRAME");',
+  '',
+  '// _UNLOADED_DRIVERS (MmUnloadedDrivers entries) is not in the ISF either; its public x64 layout:',
+  'struct _UNLOADED_DRIVERS {',
+  '  struct _UNICODE_STRING Name;',
+  '  void *StartAddress;',
+  '  void *EndAddress;',
+  '  long long CurrentTime;',
+  '};',
+  '_Static_assert(sizeof(struct _UNLOADED_DRIVERS) == 0x28, "sizeof _UNLOADED_DRIVERS");',
   '',
 );
 out.push(...asserts, '');

@@ -242,6 +242,7 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     rootCause,
     symbols: symbolStatus,
     processName,
+    currentIrql: crash?.prcb?.irql,
     trapFrame,
     limitations,
     elapsedMs: Date.now() - started,

@@ -86,6 +86,8 @@ export interface AnalysisReport {
   /** READ_ADDRESS / WRITE_ADDRESS with what region it lies in. */
   faultingAddress?: { address: bigint; access: 'read' | 'write' | 'execute'; region: string };
   processName?: string;
+  /** IRQL of the crashing processor, from its KPCR (full-memory dumps). */
+  currentIrql?: number;
   trapFrame?: RegisterContext;
   exceptionRecord?: ExceptionRecordInfo;
   context?: RegisterContext;

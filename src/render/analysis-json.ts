@@ -28,6 +28,7 @@ export function analysisToJson(r: AnalysisReport): unknown {
     avType: opt(r.avType),
     faultingAddress: r.faultingAddress ? { address: hx(r.faultingAddress.address), access: r.faultingAddress.access, region: r.faultingAddress.region } : undefined,
     processName: opt(r.processName),
+    currentIrql: opt(r.currentIrql),
     trapFrame: contextJson(r.trapFrame),
     exceptionRecord: r.exceptionRecord
       ? {

@@ -16,6 +16,7 @@ export function renderAnalysisText(r: AnalysisReport): string {
   for (const [i, a] of r.bugcheck.args.entries()) L.push(`BUGCHECK_P${i + 1}: ${a.value.toString(16)}`, '');
   if (r.faultingAddress) L.push(`${r.faultingAddress.access === 'write' ? 'WRITE' : 'READ'}_ADDRESS:  ${hex16(r.faultingAddress.address)} ${r.faultingAddress.region}`.trimEnd(), '');
   if (r.processName) L.push(`PROCESS_NAME:  ${r.processName}`, '');
+  if (r.currentIrql !== undefined) L.push(`CURRENT_IRQL:  ${r.currentIrql.toString(16)}`, '');
   if (r.exceptionRecord) {
     const e = r.exceptionRecord;
     L.push(`EXCEPTION_RECORD:  ${e.address?.toString(16)} -- (.exr 0x${e.address?.toString(16)})`);

@@ -69,7 +69,7 @@ export function renderProcesses(list: ProcessView[], notes: string[]): string {
   return out.join('\n').trimEnd();
 }
 
-export function renderRunning(rows: { processor: number; prcb?: bigint; current: bigint; next?: bigint; idle?: bigint }[], notes: string[], all = false): string {
+export function renderRunning(rows: { processor: number; prcb?: bigint; current: bigint; next?: bigint; idle?: bigint; irql?: number }[], notes: string[], all = false): string {
   // As WinDbg: processor masks first, then only the processors not running their idle thread.
   let system = 0n;
   let idle = 0n;
@@ -77,10 +77,10 @@ export function renderRunning(rows: { processor: number; prcb?: bigint; current:
     system |= 1n << BigInt(r.processor);
     if (r.current === r.idle) idle |= 1n << BigInt(r.processor);
   }
-  const out = [`System Processors:  (${h(system)})`, `  Idle Processors:  (${h(idle)})`, '', '       Prcbs             Current           Next              Idle'];
+  const out = [`System Processors:  (${h(system)})`, `  Idle Processors:  (${h(idle)})`, '', '       Prcbs             Current           Next              Idle              IRQL'];
   for (const r of rows) {
     if (!all && r.current === r.idle) continue;
-    out.push(`  ${String(r.processor).padStart(2)}   ${h(r.prcb)}  ${h(r.current)}  ${r.next ? h(r.next) : ' '.repeat(16)}  ${h(r.idle)}`);
+    out.push(`  ${String(r.processor).padStart(2)}   ${h(r.prcb)}  ${h(r.current)}  ${r.next ? h(r.next) : ' '.repeat(16)}  ${h(r.idle)}  ${r.irql === undefined ? '?' : r.irql}`);
   }
   for (const n of notes) out.push(`(${n})`);
   return out.join('\n');

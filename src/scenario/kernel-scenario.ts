@@ -195,6 +195,26 @@ export class KernelScenario {
     this.mem.u64((await this.global('KiProcessorBlock')) + BigInt(n * 8), address);
   }
 
+  /** Sets a processor's IRQL in the KPCR around its PRCB. */
+  async setIrql(n: number, irql: number): Promise<void> {
+    const pcrAddress = this.prcbs[n] - BigInt(await this.types.offsetOf('_KPCR', 'Prcb'));
+    const pcr = await this.struct('_KPCR', pcrAddress);
+    pcr.set('Irql', irql).set('Self', pcrAddress).set('CurrentPrcb', this.prcbs[n]);
+  }
+
+  /** Records drivers that were loaded and unloaded (MmUnloadedDrivers). */
+  async setUnloadedDrivers(list: { name: string; start: bigint; end: bigint }[]): Promise<void> {
+    const t = await this.types.struct('_UNLOADED_DRIVERS');
+    const array = this.alloc(t.size * Math.max(list.length, 1));
+    for (const [i, d] of list.entries()) {
+      const e = new StructWriter(this.mem, t, array + BigInt(i * t.size));
+      e.set('StartAddress', d.start).set('EndAddress', d.end);
+      await this.unicodeString(e, 'Name', d.name);
+    }
+    this.mem.u64(await this.global('MmUnloadedDrivers'), array);
+    this.mem.u32(await this.global('MmLastUnloadedDriver'), list.length);
+  }
+
   /** Sets what a processor runs: its current thread (and idle thread). */
   async setCurrentThread(n: number, thread: bigint): Promise<void> {
     const p = await this.struct('_KPRCB', this.prcbs[n]);
@@ -219,6 +239,7 @@ export class KernelScenario {
       MmPfnDatabase: await this.global('MmPfnDatabase'),
       KiProcessorBlock: await this.global('KiProcessorBlock'),
       MmUnloadedDrivers: await this.global('MmUnloadedDrivers'),
+      MmLastUnloadedDriver: await this.global('MmLastUnloadedDriver'),
       KeBugCheckCallbackListHead: await this.global('KeBugCheckCallbackListHead'),
       NtBuildLab: lab,
       PteBase: pteBase,

@@ -67,6 +67,7 @@ async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   const drv = k.image('Driver');
   const thread = await k.addThread('ExpWorkerThread', 2);
   await k.setCurrentThread(0, thread.ethread);
+  await k.setUnloadedDrivers([{ name: 'OldFilter.sys', start: 0xfffff80119a00000n, end: 0xfffff80119a0f000n }]);
   // The walkthrough's `!vm 1` figures (pages).
   await k.setVmCounters({ MmNumberOfPhysicalPages: 2844914n, MmAvailablePages: 666710n, MmResidentAvailablePages: 2714282n, MmSharedCommit: 1417735n, MmDriverCommit: 13223n, MmTotalCommittedPages: 1903811n, MmTotalCommitLimit: 6039262n, MmPeakCommitment: 2040112n });
   // The allocation ends exactly at the end of a valid page; the page after it was freed.
@@ -173,6 +174,7 @@ async function scenarioD1(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   const drv = k.image('IoctlDriver');
   const thread = await k.addThread('KiIdleLoop', 2);
   await k.setCurrentThread(1, thread.ethread);
+  await k.setIrql(1, 2); // DISPATCH_LEVEL: the DPC was running
   const faultIp = await findInstruction(drv, 'TimerDpc', /^mov rax,qword ptr \[rdx\+/);
   const context = 0xffffc08be45a0000n; // paged pool, not present
   const badVa = context + 0x28n;

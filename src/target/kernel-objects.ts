@@ -45,6 +45,8 @@ export interface PrcbInfo {
   currentThread: bigint;
   nextThread?: bigint;
   idleThread?: bigint;
+  /** IRQL at the crash, from the KPCR that contains this PRCB (when its page is in the dump). */
+  irql?: number;
   origin: 'dump-copy' | 'memory';
 }
 

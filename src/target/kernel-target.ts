@@ -174,13 +174,39 @@ export class KernelTarget implements SessionTarget {
           checksum: e.has('CheckSum') ? e.num('CheckSum') : undefined,
         });
       }
-      if (mods.length) {
-        // Keep the symbols already found for nt: its entry is the first of the list.
-        this.modules = new ModuleTable(mods);
-      }
+      if (mods.length) this.modules = new ModuleTable(mods, await this.unloadedDrivers(kt));
     } catch (e) {
       this.limitations.push(`loaded-module list unreadable: ${(e as Error).message}`);
     }
+  }
+
+  /** MmUnloadedDrivers (an array of _UNLOADED_DRIVERS read by field name), when the types describe it. */
+  private async unloadedDrivers(kt: KernelTypes): Promise<{ imageName: string; base: bigint; end: bigint }[]> {
+    const nt = this.modules.modules[0];
+    const t = await kt.struct('_UNLOADED_DRIVERS').catch(() => undefined);
+    const arrayPtr = this.debuggerData?.pointer('MmUnloadedDrivers') ?? (nt ? await kt.global(nt.base, 'MmUnloadedDrivers') : undefined);
+    if (!t || !arrayPtr) {
+      if (!t) this.limitations.push('unloaded drivers: the kernel types have no _UNLOADED_DRIVERS');
+      return [];
+    }
+    const out: { imageName: string; base: bigint; end: bigint }[] = [];
+    try {
+      const array = new DataView((await this.memory.read(arrayPtr, 8)).buffer).getBigUint64(0, true);
+      if (!array) return [];
+      // MmLastUnloadedDriver is the number of valid entries (the array holds at most 50).
+      const lastPtr = this.debuggerData?.pointer('MmLastUnloadedDriver') ?? (nt ? await kt.global(nt.base, 'MmLastUnloadedDriver') : undefined);
+      const lastBytes = lastPtr ? await this.memory.read(lastPtr, 4).catch(() => undefined) : undefined;
+      const count = lastBytes ? Math.min(new DataView(lastBytes.buffer, lastBytes.byteOffset, 4).getUint32(0, true), 50) : 50;
+      for (let i = 0; i < count; i++) {
+        const e = await kt.read(this.memory, '_UNLOADED_DRIVERS', array + BigInt(i * t.size));
+        const start = e.uint('StartAddress');
+        if (!start) break;
+        out.push({ imageName: (await this.readUnicodeString(e.sub('Name'))) ?? '?', base: start, end: e.uint('EndAddress') });
+      }
+    } catch (e) {
+      this.limitations.push(`unloaded drivers unreadable: ${(e as Error).message}`);
+    }
+    return out;
   }
 
   /** A UNICODE_STRING's text (bounded), or undefined when its buffer is not in the dump. */
@@ -449,6 +475,19 @@ export class KernelTarget implements SessionTarget {
     return undefined;
   }
 
+  /** The IRQL byte of the KPCR that embeds the PRCB at `prcb` (both by field name), if readable. */
+  private async irqlOf(prcb: bigint): Promise<number | undefined> {
+    const kt = await this.kernelTypes();
+    if (!kt) return undefined;
+    try {
+      const pcr = prcb - BigInt(await kt.offsetOf('_KPCR', 'Prcb'));
+      const b = await this.memory.read(pcr + BigInt(await kt.offsetOf('_KPCR', 'Irql')), 1);
+      return b[0];
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Every processor's PRCB, from KiProcessorBlock (full-memory dumps). */
   async processors(): Promise<PrcbInfo[]> {
     const kt = await this.kernelTypes();
@@ -462,7 +501,10 @@ export class KernelTarget implements SessionTarget {
     const out: PrcbInfo[] = [];
     for (let i = 0; i < count; i++) {
       const a = dv.getBigUint64(i * 8, true);
-      if (a) out.push(readPrcb(await kt.read(this.memory, '_KPRCB', a), 'memory'));
+      if (!a) continue;
+      const p = readPrcb(await kt.read(this.memory, '_KPRCB', a), 'memory');
+      p.irql = await this.irqlOf(a);
+      out.push(p);
     }
     return out;
   }

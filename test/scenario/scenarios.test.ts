@@ -279,3 +279,20 @@ test('hostile kernel lists: a process list that loops and a thread list that poi
     await close();
   }
 });
+
+test('IRQL from the KPCR and unloaded drivers from MmUnloadedDrivers, both read by field name', async () => {
+  const d1 = join(dir, 'irql.dmp');
+  await writeScenarioDump('0xd1', 'full', d1);
+  const a = await analysisOf(d1);
+  assert.equal(a.report.currentIrql, 2);
+  const p50 = join(dir, 'unloaded.dmp');
+  await writeScenarioDump('0x50', 'full', p50);
+  const { session, target, close } = await openSession(p50, opts, io);
+  try {
+    assert.deepEqual(target.modules.unloaded.map((u) => [u.imageName, u.base, u.end]), [['OldFilter.sys', 0xfffff80119a00000n, 0xfffff80119a0f000n]]);
+    const [lm] = await createEngine().run(session, 'lm');
+    assert.match(lm.text, /Unloaded modules:\nfffff801`19a00000 fffff801`19a0f000 {3}OldFilter\.sys$/);
+  } finally {
+    await close();
+  }
+});

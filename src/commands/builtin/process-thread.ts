@@ -91,7 +91,7 @@ export const processCommand: CommandSpec<ProcessResult> = {
 export interface RunningResult {
   kind: 'running';
   all: boolean;
-  rows: { processor: number; prcb?: bigint; current: bigint; next?: bigint; idle?: bigint }[];
+  rows: { processor: number; prcb?: bigint; current: bigint; next?: bigint; idle?: bigint; irql?: number }[];
   notes: string[];
 }
 
@@ -113,7 +113,7 @@ export const runningCommand: CommandSpec<RunningResult> = {
         if (t.dump.triage) notes.push('small dump: only the crashing processor is present');
       }
     }
-    return { kind: 'running', all: /-i\b/.test(args), rows: prcbs.map((p) => ({ processor: p.number, prcb: p.address, current: p.currentThread, next: p.nextThread, idle: p.idleThread })), notes };
+    return { kind: 'running', all: /-i\b/.test(args), rows: prcbs.map((p) => ({ processor: p.number, prcb: p.address, current: p.currentThread, next: p.nextThread, idle: p.idleThread, irql: p.irql })), notes };
   },
   renderText: (r) => renderRunning(r.rows, r.notes, r.all),
 };
