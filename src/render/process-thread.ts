@@ -58,7 +58,8 @@ export function renderProcesses(list: ProcessView[], notes: string[]): string {
   const out = ['**** NT ACTIVE PROCESS DUMP ****'];
   for (const { info: p, threads } of list) {
     out.push(`PROCESS ${h(p.address)}`);
-    out.push(`    Cid: ${cid(p.processId)}    Peb: ${h(p.peb, 8)}  ParentCid: ${p.parentId === undefined ? '????' : cid(p.parentId)}`);
+    const session = p.sessionId !== undefined ? String(p.sessionId) : p.sessionSpace === 0n ? 'none' : '?';
+    out.push(`    SessionId: ${session}  Cid: ${cid(p.processId)}    Peb: ${h(p.peb, 8)}  ParentCid: ${p.parentId === undefined ? '????' : cid(p.parentId)}`);
     out.push(`    DirBase: ${h(p.directoryTableBase, 8)}  ActiveThreads: ${p.activeThreads ?? '?'}`);
     out.push(`    Image: ${p.name}`);
     if (p.origin === 'dump-copy') out.push("    (from the small dump's copy of the crashing process)");

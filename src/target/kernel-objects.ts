@@ -36,6 +36,9 @@ export interface ProcessInfo {
   peb?: bigint;
   activeThreads?: number;
   createTime?: bigint;
+  /** EPROCESS.Session (an _MM_SESSION_SPACE); 0 for processes outside any session (System). */
+  sessionSpace?: bigint;
+  sessionId?: number;
   origin: 'dump-copy' | 'memory';
 }
 
@@ -95,6 +98,7 @@ export function readProcess(v: StructView, origin: ProcessInfo['origin']): Proce
     peb: u('Peb'),
     activeThreads: opt(v, 'ActiveThreads', (x) => v.num(x)),
     createTime: u('CreateTime'),
+    sessionSpace: u('Session'),
     origin,
   };
 }

@@ -509,6 +509,15 @@ export class KernelTarget implements SessionTarget {
     return out;
   }
 
+  /** Fills in the session id from EPROCESS.Session → _MM_SESSION_SPACE.SessionId (by field name). */
+  private async withSession(p: ProcessInfo): Promise<ProcessInfo> {
+    if (!p.sessionSpace) return p;
+    const kt = await this.kernelTypes();
+    const s = kt ? await kt.read(this.memory, '_MM_SESSION_SPACE', p.sessionSpace).catch(() => undefined) : undefined;
+    if (s?.has('SessionId')) p.sessionId = s.num('SessionId');
+    return p;
+  }
+
   /** Processes from PsActiveProcessHead (bounded walk), with a note when the list is damaged. */
   async processes(): Promise<{ processes: ProcessInfo[]; note?: string }> {
     const kt = await this.kernelTypes();
@@ -524,7 +533,7 @@ export class KernelTarget implements SessionTarget {
     const processes: ProcessInfo[] = [];
     for (const a of walk.items) {
       try {
-        processes.push(readProcess(await kt.read(this.memory, '_EPROCESS', a), 'memory'));
+        processes.push(await this.withSession(readProcess(await kt.read(this.memory, '_EPROCESS', a), 'memory')));
       } catch {
         // a process whose page is missing is skipped; the walk note says if the list itself broke
       }
@@ -567,7 +576,7 @@ export class KernelTarget implements SessionTarget {
     if (c.process?.address === address) return c.process;
     const kt = await this.kernelTypes();
     if (!kt) throw new DumpscopeError('no kernel types (nt PDB or ISF) to read _EPROCESS with', 'NO_TYPES');
-    return readProcess(await kt.read(this.memory, '_EPROCESS', address), 'memory');
+    return this.withSession(readProcess(await kt.read(this.memory, '_EPROCESS', address), 'memory'));
   }
 
   /**

@@ -90,7 +90,7 @@ test('crashing thread, process and processor from the small dump copies, read th
     assert.match(th.text, /Image: +System/);
     assert.match(th.text, /amdppm!WriteIoMemRawEx\+0x70/);
     assert.match(th.text, /nt!IofCallDriver\+0x55/);
-    assert.match(p.text, /PROCESS ffffc08bdce94180\n\s+Cid: 0004/);
+    assert.match(p.text, /PROCESS ffffc08bdce94180\n\s+SessionId: none {2}Cid: 0004/); // System belongs to no session
     assert.match(p.text, /only the crashing process is present/);
     // The dump's data blocks hold KiProcessorBlock and every PRCB: 16 processors (corpus README: 16 CPUs).
     assert.match(run.text, /System Processors: {2}\(000000000000ffff\)/);
