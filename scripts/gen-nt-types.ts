@@ -32,6 +32,7 @@ const WANT: [string, string[]][] = [
   ['_EXCEPTION_RECORD', ['*']],
   ['_POOL_HEADER', ['*']],
   ['_KPCR', ['Self', 'CurrentPrcb', 'Irql', 'Prcb']],
+  ['_POOL_TRACKER_TABLE', ['*']],
 ];
 const emitted = new Set(WANT.map(([n]) => n));
 

@@ -10,6 +10,7 @@ import { memoryCommand } from './builtin/memory.js';
 import { modulesCommand } from './builtin/modules.js';
 import { dtCommand } from './builtin/dt.js';
 import { poolCommand } from './builtin/pool.js';
+import { poolUsedCommand } from './builtin/poolused.js';
 import { vmCommand } from './builtin/vm.js';
 import { dotProcessCommand, dotThreadCommand, mexProcessCommand, mexThreadCommand, uniqueStacksCommand } from './builtin/mex.js';
 import { lnCommand, loadCommand, reloadCommand, sympathCommand, ufCommand, xCommand } from './builtin/symbols.js';
@@ -22,7 +23,7 @@ import { CommandEngine } from './engine.js';
 
 export function createEngine(): CommandEngine {
   const engine = new CommandEngine();
-  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand, errorCommand, analyzeCommand, frameCommand, threadCommand, processCommand, runningCommand, dtCommand, trapCommand, dxCommand, lnCommand, xCommand, sympathCommand, reloadCommand, loadCommand, ufCommand, vertargetCommand, dotBugcheckCommand, lastEventCommand, crashCommand, mexThreadCommand, mexProcessCommand, uniqueStacksCommand, dotThreadCommand, dotProcessCommand, poolCommand, vmCommand);
+  engine.register(evaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand, errorCommand, analyzeCommand, frameCommand, threadCommand, processCommand, runningCommand, dtCommand, trapCommand, dxCommand, lnCommand, xCommand, sympathCommand, reloadCommand, loadCommand, ufCommand, vertargetCommand, dotBugcheckCommand, lastEventCommand, crashCommand, mexThreadCommand, mexProcessCommand, uniqueStacksCommand, dotThreadCommand, dotProcessCommand, poolCommand, vmCommand, poolUsedCommand);
   engine.register(helpCommand(engine));
   return engine;
 }

@@ -215,6 +215,19 @@ export class KernelScenario {
     this.mem.u32(await this.global('MmLastUnloadedDriver'), list.length);
   }
 
+  /** Fills the pool tracker table (`!poolused`): per tag, allocations and bytes in nonpaged and paged pool. */
+  async setPoolTracking(rows: { tag: number; nonPagedAllocs?: number; nonPagedFrees?: number; nonPagedBytes?: number; pagedAllocs?: number; pagedFrees?: number; pagedBytes?: number }[]): Promise<void> {
+    const t = await this.types.struct('_POOL_TRACKER_TABLE');
+    const table = this.alloc(t.size * rows.length);
+    for (const [i, r] of rows.entries()) {
+      const e = new StructWriter(this.mem, t, table + BigInt(i * t.size));
+      e.set('Key', r.tag).set('NonPagedAllocs', r.nonPagedAllocs ?? 0).set('NonPagedFrees', r.nonPagedFrees ?? 0).set('NonPagedBytes', r.nonPagedBytes ?? 0);
+      e.set('PagedAllocs', r.pagedAllocs ?? 0).set('PagedFrees', r.pagedFrees ?? 0).set('PagedBytes', r.pagedBytes ?? 0);
+    }
+    this.mem.u64(await this.global('PoolTrackTable'), table);
+    this.mem.u64(await this.global('PoolTrackTableSize'), BigInt(rows.length));
+  }
+
   /** Sets what a processor runs: its current thread (and idle thread). */
   async setCurrentThread(n: number, thread: bigint): Promise<void> {
     const p = await this.struct('_KPRCB', this.prcbs[n]);
@@ -240,6 +253,7 @@ export class KernelScenario {
       KiProcessorBlock: await this.global('KiProcessorBlock'),
       MmUnloadedDrivers: await this.global('MmUnloadedDrivers'),
       MmLastUnloadedDriver: await this.global('MmLastUnloadedDriver'),
+      PoolTrackTable: await this.global('PoolTrackTable'),
       KeBugCheckCallbackListHead: await this.global('KeBugCheckCallbackListHead'),
       NtBuildLab: lab,
       PteBase: pteBase,

@@ -117,6 +117,12 @@ async function scenario7e(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   const drv = k.image('EvilDriver');
   const thread = await k.addThread('ExpWorkerThread', 2);
   await k.setCurrentThread(3, thread.ethread);
+  await k.setPoolTracking([
+    { tag: POOL_TAG_WRB1, pagedAllocs: 1, pagedBytes: 0x2510 },
+    { tag: 0x656c6946 /* 'File' */, nonPagedAllocs: 5210, nonPagedFrees: 1200, nonPagedBytes: 1_283_000 },
+    { tag: 0x20707249 /* 'Irp ' */, nonPagedAllocs: 840, nonPagedFrees: 800, nonPagedBytes: 20_480 },
+    { tag: 0x6b6f6f42 /* 'Book' */, pagedAllocs: 3, pagedFrees: 3, pagedBytes: 0 },
+  ]);
   const block = 0xffffe009a68dc000n;
   k.mem.map(block, 0x6000);
   const data = await poolBlock(k, block, 0x2500, POOL_TAG_WRB1);

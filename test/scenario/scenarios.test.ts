@@ -296,3 +296,18 @@ test('IRQL from the KPCR and unloaded drivers from MmUnloadedDrivers, both read 
     await close();
   }
 });
+
+test('!poolused reads the tracker table by field name; a small dump says it does not have it', async () => {
+  const path = join(dir, 'poolused.dmp');
+  await writeScenarioDump('0x7e', 'kernel-bitmap', path);
+  const { session, close } = await openSession(path, opts, io);
+  try {
+    const [np, paged] = await createEngine().run(session, '!poolused 2; !poolused 4 WrB*');
+    assert.match(np.text, /^ File {7}4010 {6}1283000 {10}0 {12}0\tnt!io, File objects$/m);
+    assert.ok(np.text.indexOf(' File') < np.text.indexOf(' Irp '), 'sorted by nonpaged bytes');
+    assert.match(paged.text, /^ WrB1 {10}0 {12}0 {10}1 {9}9488\tUNKNOWN pooltag 'WrB1'/m);
+    assert.equal(paged.text.split('\n').filter((l) => l.startsWith(' WrB1')).length, 1);
+  } finally {
+    await close();
+  }
+});
