@@ -14,7 +14,7 @@ import { isOsModule } from './os-modules.js';
 import { ANALYSIS_SCHEMA_VERSION, type AnalysisReport, type ExceptionRecordInfo, type RegisterContext, type StackEntry } from './report.js';
 import { readVersionInfo } from '../formats/pe/pe-directories.js';
 import { systemInfo } from '../target/system-info.js';
-import { poolRules } from './pool-rules.js';
+import { poolRules, registerCandidates } from './pool-rules.js';
 import { runRules } from './rules.js';
 
 const EXCEPTION_BUGCHECKS_WITH_RECORDS = new Set([0x7e, 0x8e]);
@@ -182,7 +182,11 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     modules: t.modules,
   });
   const rank = { high: 0, medium: 1, low: 2 } as const;
-  rootCause.push(...(await poolRules(t, registers, trapFrame?.address !== undefined ? `.trap 0x${trapFrame.address.toString(16)}` : context?.address !== undefined ? `.cxr 0x${context.address.toString(16)}` : 'r', stack).catch(() => [])));
+  // Pool bugchecks name the block in their arguments (a header or the data after it); others: registers.
+  const poolCandidates = [0x19, 0xc2, 0x13a, 0xc5].includes(base)
+    ? args.flatMap((a, i) => [{ label: `Arg${i + 1}`, value: a }, { label: `Arg${i + 1} (as a header)`, value: a + 16n }])
+    : registerCandidates(registers);
+  rootCause.push(...(await poolRules(t, poolCandidates, trapFrame?.address !== undefined ? `.trap 0x${trapFrame.address.toString(16)}` : context?.address !== undefined ? `.cxr 0x${context.address.toString(16)}` : 'r', stack).catch(() => [])));
   rootCause.sort((a, b) => rank[a.confidence] - rank[b.confidence]);
 
   // The process the crashing thread belonged to, read by field name through nt's types.

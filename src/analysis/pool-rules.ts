@@ -19,15 +19,19 @@ function plausibleTag(tag: number): boolean {
   return true;
 }
 
-export async function poolRules(t: KernelTarget, regs: X64Registers | undefined, registersCommand: string, stack: StackEntry[]): Promise<RootCauseClaim[]> {
+/** Candidate pointers into pool: the faulting context's registers. */
+export function registerCandidates(regs: X64Registers | undefined): { label: string; value: bigint }[] {
+  return regs ? X64_GPRS.map((r) => ({ label: r, value: regs[r] })) : [];
+}
+
+export async function poolRules(t: KernelTarget, candidates: { label: string; value: bigint }[], registersCommand: string, stack: StackEntry[]): Promise<RootCauseClaim[]> {
   const kt = await t.kernelTypes();
-  if (!regs || !kt) return [];
+  if (!candidates.length || !kt) return [];
   const header = await kt.struct('_POOL_HEADER').catch(() => undefined);
   if (!header) return [];
   const out: RootCauseClaim[] = [];
   const seen = new Set<bigint>();
-  for (const r of X64_GPRS) {
-    const v = regs[r];
+  for (const { label: r, value: v } of candidates) {
     if (v < 0xffff800000000000n || seen.has(v) || (v & 0xfn) !== 0n) continue;
     seen.add(v);
     // A pool block's data follows its 16-byte header.
@@ -37,7 +41,7 @@ export async function poolRules(t: KernelTarget, regs: X64Registers | undefined,
     if (!plausibleTag(tag)) continue;
     const tagText = poolTagText(tag);
     const headerAddr = v - BigInt(header.size);
-    const evidence = [{ fact: `${r}=${addr64(v)} points just after a pool header tagged '${tagText}'`, command: `dt nt!_POOL_HEADER ${headerAddr.toString(16)}` }];
+    const evidence = [{ fact: `${r}${r.startsWith('Arg') ? ' ' : '='}${addr64(v)} points just after a pool header tagged '${tagText}'`, command: `dt nt!_POOL_HEADER ${headerAddr.toString(16)}` }];
     // Which loaded driver's code uses the tag (an allocation call with it as an immediate operand).
     const images = [];
     for (const m of t.modules.modules.slice(0, 512)) {

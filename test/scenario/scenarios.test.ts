@@ -237,6 +237,8 @@ test('faulting context per bugcheck: 0x8E and 0x139 take the trap frame from the
       assert.equal(r.exceptionRecord?.address, exr);
     }],
     [0x1e, [0xc0000005n, faultIp, 0n, 0xffffffffffffffffn], (r) => assert.match(r.exceptionRecord?.accessLine ?? '', /Attempt to read from address ffffffffffffffff/)],
+    // BAD_POOL_CALLER 7 (double free): Arg4 is the pool block; the tag and its owner come from there.
+    [0xc2, [7n, 0x1200n, 0n, 0xffffe009a68dc010n], (r) => assert.match(r.rootCause.find((c) => c.rule.startsWith('pool'))?.claim ?? '', /'WrB1'.*EvilDriver/)],
   ];
   for (const [code, args, check] of cases) {
     const path = join(dir, `restated-${code.toString(16)}.dmp`);
