@@ -8,7 +8,6 @@ import type { X64Registers } from '../target/x64-registers.js';
 import { addr64 } from '../util/hex.js';
 import { decode } from '../disasm/x64.js';
 import { effectiveAddress } from '../render/registers.js';
-import { X64AddressSpace } from '../memory/x64-paging.js';
 import { failureBucket, failureHash } from './bucket.js';
 import { isOsModule } from './os-modules.js';
 import { ANALYSIS_SCHEMA_VERSION, type AnalysisReport, type ExceptionRecordInfo, type RegisterContext, type StackEntry } from './report.js';
@@ -161,8 +160,8 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
   }
   // What the page tables say about the faulting address, and what lies just before it (full dumps).
   let page: { state: string; explanation?: string; previousValid: boolean; tail?: Uint8Array } | undefined;
-  if (faultAddress !== undefined && t.memory instanceof X64AddressSpace) {
-    const tr = await t.memory.translate(faultAddress);
+  const tr = faultAddress !== undefined ? await t.translate(faultAddress).catch(() => undefined) : undefined;
+  if (faultAddress !== undefined && tr) {
     const pageStart = faultAddress & ~0xfffn;
     const before = await t.memory.readSparse(pageStart - 0x40n, 0x40);
     page = { state: tr.state.kind, explanation: tr.pa === undefined ? (tr.state.kind === 'freed' ? 'Page has been freed' : tr.reason) : undefined, previousValid: before.valid.every((v) => v === 1), tail: before.bytes };

@@ -6,7 +6,8 @@ export interface PagingLevel {
   /** 'PML5E' | 'PXE' | 'PPE' | 'PDE' | 'PTE' */
   name: string;
   /** Physical address of the entry. */
-  entryPa: number;
+  /** Physical address of the entry (unknown when it was read through the self-map in virtual memory). */
+  entryPa?: number;
   /** Virtual address of the entry through the self-map, when the self-map base is known. */
   entryVa?: bigint;
   /** Raw 64-bit entry value; undefined when the page holding the entry is not in the dump. */

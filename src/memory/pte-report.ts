@@ -7,7 +7,7 @@ import { selfMapEntry } from './x64-paging.js';
 export interface PteLevelReport {
   name: string;
   entryVa?: bigint;
-  entryPa: number;
+  entryPa?: number;
   contents?: bigint;
   valid: boolean;
   pfn?: number;

@@ -9,7 +9,7 @@ export function renderPte(r: PteReport): string {
   const contents: string[] = [];
   const state: string[] = [];
   for (const l of r.levels) {
-    head.push(`${l.name} at ${l.entryVa !== undefined ? up(l.entryVa) : `PA ${l.entryPa.toString(16)}`}`.padEnd(COL));
+    head.push(`${l.name} at ${l.entryVa !== undefined ? up(l.entryVa) : `PA ${(l.entryPa ?? 0).toString(16)}`}`.padEnd(COL));
     contents.push((l.contents !== undefined ? `contains ${up(l.contents)}` : 'contents not in dump').padEnd(COL));
     state.push((l.valid ? `pfn ${l.pfn!.toString(16).padEnd(10)}${l.flags}` : 'not valid').padEnd(COL));
   }

@@ -11,6 +11,8 @@ import { DumpscopeError } from '../io/errors.js';
 import type { AddressSpace } from '../memory/address-space.js';
 import { OverlaySpace } from '../memory/overlay-space.js';
 import { X64AddressSpace } from '../memory/x64-paging.js';
+import { selfMapTranslate } from '../memory/self-map-translate.js';
+import type { Translation } from '../memory/address-space.js';
 import type { SessionTarget } from '../commands/session.js';
 import type { ImageProvider } from '../symbols/image-provider.js';
 import type { SymbolSource } from '../symbols/symbol-source.js';
@@ -216,6 +218,18 @@ export class KernelTarget implements SessionTarget {
     if (!len || !buf) return undefined;
     const b = await this.memory.read(buf, len).catch(() => undefined);
     return b ? new TextDecoder('utf-16le').decode(b) : undefined;
+  }
+
+  /**
+   * A page-table walk for an address: through physical memory when the dump has it, else through the
+   * self-map in virtual memory (small dumps that captured the paging entries), else undefined.
+   */
+  async translate(va: bigint): Promise<Translation | undefined> {
+    if (this.memory instanceof X64AddressSpace) return this.memory.translate(va);
+    const base = await this.pteBase();
+    if (base === undefined) return undefined;
+    const tr = await selfMapTranslate(this.memory, base, va);
+    return tr.state.kind === 'not-in-dump' && tr.levels.length === 1 ? undefined : tr;
   }
 
   private pteBaseValue?: Promise<bigint | undefined>;
