@@ -458,6 +458,14 @@ export class KernelTarget implements SessionTarget {
       const prcb = tri.prcb.size ? await attempt('PRCB copy', async () => readPrcb(await copy('_KPRCB', tri.prcb), 'dump-copy')) : undefined;
       const thread = tri.thread.size ? await attempt('thread copy', async () => readThread(await copy('_ETHREAD', tri.thread, prcb?.currentThread), 'dump-copy')) : undefined;
       const process = tri.process.size ? await attempt('process copy', async () => readProcess(await copy('_EPROCESS', tri.process, thread?.processAddress), 'dump-copy')) : undefined;
+      // The PRCB's address and IRQL, when the processor blocks were captured too.
+      if (prcb) {
+        const same = (await this.processors().catch(() => [])).find((p) => p.number === prcb.number);
+        if (same) {
+          prcb.address = same.address;
+          prcb.irql = same.irql;
+        }
+      }
       // The copies are memory too: make them readable at their addresses (dt, dq, !thread ADDR).
       if (this.memory instanceof OverlaySpace) {
         if (thread?.address) this.memory.add(thread.address, await this.dump.source.read(tri.thread.offset, tri.thread.size));

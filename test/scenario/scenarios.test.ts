@@ -313,3 +313,21 @@ test('!poolused reads the tracker table by field name; a small dump says it does
     await close();
   }
 });
+
+test('convert --to triage: every scenario shrinks to a small dump that analyzes the same (but for saying it is small)', async () => {
+  const { convertCommand } = await import('../../src/cli/commands/convert.js');
+  const cio = { out: () => {}, err: () => {}, stderrIsTty: false, env: {} };
+  for (const name of SCENARIOS) {
+    const full = join(dir, `tri-src-${name}.dmp`);
+    await writeScenarioDump(name, 'full', full);
+    const small = join(dir, `tri-${name}.dmp`);
+    assert.equal(await convertCommand.run([full, small, '--to', 'triage', '-y', scenarioBinDir(), '--offline'], cio), 0);
+    const a = JSON.parse((await analysisOf(full)).json);
+    const b = JSON.parse((await analysisOf(small)).json);
+    assert.deepEqual(b.limitations, ['small dump: only the crashing thread, its process and captured memory are present']);
+    delete a.limitations;
+    delete b.limitations;
+    assert.deepEqual(b, a, name);
+  }
+  await assert.rejects(convertCommand.run([join(dir, 'tri-0x50.dmp'), join(dir, 'back.dmp'), '--to', 'full'], cio), /small \(triage\) layout/);
+});

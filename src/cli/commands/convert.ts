@@ -3,7 +3,10 @@ import { resolve } from 'node:path';
 import { convertKernelDump } from '../../formats/kernel-dump/convert.js';
 import { openKernelDump } from '../../formats/kernel-dump/kernel-dump.js';
 import { PageCache } from '../../io/page-cache.js';
+import { writeTriageDump } from '../../formats/kernel-dump/triage-writer.js';
 import { FileSink } from '../../node/file-sink.js';
+import { openSession } from '../../node/open-session.js';
+import { triageContent } from '../../target/triage-export.js';
 import { FileSource } from '../../node/file-source.js';
 import { type CliCommand, UsageError } from '../command.js';
 
@@ -22,24 +25,31 @@ export const convertCommand: CliCommand = {
   name: 'convert',
   summary: 'Rewrite a dump in another layout (full, kernel-bitmap, full-bitmap), like .dump /f and /k',
   usage: [
-    'Usage: dumpscope convert IN OUT --to full|kernel-bitmap|full-bitmap [--physical-size SIZE]',
+    'Usage: dumpscope convert IN OUT --to full|kernel-bitmap|full-bitmap|triage [--physical-size SIZE] [-y SYMPATH]',
     '',
     'Keeps the header facts, context, exception record and exactly the memory pages of IN.',
     '  --to LAYOUT           the layout to write',
     '  --physical-size SIZE  size of the physical address space of a bitmap layout (e.g. 16G): makes',
     '                        large sparse dumps for benchmarks; at least the highest page present',
+    '  -y, --sympath PATH    (triage) where nt\'s symbols are: the crashing thread and process are found through them',
+    '--to triage keeps the crashing PRCB, thread, process and stack, the module list, the debugger data and',
+    'the pages the analysis reads (contexts, records, pointers in registers, module images, their PTEs).',
     'OUT is written to a temporary file and renamed, so an interrupted run leaves no half file;',
     'IN is never overwritten.',
   ].join('\n'),
   async run(args, io) {
     let to: string | undefined;
     let physicalPages: number | undefined;
+    let sympath: string | undefined;
+    let offline = false;
     const files: string[] = [];
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
       if (a === '--to') to = args[++i];
       else if (a.startsWith('--to=')) to = a.slice(5);
       else if (a === '--physical-size') physicalPages = parseSize(args[++i] ?? '');
+      else if (a === '-y' || a === '--sympath') sympath = args[++i];
+      else if (a === '--offline') offline = true;
       else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
       else files.push(a);
     }
@@ -49,6 +59,26 @@ export const convertCommand: CliCommand = {
     const realIn = await realpath(input);
     const realOut = await realpath(output).catch(() => resolve(output));
     if (realIn === realOut) throw new UsageError('OUT is the same file as IN: refusing to overwrite the input');
+    if (to === 'triage') {
+      // A triage dump is built from the kernel model (crashing thread, process, modules): open a session.
+      const { session, target, close } = await openSession(input, { sympath, offline, json: false, markdown: false, commands: [], rest: [] }, io);
+      void session;
+      try {
+        const { facts, content } = await triageContent(target);
+        const sink = await FileSink.create(output);
+        try {
+          const size = await writeTriageDump(sink, facts, content);
+          await sink.commit();
+          io.out(`wrote ${output}: triage, ${content.blocks.length} data blocks, ${size} bytes`);
+        } catch (e) {
+          await sink.abort();
+          throw e;
+        }
+        return 0;
+      } finally {
+        await close();
+      }
+    }
     const source = new PageCache(await FileSource.open(input));
     try {
       const dump = await openKernelDump(source);

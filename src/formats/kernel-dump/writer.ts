@@ -62,7 +62,7 @@ export function pagesToRuns(pfns: readonly number[]): { basePage: number; pageCo
   return runs;
 }
 
-function header64(f: DumpFacts, dumpType: number, runs: { basePage: number; pageCount: number }[] | undefined, fileSize: number): Uint8Array {
+export function header64(f: DumpFacts, dumpType: number, runs: { basePage: number; pageCount: number }[] | undefined, fileSize: number): Uint8Array {
   const h = filled(0x2000);
   const dv = new DataView(h.buffer);
   h.set(new TextEncoder().encode('PAGEDU64'), 0);
