@@ -176,7 +176,11 @@ export class KernelTarget implements SessionTarget {
           checksum: e.has('CheckSum') ? e.num('CheckSum') : undefined,
         });
       }
-      if (mods.length) this.modules = new ModuleTable(mods, await this.unloadedDrivers(kt));
+      if (mods.length) {
+        this.modules = new ModuleTable(mods, await this.unloadedDrivers(kt));
+        // nt's image was looked up before its timestamp was known: look again with the list's facts.
+        this.images.clear();
+      }
     } catch (e) {
       this.limitations.push(`loaded-module list unreadable: ${(e as Error).message}`);
     }
@@ -503,6 +507,9 @@ export class KernelTarget implements SessionTarget {
     if (!kt) return undefined;
     try {
       const pcr = prcb - BigInt(await kt.offsetOf('_KPCR', 'Prcb'));
+      // A KPCR points at itself: zeros (memory a conversion had to fill in) are not an IRQL of 0.
+      const self = await this.memory.read(pcr + BigInt(await kt.offsetOf('_KPCR', 'Self')), 8);
+      if (new DataView(self.buffer, self.byteOffset, 8).getBigUint64(0, true) !== pcr) return undefined;
       const b = await this.memory.read(pcr + BigInt(await kt.offsetOf('_KPCR', 'Irql')), 1);
       return b[0];
     } catch {

@@ -36,6 +36,9 @@ export async function triageContent(t: KernelTarget): Promise<{ facts: DumpFacts
   };
   const regsOf = (r?: X64Registers) => (r ? X64_GPRS.map((n) => r[n]) : []);
 
+  // The build lab string the debugger data points at (vertarget, BUILDLAB_STR).
+  const lab = t.debuggerData?.pointer('NtBuildLab');
+  if (lab) addRange(lab, 128);
   // Processor blocks: KiProcessorBlock, every PRCB, and the KPCR page holding each IRQL.
   const kpb = t.debuggerData?.pointer('KiProcessorBlock');
   if (kpb) addRange(kpb, Math.max(1, t.dump.header.processors) * 8);
@@ -69,6 +72,21 @@ export async function triageContent(t: KernelTarget): Promise<{ facts: DumpFacts
     }
   }
   for (const v of values) addPointer(v);
+  // Code around every value on the crashing thread's stack that points into a module: stack scans verify
+  // the call instruction before a candidate return address.
+  if (ctx) {
+    const top = ctx.rsp & ~0xfn;
+    const stackEnd = crash.thread.stackBase && crash.thread.stackBase > top ? crash.thread.stackBase : top + BigInt(MAX_STACK);
+    const st = await t.memory.readSparse(top, Math.min(Number(stackEnd - top), MAX_STACK));
+    const sdv = new DataView(st.bytes.buffer, st.bytes.byteOffset, st.bytes.byteLength);
+    for (let i = 0; i + 8 <= st.bytes.length; i += 8) {
+      const v = sdv.getBigUint64(i, true);
+      if (t.modules.at(v)) {
+        addPage(v);
+        addPage(v - 8n);
+      }
+    }
+  }
   // Module images (small ones whole), so code and unwind data come from the dump as before.
   for (const m of t.modules.modules) if (m.size <= MAX_IMAGE) addRange(m.base, m.size);
   // The self-map entries of every captured page: !pte and the freed-page rule keep working.

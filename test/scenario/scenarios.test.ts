@@ -10,6 +10,7 @@ import { analysisToJson } from '../../src/render/analysis-json.js';
 import { openSession } from '../../src/node/open-session.js';
 import { scenarioBinDir, writeScenarioDump } from '../../src/node/scenario-files.js';
 import { SCENARIOS } from '../../src/scenario/scenarios.js';
+import { corpus, skipUnlessCorpus } from '../helpers/corpus.js';
 import type { WriteLayout } from '../../src/formats/kernel-dump/writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dumpscope-scenario-'));
@@ -329,5 +330,38 @@ test('convert --to triage: every scenario shrinks to a small dump that analyzes 
     delete b.limitations;
     assert.deepEqual(b, a, name);
   }
-  await assert.rejects(convertCommand.run([join(dir, 'tri-0x50.dmp'), join(dir, 'back.dmp'), '--to', 'full'], cio), /small \(triage\) layout/);
+  // And back up: the small dump rebuilt as a full one analyzes the same again.
+  const up = join(dir, 'tri-0x7e-up.dmp');
+  assert.equal(await convertCommand.run([join(dir, 'tri-0x7e.dmp'), up, '--to', 'full', '-y', scenarioBinDir(), '--offline'], cio), 0);
+  const c = JSON.parse((await analysisOf(up)).json);
+  const d = JSON.parse((await analysisOf(join(dir, 'tri-src-0x7e.dmp'))).json);
+  delete c.limitations;
+  delete d.limitations;
+  assert.deepEqual(c, d);
+});
+
+test('the real x64 triage dump converted up to full and kernel-bitmap, and back to triage, analyzes the same', { skip: skipUnlessCorpus('kernel/win10-19041-x64-triage-1000007e.dmp') || skipUnlessCorpus('isf') }, async () => {
+  const { convertCommand } = await import('../../src/cli/commands/convert.js');
+  const cio = { out: () => {}, err: () => {}, stderrIsTty: false, env: {} };
+  const sym = `${corpus('symbols')};${corpus('isf')}`;
+  const analyzeWith = async (path: string) => {
+    const { session, close } = await openSession(path, { ...opts, sympath: sym }, io);
+    try {
+      const j = analysisToJson(await analyzeWithDisplay(session)) as Record<string, unknown>;
+      delete j.elapsedMs;
+      delete j.limitations; // a small dump says it is small; a rebuilt full one notes what its types lack
+      return j;
+    } finally {
+      await close();
+    }
+  };
+  const original = await analyzeWith(corpus('kernel/win10-19041-x64-triage-1000007e.dmp'));
+  for (const to of ['full', 'kernel-bitmap']) {
+    const up = join(dir, `corpus-${to}.dmp`);
+    assert.equal(await convertCommand.run([corpus('kernel/win10-19041-x64-triage-1000007e.dmp'), up, '--to', to, '-y', sym, '--offline'], cio), 0);
+    assert.deepEqual(await analyzeWith(up), original, `up to ${to}`);
+    const back = join(dir, `corpus-${to}-back.dmp`);
+    assert.equal(await convertCommand.run([up, back, '--to', 'triage', '-y', sym, '--offline'], cio), 0);
+    assert.deepEqual(await analyzeWith(back), original, `${to} and back to triage`);
+  }
 });

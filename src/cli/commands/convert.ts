@@ -7,6 +7,8 @@ import { writeTriageDump } from '../../formats/kernel-dump/triage-writer.js';
 import { FileSink } from '../../node/file-sink.js';
 import { openSession } from '../../node/open-session.js';
 import { triageContent } from '../../target/triage-export.js';
+import { fullFromTriage } from '../../target/triage-import.js';
+import { type WriteLayout, writeKernelDump } from '../../formats/kernel-dump/writer.js';
 import { FileSource } from '../../node/file-source.js';
 import { type CliCommand, UsageError } from '../command.js';
 
@@ -82,6 +84,25 @@ export const convertCommand: CliCommand = {
     const source = new PageCache(await FileSource.open(input));
     try {
       const dump = await openKernelDump(source);
+      if (dump.triage) {
+        // Up from a small dump: rebuild memory, page tables and the kernel lists through the kernel model.
+        const { target, close } = await openSession(input, { sympath, offline, json: false, markdown: false, commands: [], rest: [] }, io);
+        try {
+          const { facts, pages } = await fullFromTriage(target);
+          const sink = await FileSink.create(output);
+          try {
+            const size = await writeKernelDump(sink, facts, pages, { layout: to as WriteLayout, physicalPages });
+            await sink.commit();
+            io.out(`wrote ${output}: ${to}, ${pages.size} pages, ${size} bytes`);
+          } catch (e) {
+            await sink.abort();
+            throw e;
+          }
+          return 0;
+        } finally {
+          await close();
+        }
+      }
       const sink = await FileSink.create(output);
       try {
         const r = await convertKernelDump(dump, sink, { layout: to as (typeof LAYOUTS)[number], physicalPages });

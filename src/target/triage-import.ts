@@ -1,0 +1,90 @@
+// Builds a full-memory image of a small (triage) dump: every captured block and the small dump's copies of
+// the crashing PRCB, thread and process at their virtual addresses, behind new page tables (self-map at
+// the slot MmPteBase names), plus what a full dump carries in memory and a triage dump in its own tables —
+// the loaded-module list (written as _KLDR_DATA_TABLE_ENTRY by field name) and the process and thread list
+// links. The result is written by the ordinary dump writer in any full-memory layout.
+import { factsOf } from '../formats/kernel-dump/convert.js';
+import type { DumpFacts } from '../formats/kernel-dump/writer.js';
+import { UnsupportedError } from '../io/errors.js';
+import { MemoryBuilder } from '../scenario/memory-builder.js';
+import { StructWriter } from '../scenario/struct-writer.js';
+import type { KernelTarget } from './kernel-target.js';
+
+/** A kernel VA range no Windows x64 layout uses, for the structures this conversion has to add. */
+const SCRATCH = 0xffffdf0000000000n;
+const SPAN = 0x8000000000n; // one PML4 slot
+
+export async function fullFromTriage(t: KernelTarget): Promise<{ facts: DumpFacts; pages: Map<number, Uint8Array> }> {
+  const tri = t.dump.triage;
+  if (!tri) throw new UnsupportedError('the dump is not a small (triage) dump');
+  const kt = await t.kernelTypes();
+  if (!kt) throw new UnsupportedError("converting a small dump up needs nt's types (PDB or ISF) to rebuild the module list");
+  const pteBase = (await t.pteBase()) ?? 0xffffbe8000000000n;
+  const mem = new MemoryBuilder(Number((pteBase >> 39n) & 0x1ffn));
+  const inSelfMap = (va: bigint) => va >= pteBase && va < pteBase + SPAN;
+  // Captured memory (paging entries captured through the self-map are rebuilt, not copied).
+  for (const b of tri.blocks) {
+    if (inSelfMap(b.va)) continue;
+    mem.write(b.va, await t.dump.source.read(b.fileOffset, b.size));
+  }
+  const crash = await t.crashState();
+  const copy = async (part: { offset: number; size: number }, va?: bigint) => {
+    if (va && part.size) mem.write(va, await t.dump.source.read(part.offset, part.size));
+  };
+  await copy(tri.thread, crash.thread?.address);
+  await copy(tri.process, crash.process?.address);
+  await copy(tri.prcb, crash.prcb?.address);
+  const h = t.dump.header;
+  if (tri.debuggerData && h.kdDebuggerDataBlock) mem.write(h.kdDebuggerDataBlock, tri.debuggerData);
+  // Structures the conversion adds live in a scratch region.
+  let next = SCRATCH;
+  const alloc = (size: number) => {
+    const a = next;
+    next = (next + BigInt(size) + 0xfn) & ~0xfn;
+    mem.map(a, size);
+    return a;
+  };
+  const head = (va: bigint) => {
+    mem.u64(va, va);
+    mem.u64(va + 8n, va);
+  };
+  const link = (listHead: bigint, entry: bigint) => {
+    const blink = new DataView(mem.read(listHead + 8n, 8).buffer).getBigUint64(0, true);
+    mem.u64(entry, listHead);
+    mem.u64(entry + 8n, blink);
+    mem.u64(blink, entry);
+    mem.u64(listHead + 8n, entry);
+  };
+  const ustring = (w: StructWriter, field: string, text: string) => {
+    const buf = alloc(text.length * 2 + 2);
+    const b = new Uint8Array(text.length * 2);
+    for (let i = 0; i < text.length; i++) new DataView(b.buffer).setUint16(i * 2, text.charCodeAt(i), true);
+    mem.write(buf, b);
+    w.set(`${field}.Length`, b.length).set(`${field}.MaximumLength`, b.length + 2).set(`${field}.Buffer`, buf);
+  };
+  const modules = t.debuggerData?.pointer('PsLoadedModuleList') ?? (h.psLoadedModuleList || undefined);
+  if (modules) {
+    head(modules);
+    const ldr = await kt.struct('_KLDR_DATA_TABLE_ENTRY');
+    for (const m of t.modules.modules) {
+      const e = new StructWriter(mem, ldr, alloc(ldr.size));
+      e.set('DllBase', m.base).set('SizeOfImage', m.size);
+      if (m.timestamp !== undefined) e.set('TimeDateStamp', m.timestamp);
+      if (m.checksum !== undefined) e.set('CheckSum', m.checksum);
+      ustring(e, 'BaseDllName', m.imageName);
+      ustring(e, 'FullDllName', m.fullPath ?? m.imageName);
+      link(modules, e.addressOf('InLoadOrderLinks'));
+    }
+  }
+  const processes = t.debuggerData?.pointer('PsActiveProcessHead') ?? (h.psActiveProcessHead || undefined);
+  if (processes && crash.process?.address) {
+    head(processes);
+    link(processes, crash.process.address + BigInt(await kt.offsetOf('_EPROCESS', 'ActiveProcessLinks')));
+    if (crash.thread?.address) {
+      const threads = crash.process.address + BigInt(await kt.offsetOf('_EPROCESS', 'ThreadListHead'));
+      head(threads);
+      link(threads, crash.thread.address + BigInt(await kt.offsetOf('_ETHREAD', 'ThreadListEntry')));
+    }
+  }
+  return { facts: { ...factsOf(t.dump), directoryTableBase: mem.directoryTableBase, psLoadedModuleList: modules, psActiveProcessHead: processes }, pages: mem.pages };
+}
