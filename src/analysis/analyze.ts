@@ -19,6 +19,23 @@ import { runRules } from './rules.js';
 const EXCEPTION_BUGCHECKS_WITH_RECORDS = new Set([0x7e, 0x8e]);
 const RELAY_MODULES = new Set(['nt', 'hal', 'wdf01000', 'wdfldr']);
 
+/** What an address is, for READ_ADDRESS/WRITE_ADDRESS: user space, non-canonical, a module, a thread stack, page tables, freed, or other kernel memory. */
+async function describeRegion(t: KernelTarget, va: bigint): Promise<string> {
+  if (va < 0x0000800000000000n) return va < 0x10000n ? 'user-mode address (near NULL: a null pointer plus an offset)' : 'user-mode address';
+  if (va < 0xffff800000000000n) return 'non-canonical address';
+  const m = t.modules.at(va);
+  if (m) return `inside ${m.imageName}`;
+  const pte = await t.pteBase();
+  if (pte !== undefined && va >= pte && va < pte + 0x8000000000n) return 'page tables (the self-map)';
+  const crash = await t.crashState().catch(() => undefined);
+  const th = crash?.thread;
+  if (th?.stackLimit && th.stackBase && va >= th.stackLimit - 0x10000n && va < th.stackBase) return va < th.stackLimit ? 'just below the thread\'s kernel stack (stack overflow?)' : 'the crashing thread\'s kernel stack';
+  const tr = await t.translate(va).catch(() => undefined);
+  if (tr?.state.kind === 'freed') return 'freed memory (the PTE says the page was freed)';
+  if (tr && tr.pa === undefined && tr.state.kind !== 'not-in-dump') return `kernel memory that is not mapped (${tr.reason ?? tr.state.kind})`;
+  return 'kernel address (pool or other system memory)';
+}
+
 export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
   const started = Date.now();
   const h = t.dump.header;
@@ -143,7 +160,7 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
   }
   const isAv = access !== undefined;
   const bucket = failureBucket({ bugcheckCode: code, baseCode: base, exceptionCode: exceptionRecord?.code, access: access === 'write' ? 'W' : access === 'execute' ? 'X' : 'R', module: moduleName, func: blamed?.symbol });
-  const region = faultAddress === undefined ? '' : faultAddress === 0xffffffffffffffffn ? '' : faultAddress < 0x0000800000000000n ? 'user-mode address' : faultAddress < 0xffff800000000000n ? 'non-canonical address' : 'kernel address';
+  const region = faultAddress === undefined || faultAddress === 0xffffffffffffffffn ? '' : await describeRegion(t, faultAddress);
 
   // The faulting instruction and its operand address, when its code is available.
   let operand: { text: string; address: bigint; readable: boolean } | undefined;

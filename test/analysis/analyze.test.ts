@@ -72,7 +72,7 @@ test('the shipped 0x50 sample: write past a valid page filled with A into a free
     const r = await analyzeWithDisplay(session);
     assert.equal(r.bugcheck.name, 'PAGE_FAULT_IN_NONPAGED_AREA');
     assert.equal(r.avType, 'Write');
-    assert.deepEqual(r.faultingAddress, { address: 0xffffe5068d8a4000n, access: 'write', region: 'kernel address' });
+    assert.deepEqual(r.faultingAddress, { address: 0xffffe5068d8a4000n, access: 'write', region: 'freed memory (the PTE says the page was freed)' });
     const claim = r.rootCause.find((c) => c.rule === 'overflow-into-freed-page')!;
     assert.equal(claim.confidence, 'high');
     assert.equal(claim.command, '!pte ffffe5068d8a4000');
