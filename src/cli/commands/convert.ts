@@ -25,7 +25,7 @@ function parseSize(text: string): number {
 
 export const convertCommand: CliCommand = {
   name: 'convert',
-  summary: 'Rewrite a dump in another layout (full, kernel-bitmap, full-bitmap), like .dump /f and /k',
+  summary: 'Rewrite a dump in another layout (full, kernel-bitmap, full-bitmap, triage), like .dump /f, /k and /m',
   usage: [
     'Usage: dumpscope convert IN OUT --to full|kernel-bitmap|full-bitmap|triage [--physical-size SIZE] [-y SYMPATH]',
     '',
