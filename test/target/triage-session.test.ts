@@ -162,3 +162,20 @@ test('vertarget, .bugcheck, .lastevent, ln, x and uf agree with the corpus facts
     await close();
   }
 });
+
+test('.sympath shows and changes the symbol path; .reload forgets what was loaded', { skip: skipUnlessCorpus(DUMP) }, async () => {
+  const { session, target, close } = await openSession(corpus(DUMP), { ...opts, sympath: '/nonexistent-dir' }, io);
+  try {
+    const engine = createEngine();
+    const [show, k1] = await engine.run(session, '.sympath; .cxr 0xffff850429891720; k 1');
+    assert.equal(show.text, 'Symbol search path is: /nonexistent-dir');
+    assert.match(k1.text, /amdppm\+0x334c/); // no PDB on that path
+    const [set, , k2, rel] = await engine.run(session, `.sympath ${corpus('symbols')}; .cxr 0xffff850429891720; k 1; .reload`);
+    assert.match(set.text, /Symbol search path is: .*corpus\/symbols/);
+    assert.match(k2.text, /amdppm!WriteIoMemRawEx\+0x70/);
+    assert.ok(rel.ok);
+    assert.equal(target.symbolsIfLoaded(target.modules.byModuleName('amdppm')!), undefined, 'forgotten after .reload');
+  } finally {
+    await close();
+  }
+});
