@@ -33,6 +33,9 @@ const WANT: [string, string[]][] = [
   ['_POOL_HEADER', ['*']],
   ['_KPCR', ['Self', 'CurrentPrcb', 'Irql', 'Prcb']],
   ['_POOL_TRACKER_TABLE', ['*']],
+  ['_MI_SYSTEM_PTE_TYPE', ['PteFailures']],
+  ['_MI_SYSTEM_PTE_STATE', ['KernelStackPteInfo']],
+  ['_MI_SYSTEM_INFORMATION', ['SystemPtes']],
 ];
 const emitted = new Set(WANT.map(([n]) => n));
 

@@ -262,6 +262,12 @@ export class KernelScenario {
     this.mem.write(KDBG_VA, encodeDebuggerData(values));
   }
 
+  /** Sets MiState's count of failed kernel-stack PTE allocations (a `!vm` warning). */
+  async setKernelStackPteFailures(n: number): Promise<void> {
+    const off = await this.types.offsetOf('_MI_SYSTEM_INFORMATION', 'SystemPtes.KernelStackPteInfo.PteFailures');
+    this.mem.u32((await this.global('MiState')) + BigInt(off), n);
+  }
+
   /** Sets memory counters (pages) for `!vm`. */
   async setVmCounters(values: Partial<Record<(typeof VM_COUNTERS)[number], bigint>>): Promise<void> {
     for (const [k, v] of Object.entries(values)) if (v !== undefined) this.mem.u64(await this.global(k), v);

@@ -68,6 +68,7 @@ async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   const thread = await k.addThread('ExpWorkerThread', 2);
   await k.setCurrentThread(0, thread.ethread);
   await k.setUnloadedDrivers([{ name: 'OldFilter.sys', start: 0xfffff80119a00000n, end: 0xfffff80119a0f000n }]);
+  await k.setKernelStackPteFailures(73746);
   // The walkthrough's `!vm 1` figures (pages).
   await k.setVmCounters({ MmNumberOfPhysicalPages: 2844914n, MmAvailablePages: 666710n, MmResidentAvailablePages: 2714282n, MmSharedCommit: 1417735n, MmDriverCommit: 13223n, MmTotalCommittedPages: 1903811n, MmTotalCommitLimit: 6039262n, MmPeakCommitment: 2040112n });
   // The allocation ends exactly at the end of a valid page; the page after it was freed.

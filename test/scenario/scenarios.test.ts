@@ -209,7 +209,7 @@ test('!vm and !pool on the shipped sample: the walkthrough\'s counters, the over
   const { session, close } = await openSession(repo('samples/walkthrough-0x50.dmp'), opts, io);
   try {
     const [vm, pool, freed] = await createEngine().run(session, '!vm 1; !pool ffffe5068d8a3c00; !pool ffffe5068d8a4000');
-    const lines = ['Physical Memory:          2844914 (   11379656 Kb)', 'Available Pages:           666710 (    2666840 Kb)', 'ResAvail Pages:           2714282 (   10857128 Kb)', 'Shared Commit:            1417735 (    5670940 Kb)', 'Driver Commit:              13223 (      52892 Kb)'];
+    const lines = ['******* 73746 kernel stack PTE allocations have failed ******', 'Physical Memory:          2844914 (   11379656 Kb)', 'Available Pages:           666710 (    2666840 Kb)', 'ResAvail Pages:           2714282 (   10857128 Kb)', 'Shared Commit:            1417735 (    5670940 Kb)', 'Driver Commit:              13223 (      52892 Kb)'];
     const walkthrough = repo('../shared/reference/walkthrough-bugcheck-0x50-000_00f47b712fb2cc93.md');
     // The same lines appear, character for character, in the walkthrough's `!vm 1`.
     if (existsSync(walkthrough)) for (const l of lines) assert.ok(readFileSync(walkthrough, 'utf8').includes(`\n${l}\n`), l);

@@ -42,6 +42,16 @@ export const vmCommand: CommandSpec<VmResult> = {
     }
     const v = (n: string) => counters.find((c) => c.name === n)?.pages;
     const warnings: string[] = [];
+    // The memory manager's failure counters live in MiState; read them by field name when the types have it.
+    const kt = await t.kernelTypes();
+    const nt = t.modules.modules[0];
+    const miState = kt && nt ? await kt.global(nt.base, 'MiState') : undefined;
+    if (kt && miState) {
+      const off = await kt.offsetOf('_MI_SYSTEM_INFORMATION', 'SystemPtes.KernelStackPteInfo.PteFailures').catch(() => undefined);
+      const b = off === undefined ? undefined : await t.memory.read(miState + BigInt(off), 4).catch(() => undefined);
+      const failures = b ? new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true) : 0;
+      if (failures) warnings.push(`******* ${failures} kernel stack PTE allocations have failed ******`);
+    }
     const phys = v('MmNumberOfPhysicalPages');
     const avail = v('MmAvailablePages');
     const committed = v('MmTotalCommittedPages');
