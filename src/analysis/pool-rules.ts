@@ -56,13 +56,15 @@ export async function poolRules(t: KernelTarget, candidates: { label: string; va
     if (fill) evidence.push({ fact: `the block's contents are ${fill}`, command: `db ${v.toString(16)} L40` });
     const inFreePath = stack.slice(0, 6).some((s) => s.module === 'nt' && s.symbol && FREE_PATH.test(s.symbol));
     if (inFreePath) evidence.push({ fact: 'the fault happened inside the pool free path (ExFreePoolWithTag / segment heap), which walks the block\'s neighbours', command: 'kb' });
-    const who = owner ? owner.image.replace(/\.[^.]*$/, '') : 'the driver that allocated it';
+    const owned = owner ? ` allocated by ${owner.image}` : '';
+    const claim = inFreePath
+      ? `Pool corruption: the '${tagText}' pool block${owned} was written past its end${fill ? ` (${fill})` : ''}, and freeing it made the kernel follow the overwritten header. ${owner ? owner.image.replace(/\.[^.]*$/, '') : 'The driver that allocated it'} corrupted pool memory.`
+      : fill
+        ? `A register points into the '${tagText}' pool block${owned}, which is filled with ${fill}: with the fault at hand, a sign that the code wrote past this buffer.`
+        : `A register points into a pool block tagged '${tagText}'${owned}.`;
     out.push({
-      rule: inFreePath || fill ? 'pool-corruption' : 'pool-block',
-      claim:
-        inFreePath || fill
-          ? `Pool corruption: the '${tagText}' pool block${owner ? ` allocated by ${owner.image}` : ''} was written past its end${fill ? ` (${fill})` : ''}, and freeing it made the kernel follow the overwritten header. ${who} corrupted pool memory.`
-          : `A register points into a pool block tagged '${tagText}'${owner ? `, allocated by ${owner.image}` : ''}.`,
+      rule: inFreePath ? 'pool-corruption' : fill ? 'pool-overrun' : 'pool-block',
+      claim,
       confidence: owner && (inFreePath || fill) ? 'high' : 'medium',
       evidence,
       command: registersCommand,

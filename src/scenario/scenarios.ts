@@ -77,7 +77,7 @@ async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   k.mem.placeTables(lastPage, [0x0a00000107400863n, 0x0a00000005dc8863n, 0x1a0000025754a863n]);
   k.mem.map(lastPage, 0x1000);
   k.mem.setPte(lastPage + 0x1000n, FREED_PTE);
-  const data = await poolBlock(k, lastPage + 0xb80n, 0x470, 0x31767244 /* 'Drv1' */);
+  const data = await poolBlock(k, lastPage + 0xb80n, 0x470, POOL_TAG_WRB1); // the tag Driver.sys allocates with
   k.mem.fill(data, 0x470, 0x41); // the copy so far: 'A's from the source buffer
   const badVa = lastPage + 0x1000n;
   const faultIp = await findInstruction(drv, 'CopyBlocks', /^movaps xmmword ptr \[/);

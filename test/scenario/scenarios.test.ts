@@ -214,7 +214,7 @@ test('!vm and !pool on the shipped sample: the walkthrough\'s counters, the over
     // The same lines appear, character for character, in the walkthrough's `!vm 1`.
     if (existsSync(walkthrough)) for (const l of lines) assert.ok(readFileSync(walkthrough, 'utf8').includes(`\n${l}\n`), l);
     for (const l of lines) assert.ok(vm.text.split('\n').includes(l), l);
-    assert.match(pool.text, /^\*ffffe5068d8a3b80 size: {2}480 previous size: {4}0 {2}\(Allocated\) \*Drv1$/m);
+    assert.match(pool.text, /^\*ffffe5068d8a3b80 size: {2}480 previous size: {4}0 {2}\(Allocated\) \*WrB1$/m);
     assert.equal(freed.ok, false);
     assert.match(freed.error ?? freed.text, /not in this dump/);
   } finally {
