@@ -5,6 +5,9 @@ import { BUGCODES_TABLE } from '../generated/bugcodes.js';
 import { DRIVER_DOCS } from './docs-drivers.js';
 import { EXCEPTION_DOCS } from './docs-exceptions.js';
 import { MEMORY_DOCS } from './docs-memory.js';
+import { MORE_DOCS_1 } from './docs-more-1.js';
+import { MORE_DOCS_2 } from './docs-more-2.js';
+import { MORE_DOCS_3 } from './docs-more-3.js';
 import { SYSTEM_DOCS } from './docs-system.js';
 import { BUGCHECK_NAMES } from './names.js';
 import type { BugcheckDoc } from './types.js';
@@ -16,7 +19,7 @@ const fromHeader = tableLookup(BUGCODES_TABLE);
 
 let docs: Map<number, BugcheckDoc> | undefined;
 function docMap(): Map<number, BugcheckDoc> {
-  docs ??= new Map([...EXCEPTION_DOCS, ...MEMORY_DOCS, ...DRIVER_DOCS, ...SYSTEM_DOCS]);
+  docs ??= new Map([...EXCEPTION_DOCS, ...MEMORY_DOCS, ...DRIVER_DOCS, ...SYSTEM_DOCS, ...MORE_DOCS_1, ...MORE_DOCS_2, ...MORE_DOCS_3]);
   return docs;
 }
 
