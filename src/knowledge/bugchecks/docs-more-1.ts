@@ -79,7 +79,7 @@ const SETUP_VIDEO_STEPS: Record<string, string> = {
 /** 0x85 sub-case 3: which keyboard set-up step failed. */
 const SETUP_KEYBOARD_STEPS: Record<string, string> = {
   0: 'opening \\device\\KeyboardClass0 failed (no keyboard found)',
-  1: 'the keyboard layout DLL could not be loaded (file missing from the media)',
+  1: 'loading the keyboard layout DLL failed (the file is not on the media)',
 };
 
 /** 0x7C sub-case 0x1F argument 2. */
@@ -90,7 +90,7 @@ const NDIS_STATE_TRANSITIONS: Record<string, string> = {
 
 /** 0x7C sub-case 0x23 argument 2: the Packet Direct error subtype. */
 const NDIS_PD_ERRORS: Record<string, string> = {
-  1: 'an API was called on the wrong thread (argument 3: NDIS_PD_EC, argument 4: the expected ETHREAD)',
+  1: 'a call came from a thread other than the required one (argument 3: NDIS_PD_EC, argument 4: the expected ETHREAD)',
   2: 'a PD client armed the provider in an illegal state (argument 3: NDIS_PD_QUEUE_TRACKER, argument 4: PD client)',
   3: 'a PD provider signalled a drain notification while not armed (argument 4: PD provider)',
   4: 'a PD provider signalled an ISR drain notification while not armed (argument 4: PD provider)',
@@ -634,7 +634,7 @@ export const MORE_DOCS_1: ReadonlyArray<readonly [number, BugcheckDoc]> = [
       sub(0x17, 'An interface provider deregistered (NdisIfDeregisterProvider) before removing all its interfaces.', { 2: 'Interface provider handle (!ndiskd.ifprovider)', 3: ZERO, 4: ZERO }),
       sub(0x1b, 'Adding an entry to the ifStackTable would have created a cycle (see !ndiskd.ifstacktable).', { 2: 'HigherLayerIfIndex being added', 3: 'LowerLayerIfIndex being added', 4: ZERO }),
       sub(0x1c, 'A miniport failed an OID request that is not allowed to fail (resources would leak).', { 2: ADAPTER, 3: 'The OID that failed (!ndiskd.help names it)', 4: 'NDIS_STATUS the request was completed with' }),
-      sub(0x1d, 'A miniport or filter completed an OID request illegally; check that BytesWritten does not exceed the buffer.', { 2: 'Miniport adapter or filter module (!ndiskd.netadapter / !ndiskd.filter)', 3: 'The NDIS_OID_REQUEST (!ndiskd.oid)', 4: ZERO }),
+      sub(0x1d, 'An OID request was completed in a way NDIS forbids by a miniport or filter; a BytesWritten larger than the buffer is the usual mistake.', { 2: 'Miniport adapter or filter module (!ndiskd.netadapter / !ndiskd.filter)', 3: 'The NDIS_OID_REQUEST (!ndiskd.oid)', 4: ZERO }),
       sub(0x1e, 'An internal NDIS reference count went wrong: more releases than references, or a tag mismatch.', { 2: ZERO, 3: 'Internal handle (ndis!NDIS_REFCOUNT_BLOCK; !ndiskd.ndisref)', 4: 'Current reference tag' }),
       sub(0x1f, 'A miniport completed a pause or restart that was not pending (argument 2: 1 = pause, 2 = restart).', { 2: 'What failed: 1 = pause completion, 2 = restart completion', 3: ADAPTER, 4: ZERO }),
       sub(0x20, 'A miniport or filter made an illegal NDIS_STATUS_INDICATION.', { 2: 'Type of status indication (!ndiskd.help)', 3: 'Driver instance that made it (!ndiskd.netadapter / !ndiskd.filter)', 4: 'Payload of the indication' }),
@@ -666,7 +666,7 @@ export const MORE_DOCS_1: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     args: ['Kind of failure (see the sub-case)', DEPENDS, DEPENDS, NOT_USED],
     selector: 1,
     subcodes: [
-      sub(0x0, 'The OEM HAL font is not a valid .fon file (the vga font on the boot media is damaged), so Setup cannot show text.', { 2: ZERO, 3: ZERO }),
+      sub(0x0, 'Setup cannot display text: the HAL\'s OEM font on the boot media is damaged and does not parse as a .fon file.', { 2: ZERO, 3: ZERO }),
       sub(0x1, 'Video initialization failed: the disk holding the video driver is damaged or the video hardware cannot be driven.', { 2: 'Which video step failed (0–6)', 3: 'Status returned by the failing call, if any' }),
       sub(0x2, 'Setup ran out of memory.', { 2: ZERO, 3: ZERO }),
       sub(0x3, 'Keyboard initialization failed: damaged keyboard driver on the media, unusable keyboard hardware, or a missing layout DLL.', { 2: 'Which keyboard step failed: 0 = no keyboard found, 1 = layout DLL not loaded', 3: ZERO }),
@@ -706,7 +706,7 @@ export const MORE_DOCS_1: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     decode: (a) => (a[3] === 0n ? { 2: lookup({ 0: 'protected handle closed', 1: 'invalid handle closed or referenced' }, a[1]) } : {}),
   }],
   [0x94, {
-    summary: 'A thread exited while its kernel stack was still marked as not swappable (locked resident).',
+    summary: 'A thread ended with its kernel stack still locked resident (marked not swappable).',
     args: NO_ARGS,
   }],
   [0x96, {
@@ -727,7 +727,7 @@ export const MORE_DOCS_1: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     args: ['Low 32 bits of the expiry date', 'High 32 bits of the expiry date', RESERVED, RESERVED],
   }],
   [0x99, {
-    summary: 'ExInitializeRegion or ExInterlockedExtendRegion was called with an invalid set of parameters; the caller on the stack is at fault.',
+    summary: 'A caller passed bad parameters to ExInitializeRegion or ExInterlockedExtendRegion; blame the code on the stack that made the call.',
     args: NO_ARGS,
   }],
   [0x9a, {
@@ -759,7 +759,7 @@ export const MORE_DOCS_1: ReadonlyArray<readonly [number, BugcheckDoc]> = [
       sub(0x16, 'The licence key of a suite product could not be opened.', { 2: LICENSE_STATUS, 3: ZERO, 4: ZERO }),
       sub(0x17, 'ConcurrentLimit could not be reset for a suite product.', { 2: LICENSE_STATUS, 3: ZERO, 4: ZERO }),
       sub(0x18, 'Change notification on LicenseInfoSuites could not be started.', { 2: 'Status code of the open failure', 3: RESERVED, 4: ZERO }),
-      sub(0x19, 'A suite is running on a system that has to be a primary domain controller (PDC).', { 2: ZERO, 3: ZERO, 4: ZERO }),
+      sub(0x19, 'A product suite that requires the machine to be a primary domain controller (PDC) is running where it is not one.', { 2: ZERO, 3: ZERO, 4: ZERO }),
       sub(0x1a, 'Enumerating the suites failed.', { 2: LICENSE_STATUS, 3: ZERO, 4: ZERO }),
       sub(0x1b, 'Someone tried to change the policy cache.', { 2: ZERO, 3: ZERO, 4: ZERO }),
     ],
@@ -821,8 +821,8 @@ export const MORE_DOCS_1: ReadonlyArray<readonly [number, BugcheckDoc]> = [
       sub(0x11, 'The system could not enter ACPI mode.', { 2: 'Problem 0–0xB (see the note)', 3: 'Table pointer (problems 7, 8), FADT version (9), otherwise zero', 4: 'Creator revision (problems 7, 8), otherwise zero' }),
       sub(0x14, 'A resource descriptor could not be parsed: its length does not fit in 32 bits.', { 2: 'Buffer being parsed', 3: 'Its tag', 4: 'Pointer to its 64-bit length' }),
       sub(0x15, 'Loading an ACPI table failed fatally.', { 2: 'The AML context', 3: '1 = table not loaded, 2 = ParameterPath object not found, 3 = parameter data not stored in it, 4 = out of memory', 4: 'NTSTATUS of the failure' }),
-      sub(0x16, 'While processing an xSDT, an object was declared as the child of a parent that cannot have children.', { 2: 'Parent namespace object (NSOBJ)', 3: 'The illegal child object', 4: RESERVED }),
-      sub(0x1000, 'A memory operation region tried to map memory that belongs to the OS.', { 2: 'High part of the region\'s physical address', 3: 'Low part of the physical address', 4: 'Length being mapped' }),
+      sub(0x16, 'An ACPI table (xSDT) declares an object under a parent object that may not have children.', { 2: 'Parent namespace object (NSOBJ)', 3: 'The illegal child object', 4: RESERVED }),
+      sub(0x1000, 'An AML memory operation region asked to map memory the OS owns.', { 2: 'High part of the region\'s physical address', 3: 'Low part of the physical address', 4: 'Length being mapped' }),
       sub(0x2001, 'Evaluating the PIC control method failed.', { 2: 'Interrupt model (integer)', 3: 'Value the interpreter returned', 4: 'Pointer to the PIC control method' }),
       sub(0x10001, 'Interrupt routing failed.', { 2: 'The device object', 3: 'Parent of the device object', 4: PRT }),
       sub(0x10002, 'A link node named in a _PRT could not be found.', { 2: 'The device object', 3: 'Name that was looked for', 4: PRT }),
@@ -835,8 +835,8 @@ export const MORE_DOCS_1: ReadonlyArray<readonly [number, BugcheckDoc]> = [
       sub(0x1000a, 'The RSDP or XSDT could not be found.', { 2: ZERO, 3: ZERO, 4: ZERO }),
       sub(0x1000b, 'An ACPI table\'s length does not fit its revision.', { 2: 'Table signature', 3: 'Pointer to the table', 4: ZERO }),
       sub(0x1000c, 'The interrupt _DSM method returned malformed data.', { 2: 'Revision ID', 3: 'Function index', 4: ZERO }),
-      sub(0x1000d, 'A device uses both GPE and GPIO interrupts, which is not supported.', { 2: ACPI_EXT, 3: '0 = _PRW given with no wake-capable interrupts and a GPIO interrupt, 1 = _PRW GpeInfo should be 0xFFFFFFFF', 4: ZERO }),
-      sub(0x1000e, 'A secure device\'s SDEV resources do not match its _CRS or _PRS.', { 2: 'Status of the validation', 3: 'Namespace path (UNICODE_STRING)', 4: 'Resource list compared against the SDEV' }),
+      sub(0x1000d, 'One device declares GPE and GPIO interrupts together; Windows does not allow that combination.', { 2: ACPI_EXT, 3: '0 = _PRW given with no wake-capable interrupts and a GPIO interrupt, 1 = _PRW GpeInfo should be 0xFFFFFFFF', 4: ZERO }),
+      sub(0x1000e, 'The resources listed for a secure device in the SDEV table disagree with its _CRS or _PRS.', { 2: 'Status of the validation', 3: 'Namespace path (UNICODE_STRING)', 4: 'Resource list compared against the SDEV' }),
       sub(0x20000, 'The PM_TMR_BLK entry of the FADT does not point at a working ACPI timer.', { 2: 'I/O port given in the table', 3: ZERO, 4: ZERO }),
     ],
     decode: (a) => {

@@ -194,7 +194,7 @@ export const MORE_DOCS_2: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     subcodes: [
       sub(1, 'An MDL was inserted a second time into the same process list.', { 2: 'Internal lock-tracking structure', 3: 'Address of the MDL', 4: 'Pages locked for the current process' }),
       sub(2, 'An MDL was inserted a second time into the system-wide list.', { 2: 'Internal lock-tracking structure', 3: 'Address of the MDL', 4: 'Pages locked for the current process' }),
-      sub(3, 'When freed, the MDL was found twice in the process list.', { 2: 'First tracking structure found', 3: 'Internal lock-tracking structure', 4: 'Address of the MDL' }),
+      sub(3, 'Freeing the MDL showed it linked into the process\'s list twice.', { 2: 'First tracking structure found', 3: 'Internal lock-tracking structure', 4: 'Address of the MDL' }),
       sub(4, 'When freed, the MDL was still in the system-wide list although it had been removed.', { 2: 'Internal lock-tracking structure', 3: 'Address of the MDL', 4: ZERO }),
     ],
   }],
@@ -277,7 +277,7 @@ export const MORE_DOCS_2: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     ],
   }],
   [0xe8, {
-    summary: 'IoCancelFileOpen got a file object that is not valid for it (it should hold exactly one reference). The driver that called IoCancelFileOpen is at fault.',
+    summary: 'IoCancelFileOpen was handed a file object it cannot cancel (the object must have exactly one reference); blame the driver that called it.',
     args: ['File object passed to IoCancelFileOpen', 'Device object passed to IoCancelFileOpen', RESERVED, RESERVED],
   }],
   [0xe9, {
@@ -289,7 +289,7 @@ export const MORE_DOCS_2: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     args: [DIRTY, DIRTY_PF, POOL_2003, 'Server 2003: transition pages stranded; Vista and later: latest modified-write error status'],
   }],
   [0xec, {
-    summary: 'A session was unloaded while a session driver still held special pool allocations (a leak). The leak is in win32k.sys, atmfd.dll, rdpdd.dll or a display driver.',
+    summary: 'A session went away while one of its drivers still owned special pool blocks: a leak by a session driver (win32k.sys, atmfd.dll, rdpdd.dll or the display driver).',
     args: ['Session ID', 'Number of special pool pages leaked', RESERVED, RESERVED],
   }],
   [0xf0, {
@@ -310,9 +310,9 @@ export const MORE_DOCS_2: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     subcodes: [
       sub(0x1000, 'Bad arguments were passed to ScsiPortInitialize.', { 2: 'First argument passed', 3: 'Second argument passed', 4: RESERVED }),
       sub(0x1001, 'ScsiPortStallExecution was asked to stall for more than 0.1 s.', { 2: DELAY, 3: RESERVED, 4: RESERVED }),
-      sub(0x1002, 'A miniport routine called by the port driver ran for more than 0.5 s (HwInitialize may take 5 s; FindAdapter is exempt).', { 2: 'Address of the slow routine', 3: HWDE, 4: 'Run time, in microseconds' }),
+      sub(0x1002, 'A storage miniport routine took longer than 0.5 s to return to the port driver (5 s for HwInitialize; FindAdapter has no limit).', { 2: 'Address of the slow routine', 3: HWDE, 4: 'Run time, in microseconds' }),
       sub(0x1003, 'The miniport completed a request more than once.', { 2: HWDE, 3: 'Address of the SRB', 4: RESERVED }),
-      sub(0x1004, 'The miniport completed a request with an invalid SRB status.', { 2: 'Address of the SRB', 3: HWDE, 4: RESERVED }),
+      sub(0x1004, 'A request came back from the miniport with an SRB status that is not valid.', { 2: 'Address of the SRB', 3: HWDE, 4: RESERVED }),
       sub(0x1005, 'The miniport asked for NextLuRequest through ScsiPortNotification while an untagged request was still active.', { 2: HWDE, 3: 'Address of the LOGICAL_UNIT_EXTENSION', 4: RESERVED }),
       sub(0x1006, 'ScsiPortGetPhysicalAddress got an invalid virtual address (usually one outside the common buffer).', { 2: HWDE, 3: 'The invalid virtual address', 4: RESERVED }),
       sub(0x1007, 'The bus reset hold period ended with requests still outstanding in the miniport.', { 2: 'Address of the ADAPTER_EXTENSION', 3: HWDE, 4: RESERVED }),
@@ -341,8 +341,8 @@ export const MORE_DOCS_2: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     args: ['Kind of failure (see the sub-case)', DEPENDS, DEPENDS, DEPENDS],
     selector: 1,
     subcodes: [
-      sub(0x66, 'A preoperation callback returned FLT_PREOP_SUCCESS_WITH_CALLBACK or FLT_PREOP_SYNCHRONIZE, but the minifilter registered no postoperation callback for it.', { 2: CBD, 3: ZERO, 4: ZERO }),
-      sub(0x67, 'An internal object ran out of space and more could not be allocated (look for a nonpaged pool leak).', { 2: CBD, 3: ZERO, 4: 'NTSTATUS of the operation' }),
+      sub(0x66, 'A minifilter\'s pre-operation callback asked for post-processing (FLT_PREOP_SUCCESS_WITH_CALLBACK or FLT_PREOP_SYNCHRONIZE) for an operation it has no post-operation callback for.', { 2: CBD, 3: ZERO, 4: ZERO }),
+      sub(0x67, 'Filter Manager could not grow one of its internal objects (often a sign of a nonpaged pool leak).', { 2: CBD, 3: ZERO, 4: 'NTSTATUS of the operation' }),
       sub(0x68, 'A FLT_FILE_NAME_INFORMATION structure was released too many times.', { 2: RESERVED, 3: 'Address of the FLT_FILE_NAME_INFORMATION', 4: RESERVED }),
       sub(0x6a, 'A file open or create could not be cancelled because handles to the file already exist.', { 2: 'File object of the file', 3: ZERO, 4: ZERO }),
       sub(0x6b, 'An internal "back pocket" IRP control structure is in an invalid state.', { 2: 'Frame ID', 3: ZERO, 4: 'Thread' }),
@@ -357,7 +357,7 @@ export const MORE_DOCS_2: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     selector: 1,
     subcodes: [
       sub(1, 'The BIOS reprogrammed an active bridge during a docking event.'),
-      sub(2, 'The PMCSR register was not updated within the time the specification requires.'),
+      sub(2, 'A device\'s PMCSR power-state register did not change within the delay the PCI specification allows.'),
       sub(3, "A driver wrote to parts of a PCI device's configuration space that Windows controls."),
     ],
   }],
@@ -410,14 +410,14 @@ export const MORE_DOCS_2: ReadonlyArray<readonly [number, BugcheckDoc]> = [
   }],
   [0x105, {
     summary: 'The AGP graphics aperture remapping table (GART) is corrupt, usually because a driver performed bad DMA. Enable Driver Verifier on unsigned drivers to find it.',
-    args: ['Virtual base address of the GART', 'Offset into the GART where the damage was found', 'Virtual base address of the GART cache (a copy of the GART)', ZERO],
+    args: ['Virtual base address of the GART', 'Offset into the GART where the damage was found', 'Virtual base of the cached copy of the GART', ZERO],
   }],
   [0x106, {
     summary: 'The AGP hardware was reprogrammed by something not entitled to do so: its command register no longer holds the value Windows set. Usually an unsigned or poorly tested video driver.',
     args: ['Command register value originally programmed', 'Current command register value', ZERO, ZERO],
   }],
   [0x108, {
-    summary: 'A third-party file system or file system filter hit an unrecoverable problem: disk corruption or bad sectors, faulty storage drivers, or exhausted nonpaged pool. Run .cxr on argument 3 and then kb to see the failing stack.',
+    summary: 'A non-Microsoft file system or filter driver met a failure it could not recover from: disk corruption or bad sectors, faulty storage drivers, or exhausted nonpaged pool. Run .cxr on argument 3 and then kb to see the failing stack.',
     args: ['File system that failed (see the sub-case)', 'Address of the exception record', 'Address of the context record', RESERVED],
     selector: 1,
     subcodes: [sub(1, 'Polyserve (Psfs.sys).')],
@@ -470,7 +470,7 @@ export const MORE_DOCS_2: ReadonlyArray<readonly [number, BugcheckDoc]> = [
       sub([0x0c, 0x0e], 'A push on an asynchronous pipe was made without waiting for notification.', { 2: 'The pipe object' }),
       sub(0x0f, 'A pipe was terminated synchronously a second time.', { 2: 'The pipe object' }),
       sub(0x15, 'An internal RPC error.', { 2: 'Object nearest to the error' }),
-      sub(0x16, 'Two causally ordered calls were issued in an order RPC cannot enforce.', { 2: RESERVED }),
+      sub(0x16, 'Calls that must stay ordered were made in a way that RPC cannot keep in order.', { 2: RESERVED }),
       sub(0x17, 'A server manager routine completed its call without unsubscribing from notifications.', { 2: 'The call object' }),
       sub(0x18, 'An invalid operation was done on an asynchronous handle.', { 2: 'The async handle' }),
     ],
@@ -537,7 +537,7 @@ export const MORE_DOCS_2: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     args: ['What failed (see the sub-case)', DEPENDS, DEPENDS, DEPENDS],
     selector: 1,
     subcodes: [
-      sub(0x1, 'Not enough memory could be allocated for all error sources in the hardware error source table.', { 2: 'Size of memory', 3: 'Number of error sources', 4: ZERO }),
+      sub(0x1, 'WHEA could not allocate memory for every error source listed in the HEST table.', { 2: 'Size of memory', 3: 'Number of error sources', 4: ZERO }),
       sub(0x2, 'Not enough memory could be allocated for a WHEA information block per processor.', { 2: 'Number of processors', 3: ZERO, 4: ZERO }),
       sub(0x5, 'Allocating memory for the error sources, or enumerating them, failed.', { 2: 'Status', 3: 'Initialisation phase', 4: ZERO }),
       sub(0x6, 'An error source (type in argument 4) failed to initialise during the phase in argument 3.', { 2: 'Status', 3: 'Phase', 4: 'Error source type' }),
@@ -659,7 +659,7 @@ export const MORE_DOCS_2: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     selector: 1,
     subcodes: [
       sub(1, 'No GPIO controller is registered for the given GSIV.', { 2: 'The GSIV', 3: RESERVED, 4: RESERVED }),
-      sub(2, 'A client driver passed an invalid context to a lock or unlock request.', { 2: 'Context value', 3: RESERVED, 4: RESERVED }),
+      sub(2, 'A GPIO client sent a lock or unlock request with a context that is not valid.', { 2: 'Context value', 3: RESERVED, 4: RESERVED }),
       sub(3, 'The power framework (PoFx) asked for a bank to go through F1 inappropriately, and/or through a critical transition.', { 2: GPIO_CRIT, 3: 'Whether the bank is already in F1 from a non-critical transition', 4: 'Whether the bank is already in F1 from a critical transition' }),
       sub(4, 'The power framework (PoFx) asked for a bank to go through F0 inappropriately, and/or through a critical transition.', { 2: GPIO_CRIT, 3: 'Whether the bank is in F1 from a non-critical transition', 4: 'Whether the bank is in F1 from a critical transition' }),
       sub(5, 'An interrupt operation on an on-SoC GPIO controller failed.', { 2: 'NTSTATUS', 3: 'GPIO device extension', 4: 'GPIO interrupt parameters' }),
@@ -707,7 +707,7 @@ export const MORE_DOCS_2: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     args: ['Status code of the failure', 'Address of the Secure Boot policy', 'Size of the Secure Boot policy', RESERVED],
   }],
   [0x147, {
-    summary: 'Windows went through an abnormal reset: no context or exception records were saved and no bugcheck callbacks ran. Suspect power, firmware or hardware resets; no parameters are documented.',
+    summary: 'The machine reset without going through a bugcheck: nothing saved registers or exception records, and no bugcheck callback ran. Suspect power, firmware or hardware resets; no parameters are documented.',
     args: NONE4,
   }],
   [0x149, {
@@ -788,13 +788,13 @@ export const MORE_DOCS_2: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     args: ['The invalid ASID', 'Number of ASIDs in use', 'Process using this ASID', 'Reference count of the ASID'],
   }],
   [0x159, {
-    summary: 'The IOMMU reported a page fault against an ASID that was being freed. A driver should have completed all its in-flight device requests before then and did not.',
+    summary: 'The IOMMU faulted on an address space (ASID) that was already being torn down: a driver left device requests in flight when it should have finished them.',
     args: ['IOMMU vendor disambiguation value (0x3xxx: arguments 2–4 are status, PASID, DirectoryBase)', 'Pointer to the fault packet', 'Vendor-specific fault packet data', 'Vendor-specific fault packet data'],
     decode: (a) => (a[0] !== undefined && (a[0] & ~0xfffn) === 0x3000n ? { 2: 'Status', 3: 'PASID', 4: 'DirectoryBase' } : {}),
   }],
   [0x15a, {
     summary: 'An SD-attached device suffered an unrecoverable hardware failure, reported by the SD bus driver.',
-    args: ['Internal SD work packet that failed', 'Controller socket information', 'SD request packet sent down to the bus driver', RESERVED],
+    args: ['Internal SD work packet that failed', 'Controller socket information', 'The SD request packet passed to the bus driver', RESERVED],
   }],
   [0x15b, {
     summary: "A work item routine left its worker thread's system page priority raised when it returned (a leak). Run ln on argument 1 to find the driver.",

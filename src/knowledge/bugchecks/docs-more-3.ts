@@ -117,7 +117,7 @@ export const MORE_DOCS_3: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     subcodes: [
       sub(0x01, 'A miniport driver hit a fatal error and asked to be re-enumerated (NDIS_BUGCHECK_MINIPORT_FATAL_ERROR).', {
         2: 'Address of the miniport block (use !ndiskd.minidriver)',
-        3: 'Address of the miniport\'s physical device object (PDO)',
+        3: 'The miniport\'s PDO',
         4: 'Cause: 70 user mode, 71 NdisMRemoveMiniport, 72 IM init failed, 73 MiniportRestart failed, 74/75 set power D0/Dx failed',
       }),
       sub(0x25, 'An NDIS call into another network driver overran its watchdog (NDIS_BUGCHECK_WATCHDOG): often a deadlock (!stacks 2 ndis), lost NBLs (!ndiskd.pendingnbls) or a stuck OID (!ndiskd.oid).', {
@@ -177,7 +177,7 @@ export const MORE_DOCS_3: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     subcodes: CSV_TARGET_STATES,
   }],
   [0x169, {
-    summary: LIVE + 'The Cluster Shared Volume Manager was asked to create a new volume device object, but the volume did not arrive in time.',
+    summary: LIVE + 'A new Cluster Shared Volume device object was requested, and the volume it waits for did not show up in time.',
     args: [CLUSSVC_PID, RESERVED, RESERVED, RESERVED],
   }],
   [0x16a, {
@@ -351,7 +351,7 @@ export const MORE_DOCS_3: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     subcodes: [sub(0x1, 'An I/O did not complete in a reasonable time.', { 2: 'Address of the I/O\'s SRV2_WORK_ITEM' })],
   }],
   [0x196, {
-    summary: 'The security version of the OS loader does not match the operating system\'s: a loader that has been rolled back is being used with this OS.',
+    summary: 'The boot loader\'s security version is older than the one this OS requires: someone booted it with a rolled-back loader.',
     args: ['Security version of the loader', 'Security version of the OS', RESERVED, RESERVED],
   }],
   [0x197, {
@@ -361,10 +361,10 @@ export const MORE_DOCS_3: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     subcodes: [sub(0x1, 'An object\'s handle entry does not point back to the object.', { 2: 'Address of the object type', 3: 'Address of the handle entry', 4: 'The object that was expected' })],
   }],
   [0x198, {
-    summary: LIVE + 'The USB function stack (UFX, used when the device acts as a USB peripheral) hit a problem: a class driver failed to activate the bus.',
+    summary: LIVE + 'The USB function stack (UFX, used when the device acts as a USB peripheral) hit a problem, such as a class driver that could not activate the bus.',
     args: ['Kind of failure ' + SEE_SUB, DEPENDS, DEPENDS, DEPENDS],
     selector: 1,
-    subcodes: [sub(0x1, 'A class driver failed to activate the bus.', { 2: 'Bit mask of child PDOs that were enumerated', 3: 'Bit mask of child PDOs that were activated', 4: RESERVED })],
+    subcodes: [sub(0x1, 'Bus activation by a class driver failed.', { 2: 'Bit mask of child PDOs that were enumerated', 3: 'Bit mask of child PDOs that were activated', 4: RESERVED })],
   }],
   [0x199, {
     summary: 'A kernel storage slot could not be freed because an object is still using it.',
@@ -385,7 +385,7 @@ export const MORE_DOCS_3: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     args: ['Step that stalled (win32kbase!POWER_WATCHDOG_TYPE) ' + SEE_SUB, DEPENDS, DEPENDS, DEPENDS],
     selector: 1,
     subcodes: [
-      sub(0x10, 'The power request queue is not making progress.', { 2: 'Thread processing power requests, if any', 3: 'Address of the Win32k user lock', 4: 'Power request being processed (win32kbase!PPOWERREQUEST), if any' }),
+      sub(0x10, 'Power requests are queued and none completes.', { 2: 'Thread processing power requests, if any', 3: 'Address of the Win32k user lock', 4: 'Power request being processed (win32kbase!PPOWERREQUEST), if any' }),
       sub(0x20, 'Stuck calling the power manager (PO) to set the power state.', POWER_WORKER),
       sub(0x30, 'Stuck calling GDI to power on.', POWER_WORKER),
       sub(0x40, 'Stuck calling DWM to render.', POWER_WORKER),
@@ -404,9 +404,9 @@ export const MORE_DOCS_3: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     selector: 1,
     subcodes: [
       sub(0x1, 'Assigning a device to a terminal is not making progress.'),
-      sub(0x2, 'The device\'s close callback is not making progress.'),
-      sub(0x3, 'The device\'s set-input-mode callback is not making progress.'),
-      sub(0x4, 'The device\'s set-display-state callback is not making progress.'),
+      sub(0x2, 'The device is stuck in its close callback.'),
+      sub(0x3, 'The device is stuck in its set-input-mode callback.'),
+      sub(0x4, 'The device is stuck in its set-display-state callback.'),
       sub(0x5, 'Setting the state of the device\'s built-in panel is not making progress.'),
       sub(0x6, 'Updating whether the device\'s primary display is visible is not making progress.'),
     ],
@@ -428,7 +428,7 @@ export const MORE_DOCS_3: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     args: ['Time in software DRIPS, in microseconds', 'Time in hardware DRIPS, in microseconds', RESERVED, RESERVED],
   }],
   [0x1a5, {
-    summary: LIVE + 'A USB device kept its top-level controller from powering down during modern standby (blocking DRIPS), so the device is about to be surprise-removed.',
+    summary: LIVE + 'During modern standby a USB device stopped its root controller from reaching low power (blocking DRIPS); it is about to be surprise-removed to unblock it.',
     args: ['PDO of the blocking USB device', RESERVED, RESERVED, RESERVED],
   }],
   [0x1a6, {
@@ -516,7 +516,7 @@ export const MORE_DOCS_3: ReadonlyArray<readonly [number, BugcheckDoc]> = [
       sub(0xa, 'The owner entry has been disowned.', { 2: 'Address of the owner entry' }),
       sub(0xb, 'The owner entry\'s acquisition type differs from the one the caller gave.', { 2: 'Address of the owner entry', 3: 'High 16 bits: the entry\'s type; low 16 bits: the type given (1 = shared, 0 = exclusive)' }),
       sub(0xd, 'The owner entry has not been disowned.', { 2: 'Address of the owner entry' }),
-      sub(0xe, 'A fast resource was passed to a legacy routine that does not support fast resources.', { 2: 'Address of the resource' }),
+      sub(0xe, 'A fast ERESOURCE was handed to an older ERESOURCE routine that cannot take one.', { 2: 'Address of the resource' }),
       sub(0xf, 'A fast resource went to a legacy routine, but was not initialised with EX_FAST_RESOURCE_ENABLE_LEGACY_APIS.', { 2: 'Address of the resource' }),
       sub(0x10, 'ExInitializeFastResource got invalid flags.', { 2: 'Address of the resource', 3: 'The flags that were passed' }),
       sub(0x11, 'ExReleaseResourceForThreadLite got a thread other than the current one.', { 2: 'Address of the resource', 3: 'The thread that was passed' }),
@@ -680,8 +680,8 @@ export const MORE_DOCS_3: ReadonlyArray<readonly [number, BugcheckDoc]> = [
       sub(0x5, 'An invalid or corrupt WIFI_POWER_OFFLOAD_LIST was passed to a WiFiCx API.', { 2: 'Address of the list' }),
       sub(0x6, 'An invalid or corrupt WIFI_WAKE_SOURCE_LIST was passed to a WiFiCx API.', { 2: 'Address of the list' }),
       sub(0x7, 'An invalid or uninitialised WIFI_INTERFACE_CONTEXT was passed to a WiFiCx API.', { 2: 'Address of the context' }),
-      sub(0x8, 'A WIFI_ADAPTER_TX_DEMUX with an invalid type was passed.', { 2: 'Address of the demux', 3: 'Its WIFI_ADAPTER_TX_DEMUX_TYPE' }),
-      sub(0x9, 'A WIFI_ADAPTER_TX_DEMUX with an invalid Range was passed.', { 2: 'Address of the demux', 3: 'Its Range' }),
+      sub(0x8, 'A WIFI_ADAPTER_TX_DEMUX arrived whose type is not valid.', { 2: 'Address of the demux', 3: 'Its WIFI_ADAPTER_TX_DEMUX_TYPE' }),
+      sub(0x9, 'A WIFI_ADAPTER_TX_DEMUX arrived whose Range is out of bounds.', { 2: 'Address of the demux', 3: 'Its Range' }),
       sub(0xa, 'The driver reported a wake reason at the wrong time (it must come from the disarm wake callback).'),
       sub(0xb, 'The driver uses a deprecated field of a WiFiCx structure.', { 2: 'Address of a string naming the field' }),
     ],
@@ -763,10 +763,10 @@ export const MORE_DOCS_3: ReadonlyArray<readonly [number, BugcheckDoc]> = [
       sub(0x3, 'A BRB of an invalid type was allocated or initialised.', { 2: BRB, 3: 'PDO extension, if available', 4: RESERVED }),
       sub(0x4, 'An invalid BRB pointer was submitted.', { 2: BRB, 3: RESERVED, 4: RESERVED }),
       sub(0x5, 'A BRB of the wrong size was submitted.', { 2: BRB, 3: 'Actual size', 4: 'Expected size' }),
-      sub(0x6, 'IOCTL_BTH_GET_DEVICE_INFO was called with invalid parameters.', { 2: RESERVED, 3: RESERVED, 4: RESERVED }),
-      sub(0x7, 'BRB_L2CA_UNREGISTER_SERVER was submitted with an invalid server handle.', { 2: 'Server handle', 3: RESERVED, 4: RESERVED }),
-      sub(0x8, 'BRB_L2CA_CLOSE_CHANNEL was submitted with an invalid channel handle.', { 2: BRB, 3: 'Channel handle', 4: RESERVED }),
-      sub(0x9, 'BRB_SCO_UNREGISTER_SERVER was submitted with an invalid server handle.', { 2: 'Server handle', 3: RESERVED, 4: RESERVED }),
+      sub(0x6, 'IOCTL_BTH_GET_DEVICE_INFO got bad parameters.', { 2: RESERVED, 3: RESERVED, 4: RESERVED }),
+      sub(0x7, 'BRB_L2CA_UNREGISTER_SERVER named a server handle that is not valid.', { 2: 'Server handle', 3: RESERVED, 4: RESERVED }),
+      sub(0x8, 'BRB_L2CA_CLOSE_CHANNEL named a channel handle that is not valid.', { 2: BRB, 3: 'Channel handle', 4: RESERVED }),
+      sub(0x9, 'BRB_SCO_UNREGISTER_SERVER named a server handle that is not valid.', { 2: 'Server handle', 3: RESERVED, 4: RESERVED }),
     ],
   }],
   [0xbff, {
@@ -780,7 +780,7 @@ export const MORE_DOCS_3: ReadonlyArray<readonly [number, BugcheckDoc]> = [
     ],
   }],
   [0x21c8, {
-    summary: LIVE + 'The user pressed the black screen hotkey (Ctrl+Shift+Win+B) on a system set up to capture a dump at that moment, to help find why the screen went black.',
+    summary: LIVE + 'Someone pressed Ctrl+Shift+Win+B on a machine configured to take a dump on that hotkey, to capture the state behind a black screen.',
     args: NO_ARGS,
   }],
   [0x20001, {
