@@ -1,11 +1,15 @@
-// Opening a PDB and answering the first address lookup (publics index built), then lookups per second;
-// and the same work as a whole process (`dumpscope pdb FILE --publics --json`) against
-// `llvm-pdbutil dump -publics` on the same file in the same run. Files: user32.pdb (real, from the corpus)
-// and the largest PDB built here: generated C (thousands of functions and structures) compiled with clang-14.
+// PDB reading, compared like with like, in the same run:
+// - as whole processes: `dumpscope pdb FILE --publics --json` against `llvm-pdbutil dump -publics FILE`, and
+//   each tool's start-up alone (`node -e 0`, `llvm-pdbutil --version`);
+// - the work itself: dumpscope's in-process open + index build (publics and private symbols, sorted for
+//   address lookups) against llvm-pdbutil's `dump -publics` and `dump -publics -symbols` minus its start-up.
+// Then lookups per second. Files: user32.pdb (real, from the corpus) and a larger PDB built here from
+// generated C (thousands of functions and structures) with clang-14 and lld-link-14.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PdbFile } from '../src/formats/pdb/pdb.js';
+import { PageCache } from '../src/io/page-cache.js';
 import { FileSource } from '../src/node/file-source.js';
 import { corpus, repoRoot } from '../test/helpers/corpus.js';
 import { median, report, timeCommand } from './lib.js';
@@ -40,34 +44,53 @@ if (existsSync(user32)) files.push(user32);
 const big = buildLargePdb();
 if (big) files.push(big);
 
+function llvmPdbutil(): boolean {
+  try {
+    execFileSync('llvm-pdbutil', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const RUNS = 9;
+const nodeStart = timeCommand(process.execPath, ['-e', '0'], RUNS).medianMs;
+const llvm = llvmPdbutil();
+const llvmStart = llvm ? timeCommand('llvm-pdbutil', ['--version'], RUNS).medianMs : undefined;
+
 for (const path of files) {
   const opens: number[] = [];
   let pdb: PdbFile | undefined;
-  for (let i = 0; i < 7; i++) {
+  for (let i = 0; i < RUNS; i++) {
     const t = process.hrtime.bigint();
     const src = await FileSource.open(path);
-    pdb = await PdbFile.open(src);
-    await pdb.symbolAt(0x1000);
+    pdb = await PdbFile.open(new PageCache(src, { maxBytes: 32 << 20 })); // as `dumpscope pdb` and the symbol store open it
+    await pdb.symbolAt(0x1000); // builds the index of publics and private symbols
     opens.push(Number(process.hrtime.bigint() - t) / 1e6);
     await src.close();
   }
   const syms = await pdb!.symbols();
+  const procs = (await pdb!.privateSymbols()).filter((s) => s.kind === 'function').length;
   const max = syms[syms.length - 1]?.rva ?? 1;
   const N = 200_000;
   const t = process.hrtime.bigint();
   for (let i = 0; i < N; i++) await pdb!.symbolAt((i * 7919) % max);
   const perSec = N / (Number(process.hrtime.bigint() - t) / 1e9);
-  const ours = timeCommand(process.execPath, [join(repoRoot, 'bin', 'dumpscope.js'), 'pdb', path, '--publics', '--json'], 7).medianMs;
-  const nodeStart = timeCommand(process.execPath, ['-e', '0'], 7).medianMs;
-  let ref = 'llvm-pdbutil not installed';
-  try {
-    execFileSync('llvm-pdbutil', ['--version'], { stdio: 'ignore' });
-    ref = `${timeCommand('llvm-pdbutil', ['dump', '-publics', path], 7).medianMs.toFixed(1)} ms`;
-  } catch {}
-  report(`${path.split('/').pop()} (${(statSync(path).size / 2 ** 20).toFixed(1)} MiB, ${(await pdb!.publics()).length} publics, ${syms.length} symbols)`, [
-    ['open + first lookup (in process, median of 7)', `${median(opens).toFixed(1)} ms`],
-    ['lookups per second afterwards', `${Math.round(perSec).toLocaleString('en-US')}`],
-    ['dumpscope pdb --publics --json (process)', `${ours.toFixed(1)} ms (node -e 0: ${nodeStart.toFixed(1)} ms)`],
-    ['llvm-pdbutil dump -publics (process)', ref],
-  ]);
+  const ours = timeCommand(process.execPath, [join(repoRoot, 'bin', 'dumpscope.js'), 'pdb', path, '--publics', '--json'], RUNS).medianMs;
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
+  const rows: [string, string][] = [
+    ['dumpscope pdb --publics --json (process)', `${ms(ours)} (start-up, node -e 0: ${ms(nodeStart)})`],
+  ];
+  if (llvm && llvmStart !== undefined) {
+    const pub = timeCommand('llvm-pdbutil', ['dump', '-publics', path], RUNS).medianMs;
+    const all = timeCommand('llvm-pdbutil', ['dump', '-publics', '-symbols', path], RUNS).medianMs;
+    rows.push(
+      ['llvm-pdbutil dump -publics (process)', `${ms(pub)} (start-up, --version: ${ms(llvmStart)})`],
+      ['open + index build, in process (median)', ms(median(opens))],
+      ['llvm-pdbutil dump -publics, minus start-up', ms(pub - llvmStart)],
+      ['llvm-pdbutil dump -publics -symbols, minus start-up', ms(all - llvmStart)],
+    );
+  } else rows.push(['open + index build, in process (median)', ms(median(opens))], ['llvm-pdbutil', 'not installed']);
+  rows.push(['lookups per second afterwards', Math.round(perSec).toLocaleString('en-US')]);
+  report(`${path.split('/').pop()} (${(statSync(path).size / 2 ** 20).toFixed(1)} MiB: ${(await pdb!.publics()).length} publics, ${procs} procedures, ${syms.length} distinct symbols)`, rows);
 }

@@ -20,7 +20,7 @@ if (process.argv[2] === '--read') {
   let sum = 0;
   const CHUNK = 2 << 20;
   const buf = new Uint8Array(CHUNK);
-  for (const r of d.physical!.runs()) {
+  for await (const r of d.physical!.runs()) {
     const end = (r.basePfn + r.pageCount) * 4096;
     for (let pa = r.basePfn * 4096; pa < end; pa += CHUNK) {
       const b = buf.subarray(0, Math.min(CHUNK, end - pa));

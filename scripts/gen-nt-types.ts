@@ -20,22 +20,38 @@ const WANT: [string, string[]][] = [
   ['_CLIENT_ID', ['*']],
   ['_M128A', ['*']],
   ['_KAPC_STATE', ['ApcListHead', 'Process']],
-  ['_KTHREAD', ['InitialStack', 'StackLimit', 'StackBase', 'KernelStack', 'TrapFrame', 'Teb', 'State', 'WaitReason', 'Priority', 'BasePriority', 'ContextSwitches', 'WaitTime', 'KernelTime', 'UserTime', 'Process', 'ThreadListEntry']],
-  ['_ETHREAD', ['Tcb', 'Cid', 'StartAddress', 'Win32StartAddress', 'ThreadListEntry']],
-  ['_KPROCESS', ['DirectoryTableBase', 'ThreadListHead']],
-  ['_EPROCESS', ['Pcb', 'UniqueProcessId', 'ActiveProcessLinks', 'InheritedFromUniqueProcessId', 'ImageFileName', 'ThreadListHead', 'Peb', 'ActiveThreads', 'CreateTime']],
+  ['_DISPATCHER_HEADER', ['Type', 'SignalState', 'WaitListHead']],
+  ['_KWAIT_BLOCK', ['WaitListEntry', 'WaitType', 'BlockState', 'WaitKey', 'Thread', 'Object']],
+  // 'A|B|C': the field A and the bitfields B, C that overlay it (a union in the kernel's own header).
+  ['_KTHREAD', ['InitialStack', 'StackLimit', 'StackBase', 'KernelStack', 'TrapFrame', 'Alertable', 'ApcState|Priority', 'WaitBlockList', 'Teb', 'WaitIrql', 'WaitMode', 'State', 'WaitReason', 'BasePriority', 'PriorityDecrement|ForegroundBoost|UnusualBoost', 'ContextSwitches', 'WaitTime', 'Win32Thread', 'KernelTime', 'UserTime', 'NextProcessor', 'Process', 'WaitBlockCount', 'IdealProcessor', 'ThreadListEntry']],
+  ['_ETHREAD', ['Tcb', 'Cid', 'StartAddress', 'Win32StartAddress', 'ThreadListEntry', 'ThreadIoPriority', 'ThreadPagePriority']],
+  ['_KPROCESS', ['DirectoryTableBase', 'ThreadListHead', 'BasePriority', 'KernelTime', 'UserTime']],
+  ['_HANDLE_TABLE_FREE_LIST', ['HandleCount']],
+  ['_HANDLE_TABLE', ['FreeLists']],
+  ['_MM_SESSION_SPACE', ['SessionId']],
+  ['_EPROCESS', ['Pcb', 'UniqueProcessId', 'ActiveProcessLinks', 'InheritedFromUniqueProcessId', 'ImageFileName', 'ThreadListHead', 'Peb', 'ActiveThreads', 'CreateTime', 'ProcessQuotaUsage', 'PeakVirtualSize', 'VirtualSize', 'Session', 'ObjectTable', 'CommitCharge']],
   ['_CONTEXT', ['*']],
   ['_KPROCESSOR_STATE', ['ContextFrame']],
-  ['_KPRCB', ['Number', 'CurrentThread', 'NextThread', 'IdleThread', 'ProcessorState']],
+  ['_KSPIN_LOCK_QUEUE', ['*']],
+  ['_KPRCB', ['Number', 'CurrentThread', 'NextThread', 'IdleThread', 'ProcessorState', 'LockQueue', 'CpuType', 'CpuStepping', 'CpuModel', 'MHz', 'VendorString', 'CachedCommit']],
+  ['_KSYSTEM_TIME', ['*']],
+  ['_KUSER_SHARED_DATA', ['TickCountMultiplier', 'TimeZoneBias', 'TickCountQuad', 'NtProductType', 'ProductTypeIsValid', 'SuiteMask']],
   ['_KLDR_DATA_TABLE_ENTRY', ['InLoadOrderLinks', 'DllBase', 'SizeOfImage', 'FullDllName', 'BaseDllName', 'CheckSum', 'TimeDateStamp']],
   ['_KTRAP_FRAME', ['*']],
   ['_EXCEPTION_RECORD', ['*']],
   ['_POOL_HEADER', ['*']],
   ['_KPCR', ['Self', 'CurrentPrcb', 'Irql', 'Prcb']],
   ['_POOL_TRACKER_TABLE', ['*']],
-  ['_MI_SYSTEM_PTE_TYPE', ['PteFailures']],
+  // !vm's counters: MiState (Vs, SystemPtes) and MiSystemPartition (Vp).
+  ['_MMPFNLIST', ['Total']],
+  ['_MM_PAGED_POOL_INFO', ['AllocatedPagedPool']],
+  ['_MI_SYSTEM_PTE_TYPE', ['PteFailures', 'TotalFreeSystemPtes']],
   ['_MI_SYSTEM_PTE_STATE', ['KernelStackPteInfo']],
-  ['_MI_SYSTEM_INFORMATION', ['SystemPtes']],
+  ['_MI_VISIBLE_STATE', ['PagedPoolInfo', 'MaximumNonPagedPoolInPages', 'SizeOfPagedPoolInPages', 'SystemPteInfo', 'NonPagedPoolCommit', 'SmallNonPagedPtesCommit', 'BootCommit', 'MdlPagesAllocated', 'SystemPageTableCommit', 'DriverCommit', 'PfnDatabaseCommit', 'PagefileHashPages']],
+  ['_MI_SYSTEM_INFORMATION', ['SystemPtes', 'Vs']],
+  ['_MMPAGING_FILE', ['Size', 'MaximumSize', 'MinimumSize', 'FreeSpace', 'PageFileName']],
+  ['_MI_VISIBLE_PARTITION', ['NumberOfPhysicalPages', 'NumberOfPagingFiles', 'PagingFile', 'AvailablePages', 'ResidentAvailablePages', 'TotalCommittedPages', 'ModifiedPageListHead', 'ModifiedNoWritePageListHead', 'TotalCommitLimit', 'ProcessLockedFilePages', 'SharedCommit', 'SlabAllocatorPages']],
+  ['_MI_PARTITION', ['Vp']],
 ];
 const emitted = new Set(WANT.map(([n]) => n));
 
@@ -77,7 +93,13 @@ const asserts: string[] = [];
 for (const [name, fields] of WANT) {
   const t = isf.typeByName(name) as UdtType;
   if (t?.kind !== 'udt') throw new Error(`${name} is not in the ISF`);
-  let chosen: Field[] = fields[0] === '*' ? [...t.fields] : fields.map((f) => t.fields.find((x) => x.name === f) ?? (() => { throw new Error(`${name}.${f} missing`); })());
+  const field = (f: string) => t.fields.find((x) => x.name === f) ?? (() => { throw new Error(`${name}.${f} missing`); })();
+  const overlays = new Map<string, Field[]>();
+  let chosen: Field[] = fields[0] === '*' ? [...t.fields] : fields.map((spec) => {
+    const [first, ...bits] = spec.split('|');
+    if (bits.length) overlays.set(first, bits.map(field).sort((a, b) => (a.bitPosition ?? 0) - (b.bitPosition ?? 0)));
+    return field(first);
+  });
   chosen = chosen.sort((a, b) => a.offset - b.offset || (a.bitPosition ?? 0) - (b.bitPosition ?? 0));
   const lines: string[] = [];
   let at = 0;
@@ -105,6 +127,31 @@ for (const [name, fields] of WANT) {
     if (f.offset < at) continue; // a union member over a field already placed
     bitUnit = undefined;
     if (f.offset > at) lines.push(`  unsigned char _pad${pad++}[0x${(f.offset - at).toString(16)}];`);
+    const over = overlays.get(f.name);
+    if (over) {
+      // An anonymous union: the whole field; a struct of the bitfields sharing its storage; and, for a
+      // field placed inside it (KTHREAD.Priority in ApcState's tail), a struct that skips up to it.
+      lines.push('  union {', `    ${cType(f.type, f.name)};`);
+      const bits = over.filter((b) => b.bitLength !== undefined);
+      if (bits.length) {
+        lines.push('    struct {');
+        let next = 0;
+        for (const b of bits) {
+          if ((b.bitPosition ?? 0) > next) lines.push(`      ${cType(b.type, '')} : ${(b.bitPosition ?? 0) - next};`);
+          lines.push(`      ${cType(b.type, b.name)} : ${b.bitLength};`);
+          next = (b.bitPosition ?? 0) + (b.bitLength ?? 0);
+        }
+        lines.push('    };');
+      }
+      for (const m of over.filter((b) => b.bitLength === undefined)) {
+        lines.push('    struct {', `      unsigned char _fill${pad++}[0x${(m.offset - f.offset).toString(16)}];`, `      ${cType(m.type, m.name)};`, '    };');
+        asserts.push(`_Static_assert(__builtin_offsetof(struct ${name}, ${m.name}) == 0x${m.offset.toString(16)}, "${name}.${m.name}");`);
+      }
+      lines.push('  };');
+      at = Math.max(f.offset + f.type.size, ...over.map((m) => m.offset + m.type.size));
+      asserts.push(`_Static_assert(__builtin_offsetof(struct ${name}, ${f.name}) == 0x${f.offset.toString(16)}, "${name}.${f.name}");`);
+      continue;
+    }
     lines.push(`  ${cType(f.type, f.name)};`);
     asserts.push(`_Static_assert(__builtin_offsetof(struct ${name}, ${f.name}) == 0x${f.offset.toString(16)}, "${name}.${f.name}");`);
     at = f.offset + f.type.size;

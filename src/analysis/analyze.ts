@@ -1,39 +1,46 @@
 // `dumpscope analyze` / `!analyze -v`: find the faulting context the bugcheck points at, walk its stack,
 // blame a module, name the failure bucket, and run the root-cause rules.
-import { decodeExceptionRecord64, decodeX64Context } from '../formats/kernel-dump/records.js';
-import { bugcheckInfo } from '../knowledge/bugchecks/index.js';
-import { ntstatusName } from '../knowledge/errors.js';
-import type { KernelTarget } from '../target/kernel-target.js';
-import type { X64Registers } from '../target/x64-registers.js';
-import { addr64 } from '../util/hex.js';
 import { decode } from '../disasm/x64.js';
-import { effectiveAddress } from '../render/registers.js';
-import { failureBucket, failureHash } from './bucket.js';
-import { isOsModule } from './os-modules.js';
-import { ANALYSIS_SCHEMA_VERSION, type AnalysisReport, type ExceptionRecordInfo, type RegisterContext, type StackEntry } from './report.js';
 import { readVersionInfo } from '../formats/pe/pe-directories.js';
+import { DumpscopeError } from '../io/errors.js';
+import { bugcheckInfo } from '../knowledge/bugchecks/index.js';
+import { lookupError } from '../knowledge/errors.js';
+import { effectiveAddress } from '../render/registers.js';
+import type { KernelTarget } from '../target/kernel-target.js';
 import { systemInfo } from '../target/system-info.js';
+import { addr64 } from '../util/hex.js';
+import { bucketExceptionCode, EXCEPTION_BUGCHECKS, failureBucket, failureHash } from './bucket.js';
+import { faultAccess } from './fault-access.js';
+import { faultingContext } from './faulting-context.js';
+import { analyzeFamily } from './families/index.js';
+import { isOsModule } from './os-modules.js';
 import { poolRules, registerCandidates } from './pool-rules.js';
-import { runRules } from './rules.js';
+import { describeRegion } from './region.js';
+import { ANALYSIS_SCHEMA_VERSION, type AnalysisReport, type StackEntry } from './report.js';
+import { dedupeClaims, runRules } from './rules.js';
 
-const EXCEPTION_BUGCHECKS_WITH_RECORDS = new Set([0x7e, 0x8e]);
 const RELAY_MODULES = new Set(['nt', 'hal', 'wdf01000', 'wdfldr']);
+/** Pool bugchecks name the block in their arguments (a header or the data after it). */
+const POOL_BUGCHECKS = new Set([0x19, 0xc2, 0x13a, 0xc5]);
 
-/** What an address is, for READ_ADDRESS/WRITE_ADDRESS: user space, non-canonical, a module, a thread stack, page tables, freed, or other kernel memory. */
-async function describeRegion(t: KernelTarget, va: bigint): Promise<string> {
-  if (va < 0x0000800000000000n) return va < 0x10000n ? 'user-mode address (near NULL: a null pointer plus an offset)' : 'user-mode address';
-  if (va < 0xffff800000000000n) return 'non-canonical address';
-  const m = t.modules.at(va);
-  if (m) return `inside ${m.imageName}`;
-  const pte = await t.pteBase();
-  if (pte !== undefined && va >= pte && va < pte + 0x8000000000n) return 'page tables (the self-map)';
-  const crash = await t.crashState().catch(() => undefined);
-  const th = crash?.thread;
-  if (th?.stackLimit && th.stackBase && va >= th.stackLimit - 0x10000n && va < th.stackBase) return va < th.stackLimit ? 'just below the thread\'s kernel stack (stack overflow?)' : 'the crashing thread\'s kernel stack';
-  const tr = await t.translate(va).catch(() => undefined);
-  if (tr?.state.kind === 'freed') return 'freed memory (the PTE says the page was freed)';
-  if (tr && tr.pa === undefined && tr.state.kind !== 'not-in-dump') return `kernel memory that is not mapped (${tr.reason ?? tr.state.kind})`;
-  return 'kernel address (pool or other system memory)';
+/** A header with nothing in it (bugcheck 0, no memory, no processor context) is refused: there is nothing to analyze. */
+function checkHeader(t: KernelTarget, limitations: string[]): void {
+  const h = t.dump.header;
+  if (h.bugcheckCode !== 0) return;
+  const memory = (t.dump.physical?.pageCount ?? 0) > 0 || t.dump.triage !== undefined;
+  const ctx = t.dump.context;
+  const context = ctx !== undefined && (ctx.rip !== 0n || ctx.rsp !== 0n);
+  if (!memory && !context) {
+    throw new DumpscopeError(`${t.dump.source.name}: the dump header is empty — bugcheck code 0, no physical memory and no processor context — so this is not a completed crash dump and there is nothing to analyze (was the file cut short, or never finished by the crash writer?)`, 'EMPTY_DUMP');
+  }
+  limitations.unshift('the header records no bugcheck (code 0): the dump was not written by a crash, or its header was never completed; the fields above do not describe a crash');
+}
+
+/** BUILDLAB_STR is the branch: the fourth dot-separated field of the build lab string. */
+export function buildBranch(buildLab: string | undefined): string | undefined {
+  if (!buildLab) return undefined;
+  const parts = buildLab.split('.');
+  return parts.length >= 4 && parts[3] ? parts[3] : buildLab;
 }
 
 export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
@@ -44,91 +51,18 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
   const args = h.bugcheckArgs;
   const doc = bugcheckInfo(code, args);
   const limitations = [...t.limitations];
-  let context: RegisterContext | undefined;
-  let exceptionRecord: ExceptionRecordInfo | undefined;
-  let stackCommand = 'k';
+  checkHeader(t, limitations);
 
-  const readRecord = async <T>(what: string, address: bigint, size: number, decode: (b: Uint8Array) => T): Promise<T | undefined> => {
-    try {
-      return decode(await t.memory.read(address, size));
-    } catch (e) {
-      limitations.push(`${what} at ${addr64(address)} is not readable: ${(e as Error).message}`);
-      return undefined;
-    }
-  };
+  const fc = await faultingContext(t, limitations);
+  const { context, trapFrame, exceptionRecord } = fc;
+  let stackCommand = fc.stackCommand;
+  // Per-bugcheck family analysis (src/analysis/families): claims, fields, notes, a context to switch to, blame.
+  // Its hook assigns `family`; everything below already uses what it returns.
+  const family = await analyzeFamily(t, { code: base, args, registers: fc.registers });
+  const walkFrom = family?.switchTo?.registers ?? fc.registers;
+  if (family?.switchTo) stackCommand = family.switchTo.stackCommand;
 
-  const readExceptionRecord = async (address: bigint) => {
-    const exr = await readRecord('exception record', address, 0x98, (b) => decodeExceptionRecord64(b));
-    if (!exr) return;
-    exceptionRecord = { address, code: exr.code, codeName: ntstatusName(exr.code), flags: exr.flags, exceptionAddress: exr.address, exceptionAddressSymbol: await t.symbolize(exr.address), parameters: exr.parameters };
-    if (exr.code === 0xc0000005 && exr.parameters.length >= 2) {
-      const verb = exr.parameters[0] === 0n ? 'read from' : exr.parameters[0] === 1n ? 'write to' : 'execute';
-      exceptionRecord.accessLine = `Attempt to ${verb} address ${exr.parameters[1].toString(16).padStart(16, '0')}`;
-    }
-  };
-  const useContextRecord = async (address: bigint) => {
-    const regs = await readRecord('context record', address, 0x100, (b) => decodeX64Context(b));
-    if (regs) {
-      context = { address, kind: 'context', registers: regs };
-      stackCommand = `.cxr 0x${address.toString(16)} ; kb`;
-    }
-  };
-  let explicitTrap: bigint | undefined;
-
-  if (EXCEPTION_BUGCHECKS_WITH_RECORDS.has(base) && base === 0x7e) {
-    // SYSTEM_THREAD_EXCEPTION_NOT_HANDLED: exception record (Arg3) and context (Arg4).
-    await readExceptionRecord(args[2]);
-    await useContextRecord(args[3]);
-  } else if (base === 0x3b) {
-    // SYSTEM_SERVICE_EXCEPTION: the context record is Arg3.
-    await useContextRecord(args[2]);
-  } else if (base === 0x139) {
-    // KERNEL_SECURITY_CHECK_FAILURE: Arg2 is the trap frame, Arg3 the exception record.
-    if (args[2]) await readExceptionRecord(args[2]);
-    if (args[1]) explicitTrap = args[1];
-  } else if (base === 0x8e && args[2]) {
-    // KERNEL_MODE_EXCEPTION_NOT_HANDLED: Arg3 is the trap frame.
-    explicitTrap = args[2];
-  } else if (base === 0x1e) {
-    // KMODE_EXCEPTION_NOT_HANDLED: the exception is in the arguments themselves.
-    const code1e = Number(args[0] & 0xffffffffn);
-    exceptionRecord = { code: code1e, codeName: ntstatusName(code1e), flags: 0, exceptionAddress: args[1], exceptionAddressSymbol: await t.symbolize(args[1]), parameters: [args[2], args[3]] };
-    if (code1e === 0xc0000005) exceptionRecord.accessLine = `Attempt to ${args[2] === 0n ? 'read from' : args[2] === 1n ? 'write to' : 'execute'} address ${args[3].toString(16).padStart(16, '0')}`;
-  }
-  let registers: X64Registers | undefined = context?.registers;
-  let trapFrame: RegisterContext | undefined;
-  if (!registers && explicitTrap !== undefined) {
-    try {
-      const regs = await t.trapRegisters(explicitTrap);
-      trapFrame = { kind: 'trap', address: explicitTrap, registers: regs };
-      registers = regs;
-      stackCommand = `.trap 0x${explicitTrap.toString(16)} ; kb`;
-    } catch (e) {
-      limitations.push(`trap frame at ${explicitTrap.toString(16)} (from the arguments) unreadable: ${(e as Error).message}`);
-    }
-  }
-  if (!registers && t.dump.context) {
-    registers = t.dump.context;
-    context = { kind: 'bugcheck', registers };
-    if ([0x50, 0x0a, 0xd1, 0x8e, 0x1e, 0x7f].includes(base)) {
-      // Page faults and traps: the trap frame is the first machine frame the bugcheck stack unwinds through.
-      const bugFrames = await t.walk(t.dump.context, { maxFrames: 32 });
-      const machine = bugFrames.find((f) => f.method === 'machine-frame');
-      if (machine) {
-        try {
-          const regs = await t.trapRegisters(machine.sp);
-          trapFrame = { kind: 'trap', address: machine.sp, registers: regs };
-          registers = regs;
-          context = undefined;
-          stackCommand = `.trap 0x${machine.sp.toString(16)} ; kb`;
-        } catch (e) {
-          limitations.push(`trap frame at ${machine.sp.toString(16)} unreadable: ${(e as Error).message}`);
-        }
-      } else limitations.push('no trap frame found by unwinding the bugcheck stack (nt\'s unwind data or the stack pages are missing): the dump header context was used instead');
-    }
-  }
-
-  const frames = registers ? await t.walk(registers, { maxFrames: 128 }) : [];
+  const frames = walkFrom ? await t.walk(walkFrom, { maxFrames: 128 }) : [];
   const stack: StackEntry[] = [];
   for (const f of frames) {
     const m = t.modules.at(f.ip);
@@ -139,30 +73,24 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
   }
   const stackNotes = frames.at(-1)?.note ? [frames.at(-1)!.note!] : [];
 
-  // Blame: the first frame outside Windows; failing that, the first that is not a relay (nt, hal, KMDF); failing that, frame 0.
+  // Blame: the family's verdict; else the first frame outside Windows; else the first that is not a relay (nt, hal, KMDF); else frame 0.
   const withModule = stack.filter((s) => s.module && !s.guessed);
   const blamed = withModule.find((s) => !isOsModule(s.module!)) ?? withModule.find((s) => !RELAY_MODULES.has(s.module!.toLowerCase())) ?? withModule[0];
-  const blamedModule = blamed ? t.modules.byModuleName(blamed.module!) : undefined;
-  const moduleName = blamedModule?.name ?? 'Unknown_Module';
-  const imageName = blamedModule?.imageName ?? 'Unknown_Image';
+  const blamedModule = family?.blame ? t.modules.byModuleName(family.blame.module) : blamed ? t.modules.byModuleName(blamed.module!) : undefined;
+  const moduleName = family?.blame?.module ?? blamedModule?.name ?? 'Unknown_Module';
+  const imageName = family?.blame?.imageName ?? blamedModule?.imageName ?? 'Unknown_Image';
+  const blameSymbol = family?.blame ? family.blame.symbol : blamed?.symbol;
+  const blameOffset = family?.blame ? family.blame.offset : blamed?.offset;
+  const symbolName = family?.blame?.symbolName ?? (blamed ? (blamed.symbol ? `${moduleName}!${blamed.symbol}+${blamed.offset!.toString(16)}` : `${moduleName}+${blamed.offset!.toString(16)}`) : 'Unknown');
 
-  let access: 'read' | 'write' | 'execute' | undefined;
-  let faultAddress: bigint | undefined;
-  if (exceptionRecord?.code === 0xc0000005 && exceptionRecord.parameters.length >= 2) {
-    access = exceptionRecord.parameters[0] === 0n ? 'read' : exceptionRecord.parameters[0] === 8n ? 'execute' : 'write';
-    faultAddress = exceptionRecord.parameters[1];
-  } else if (base === 0x50) {
-    access = args[1] & 0x10n ? 'execute' : args[1] & 2n ? 'write' : 'read';
-    faultAddress = args[0];
-  } else if (base === 0xd1 || base === 0x0a) {
-    access = args[2] & 8n ? 'execute' : args[2] & 1n ? 'write' : 'read';
-    faultAddress = args[0];
-  }
-  const isAv = access !== undefined;
-  const bucket = failureBucket({ bugcheckCode: code, baseCode: base, exceptionCode: exceptionRecord?.code, access: access === 'write' ? 'W' : access === 'execute' ? 'X' : 'R', module: moduleName, func: blamed?.symbol });
-  const region = faultAddress === undefined || faultAddress === 0xffffffffffffffffn ? '' : await describeRegion(t, faultAddress);
+  const fa = faultAccess(base, args, exceptionRecord);
+  const access = fa?.access;
+  const faultAddress = fa?.address;
+  const bucket = failureBucket({ bugcheckCode: code, baseCode: base, exceptionCode: bucketExceptionCode(base, args, exceptionRecord?.code), access: access === 'write' ? 'W' : access === 'execute' ? 'X' : 'R', module: moduleName, func: blameSymbol });
+  const region = faultAddress === undefined || faultAddress === 0xffffffffffffffffn ? {} : await describeRegion(t, faultAddress);
 
   // The faulting instruction and its operand address, when its code is available.
+  const registers = fc.faulting ? fc.registers : undefined;
   let operand: { text: string; address: bigint; readable: boolean } | undefined;
   if (registers) {
     const bytes = await t.readCode(registers.rip, 16);
@@ -183,34 +111,48 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     const before = await t.memory.readSparse(pageStart - 0x40n, 0x40);
     page = { state: tr.state.kind, explanation: tr.pa === undefined ? (tr.state.kind === 'freed' ? 'Page has been freed' : tr.reason) : undefined, previousValid: before.valid.every((v) => v === 1), tail: before.bytes };
   }
+  // Addresses that may lie in an unloaded driver's old range.
+  const addresses = [
+    ...(registers ? [{ label: 'the faulting IP', value: registers.rip, command: fc.registersCommand }] : []),
+    ...(exceptionRecord ? [{ label: 'the exception address', value: exceptionRecord.exceptionAddress, command: fa?.command }] : []),
+    ...(faultAddress !== undefined ? [{ label: 'the faulting address', value: faultAddress, command: fa?.command }] : []),
+    ...args.map((value, i) => ({ label: `Arg${i + 1}`, value, command: '.bugcheck' })),
+    ...stack.map((s) => ({ label: 'the stack return address', value: s.retAddr, command: 'kb' })),
+  ];
   const rootCause = runRules({
     page,
     pageCommand: faultAddress !== undefined ? `!pte ${faultAddress.toString(16)}` : undefined,
     operand,
     exceptionCommand: exceptionRecord?.address !== undefined ? `.exr 0x${exceptionRecord.address.toString(16)}` : undefined,
     registers,
-    registersCommand: context?.address !== undefined ? `.cxr 0x${context.address.toString(16)}` : trapFrame?.address !== undefined ? `.trap 0x${trapFrame.address.toString(16)}` : 'r',
+    registersCommand: fc.registersCommand,
+    bugcheckArgs: args,
     faultAddress,
+    faultAddressCommand: fa?.command,
     access,
-    blamedModule: moduleName,
-    blamedIsOs: blamedModule ? isOsModule(blamedModule.name) : true,
-    stackAddresses: stack.map((s) => s.retAddr),
+    // The stack's own first non-Windows frame (a family may blame a driver that is not on the stack).
+    blamedModule: blamed?.module,
+    blamedIsOs: blamed?.module ? isOsModule(blamed.module) : true,
+    addresses,
     modules: t.modules,
   });
+  const poolCandidates = POOL_BUGCHECKS.has(base) ? args.flatMap((a, i) => [{ label: `Arg${i + 1}`, value: a }, { label: `Arg${i + 1} (as a header)`, value: a + 16n }]) : registerCandidates(registers);
+  rootCause.push(...(await poolRules(t, poolCandidates, fc.registersCommand, stack).catch(() => [])));
+  if (family) rootCause.push(...family.claims);
   const rank = { high: 0, medium: 1, low: 2 } as const;
-  // Pool bugchecks name the block in their arguments (a header or the data after it); others: registers.
-  const poolCandidates = [0x19, 0xc2, 0x13a, 0xc5].includes(base)
-    ? args.flatMap((a, i) => [{ label: `Arg${i + 1}`, value: a }, { label: `Arg${i + 1} (as a header)`, value: a + 16n }])
-    : registerCandidates(registers);
-  rootCause.push(...(await poolRules(t, poolCandidates, trapFrame?.address !== undefined ? `.trap 0x${trapFrame.address.toString(16)}` : context?.address !== undefined ? `.cxr 0x${context.address.toString(16)}` : 'r', stack).catch(() => [])));
-  rootCause.sort((a, b) => rank[a.confidence] - rank[b.confidence]);
+  const claims = dedupeClaims(rootCause).sort((a, b) => rank[a.confidence] - rank[b.confidence]);
+  if (family) limitations.push(...family.notes);
 
   // The process the crashing thread belonged to, read by field name through nt's types.
+  const kt = await t.kernelTypes();
   const crash = await t.crashState().catch(() => undefined);
   let processName = crash?.process?.name || undefined;
   if (base === 0xef && args[0]) {
     // CRITICAL_PROCESS_DIED: Arg1 is the process that died; that is the process to name.
     processName = (await t.process(args[0]).catch(() => undefined))?.name ?? processName;
+  }
+  if (!processName) {
+    limitations.push(kt ? `PROCESS_NAME: the crashing thread's process could not be read (${crash?.notes.join('; ') || 'no process found'})` : "PROCESS_NAME needs nt's types (its PDB or an ISF table on the symbol path): without them the EPROCESS the dump carries cannot be read by field name");
   }
 
   // IMAGE_VERSION from the blamed module's version resource; BUILDLAB_STR from the kernel's NtBuildLab.
@@ -230,40 +172,48 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     symbolStatus.push({ module: name, status: s.status, detail: s.detail, image: img.image ? (img.origin === 'dump' ? 'in-dump' : 'found') : 'missing' } as const);
   }
 
+  const exceptionCode = EXCEPTION_BUGCHECKS.has(base) ? bucketExceptionCode(base, args, exceptionRecord?.code) : exceptionRecord?.code;
+  const err = exceptionCode !== undefined ? lookupError(exceptionCode).best : undefined;
+  const avType = access === 'write' ? 'Write' : access === 'execute' ? 'Execute' : access === 'read' ? 'Read' : undefined;
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
     bugcheck: { code, name: doc.name ?? `BUGCHECK_${code.toString(16).toUpperCase()}`, summary: doc.summary, args: args.map((value, i) => ({ value, meaning: doc.args[i]?.meaning ?? `Argument ${i + 1}`, ...(doc.args[i]?.note ? { note: doc.args[i].note } : {}) })), ...(doc.subcode ? { subcode: doc.subcode.meaning } : {}) },
     keyValues: [
-      ...(isAv ? [{ key: exceptionRecord ? 'AV.Fault' : 'AV.Type', value: access === 'write' ? 'Write' : access === 'execute' ? 'Execute' : 'Read' }] : []),
+      ...(avType ? [{ key: exceptionRecord ? 'AV.Fault' : 'AV.Type', value: avType }] : []),
       { key: 'Bugcheck.Code.LegacyAPI', value: `0x${code.toString(16)}` },
       { key: 'Failure.Bucket', value: bucket },
       { key: 'Failure.Hash', value: failureHash(bucket) },
     ],
-    avType: isAv ? (access === 'write' ? 'Write' : access === 'execute' ? 'Execute' : 'Read') : undefined,
-    faultingAddress: faultAddress !== undefined && access ? { address: faultAddress, access, region } : undefined,
+    avType,
+    faultingAddress: fa ? { address: fa.address, access: fa.access, field: fa.field, ...(region.text ? { region: region.text } : {}), ...(region.evidence ? { regionEvidence: region.evidence } : {}) } : undefined,
+    ...(base === 0x50 && args[3] !== undefined ? { mmInternalCode: args[3] } : {}),
+    ...(err && exceptionCode !== undefined ? { errorCode: { kind: err.kind, code: exceptionCode, description: err.description } } : {}),
     exceptionRecord,
     context,
     faultingIp: registers ? { address: registers.rip, symbol: await t.symbolize(registers.rip) } : undefined,
     stack,
     stackNotes,
-    symbolName: blamed ? (blamed.symbol ? `${moduleName}!${blamed.symbol}+${blamed.offset!.toString(16)}` : `${moduleName}+${blamed.offset!.toString(16)}`) : 'Unknown',
+    symbolName,
     moduleName,
     imageName,
     faultingModule: blamedModule ? { base: blamedModule.base, name: blamedModule.name } : undefined,
-    bucketIdFuncOffset: blamed?.offset !== undefined ? blamed.offset.toString(16) : undefined,
+    bucketIdFuncOffset: blameOffset !== undefined ? blameOffset.toString(16) : undefined,
     failureBucketId: bucket,
     failureHash: failureHash(bucket),
     stackCommand,
     osVersion: `10.0.${h.ntBuild}${buildLab ? `.${buildLab.split('.')[1] ?? '1'}` : ''}`,
-    buildLabStr: buildLab,
+    buildLabStr: buildBranch(buildLab),
+    buildLab,
+    ...(h.ntBuild >= 10240 ? { osName: 'Windows 10' } : {}),
     imageVersion,
     osPlatformType: h.machine,
     followup: 'MachineOwner',
-    rootCause,
+    rootCause: claims,
     symbols: symbolStatus,
     processName,
     currentIrql: crash?.prcb?.irql,
     trapFrame,
+    ...(family?.fields.length ? { extraFields: family.fields } : {}),
     limitations,
     elapsedMs: Date.now() - started,
   };

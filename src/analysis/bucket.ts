@@ -1,5 +1,15 @@
 // The failure bucket: a short string that groups crashes with the same cause, built the way WinDbg builds
-// FAILURE_BUCKET_ID (`AV_W_(null)_Driver!unknown_function`, `AV_amdppm!WriteIoMemRawEx`), and a stable hash.
+// FAILURE_BUCKET_ID, and a stable hash. The scheme (docs/analysis.md), from the walkthroughs and public
+// !analyze output:
+//   0x50                        AV_{R|W|X}_(null)_Module!function        (AV_W_(null)_Driver!unknown_function)
+//   0xD1, 0xA                   AV_Module!function                       (AV_fileinfo!FIPfFileFSOpPostCreate)
+//   exception bugchecks with
+//     code c0000005             AV_Module!function                       (AV_EvilDriver!unknown_function)
+//     any other code            0x{BUGCHECK}_{CODE}_Module!function      (0x3B_C000001D_WUDFRd!RdFdoDevice::RdIoReply,
+//                                                                         0x1E_C000001D_nwifi!NwfReadMsg)
+//   anything else               0x{BUGCHECK}_Module!function
+// The exception code comes from the exception record when it is readable, else from Arg1 (every exception
+// bugcheck carries the code there), so an unreadable record does not turn a c000001d into an AV bucket.
 
 export interface BucketInput {
   bugcheckCode: number;
@@ -15,17 +25,26 @@ export interface BucketInput {
 }
 
 const AV = 0xc0000005;
-const EXCEPTION_BUGCHECKS = new Set([0x7e, 0x8e, 0x1e, 0x3b, 0x1000007e, 0x1000008e, 0x1000001e]);
+/** Bugchecks whose Arg1 is the exception code (with the 0x10000000 "_M" variants reduced to their base). */
+export const EXCEPTION_BUGCHECKS = new Set([0x7e, 0x8e, 0x1e, 0x3b]);
+
+/** The exception code to bucket on: the record's, else Arg1's low 32 bits for exception bugchecks. */
+export function bucketExceptionCode(baseCode: number, args: readonly bigint[], recordCode?: number): number | undefined {
+  if (recordCode !== undefined) return recordCode >>> 0;
+  if (!EXCEPTION_BUGCHECKS.has(baseCode) || args[0] === undefined) return undefined;
+  return Number(args[0] & 0xffffffffn) >>> 0;
+}
 
 export function failureBucket(b: BucketInput): string {
   const site = `${b.module}!${b.func ?? 'unknown_function'}`;
+  const code = b.baseCode.toString(16).toUpperCase();
   if (b.baseCode === 0x50) return `AV_${b.access ?? 'R'}_(null)_${site}`;
   if (b.baseCode === 0xd1 || b.baseCode === 0x0a) return `AV_${site}`;
   if (EXCEPTION_BUGCHECKS.has(b.baseCode)) {
     if (b.exceptionCode === undefined || b.exceptionCode === AV) return `AV_${site}`;
-    return `0x${b.baseCode.toString(16).toUpperCase()}_${b.exceptionCode.toString(16)}_${site}`;
+    return `0x${code}_${(b.exceptionCode >>> 0).toString(16).toUpperCase().padStart(8, '0')}_${site}`;
   }
-  return `0x${b.baseCode.toString(16).toUpperCase()}_${site}`;
+  return `0x${code}_${site}`;
 }
 
 /**

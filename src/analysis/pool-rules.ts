@@ -1,27 +1,33 @@
-// Pool rules: a register of the faulting context points into a pool block. Its POOL_HEADER (read by field
-// name) gives the tag; the loaded driver whose code contains that tag is the block's likely owner; a fill
-// pattern inside the block, or a fault inside the pool free path, says the block was overrun.
-import { poolTagText } from '../knowledge/pool-tag.js';
-import { imagesUsingPoolTag } from '../knowledge/pool-tag-search.js';
+// Pool rules: an address of the crash (a register of the faulting context, or a pool bugcheck's argument)
+// points into a pool block. The block is found the way `!pool` finds it (pool-page.ts: the header chain,
+// else a bounded scan back); its _POOL_HEADER (read by field name) gives the tag; the loaded driver whose
+// code uses that tag is the block's likely owner; a fill pattern inside the block, and the header after it
+// (or the segment-heap chunk header before it) holding fill bytes, say the block was overrun.
+import { imagesUsingPoolTag, type PoolTagHit } from '../knowledge/pool-tag-search.js';
 import type { KernelTarget } from '../target/kernel-target.js';
 import { X64_GPRS, type X64Registers } from '../target/x64-registers.js';
 import { addr64 } from '../util/hex.js';
-import type { RootCauseClaim, StackEntry } from './report.js';
-import { fillPattern } from './rules.js';
+import { fillPattern } from './fill-pattern.js';
+import { type PoolBlock, plausibleTag, poolPage } from './pool-page.js';
+import type { Evidence, RootCauseClaim, StackEntry } from './report.js';
 
 const FREE_PATH = /^(ExFreePool|ExFreePoolWithTag|ExFreeHeapPool|RtlpHp|RtlpHpVs|RtlpHpFree|RtlpHpSeg)/;
-
-function plausibleTag(tag: number): boolean {
-  for (let i = 0; i < 4; i++) {
-    const c = (tag >>> (8 * i)) & 0x7f;
-    if (c < 0x20 || c > 0x7e) return false;
-  }
-  return true;
-}
+const MAX_CANDIDATES = 64;
 
 /** Candidate pointers into pool: the faulting context's registers. */
 export function registerCandidates(regs: X64Registers | undefined): { label: string; value: bigint }[] {
-  return regs ? X64_GPRS.map((r) => ({ label: r, value: regs[r] })) : [];
+  return regs ? X64_GPRS.filter((r) => r !== 'rip' && r !== 'rsp').map((r) => ({ label: r, value: regs[r] })) : [];
+}
+
+/** The first 16-byte header slot before/after the block, if it is readable and made of a fill. */
+async function filledNeighbour(t: KernelTarget, at: bigint, size: number): Promise<{ at: bigint; what: string } | undefined> {
+  const s = await t.memory.readSparse(at, size);
+  if (!s.valid.every((v) => v === 1)) return undefined;
+  const q = new DataView(s.bytes.buffer, s.bytes.byteOffset, 8).getBigUint64(0, true);
+  const same = s.bytes.every((b) => b === s.bytes[0]) && s.bytes[0] !== 0;
+  const fill = fillPattern(q) ?? (same ? `0x${s.bytes[0].toString(16)} repeated` : undefined);
+  if (!fill) return undefined;
+  return { at, what: `${[...s.bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')} … (${fill})` };
 }
 
 export async function poolRules(t: KernelTarget, candidates: { label: string; value: bigint }[], registersCommand: string, stack: StackEntry[]): Promise<RootCauseClaim[]> {
@@ -29,47 +35,66 @@ export async function poolRules(t: KernelTarget, candidates: { label: string; va
   if (!candidates.length || !kt) return [];
   const header = await kt.struct('_POOL_HEADER').catch(() => undefined);
   if (!header) return [];
+  const hs = BigInt(header.size);
+  // One claim per block, however many candidates point into it.
+  const blocks = new Map<bigint, { b: PoolBlock; labels: string[]; scanned: boolean }>();
+  for (const { label, value } of candidates.slice(0, MAX_CANDIDATES)) {
+    if (value < 0xffff800000000000n) continue;
+    const pg = await poolPage(t, kt, value).catch(() => undefined);
+    const b = pg?.blocks.find((x) => x.contains);
+    if (!b || !plausibleTag(b.tag)) continue;
+    const e = blocks.get(b.address) ?? { b, labels: [], scanned: pg?.method === 'scan' };
+    e.labels.push(`${label}${label.startsWith('Arg') ? ' ' : '='}${addr64(value)}`);
+    blocks.set(b.address, e);
+  }
+  if (!blocks.size) return [];
+  const images = [];
+  for (const m of t.modules.modules.slice(0, 512)) {
+    const img = await t.image(m);
+    if (img.image) images.push(img.image);
+  }
+  const inFreePath = stack.slice(0, 6).some((s) => s.module === 'nt' && s.symbol && FREE_PATH.test(s.symbol));
   const out: RootCauseClaim[] = [];
-  const seen = new Set<bigint>();
-  for (const { label: r, value: v } of candidates) {
-    if (v < 0xffff800000000000n || seen.has(v) || (v & 0xfn) !== 0n) continue;
-    seen.add(v);
-    // A pool block's data follows its 16-byte header.
-    const h = await kt.read(t.memory, '_POOL_HEADER', v - BigInt(header.size)).catch(() => undefined);
-    if (!h?.has('PoolTag')) continue;
-    const tag = h.num('PoolTag');
-    if (!plausibleTag(tag)) continue;
-    const tagText = poolTagText(tag);
-    const headerAddr = v - BigInt(header.size);
-    const evidence = [{ fact: `${r}${r.startsWith('Arg') ? ' ' : '='}${addr64(v)} points just after a pool header tagged '${tagText}'`, command: `dt nt!_POOL_HEADER ${headerAddr.toString(16)}` }];
+  for (const { b, labels, scanned } of blocks.values()) {
+    const data = b.address + hs;
+    const evidence: Evidence[] = [{ fact: `${labels.join(', ')} ${labels.length > 1 ? 'point' : 'points'} into the pool block at ${addr64(b.address)} tagged '${b.tagText}'${b.allocated ? '' : ' (marked free)'}${scanned ? ' (found scanning back for its header)' : ''}`, command: `!pool ${data.toString(16)}` }];
     // Which loaded driver's code uses the tag (an allocation call with it as an immediate operand).
-    const images = [];
-    for (const m of t.modules.modules.slice(0, 512)) {
-      const img = await t.image(m);
-      if (img.image) images.push(img.image);
-    }
-    const owners = (await imagesUsingPoolTag(images, tag)).filter((o) => o.hits.some((h) => h.instruction));
+    const owners = (await imagesUsingPoolTag(images, b.tag)).filter((o) => o.hits.some((h: PoolTagHit) => h.instruction));
     const owner = owners[0];
-    if (owner) evidence.push({ fact: `${owner.image} contains the tag '${tagText}' as an instruction operand (${owner.hits.filter((h) => h.instruction).length} place(s))`, command: `s -d ${owner.image.replace(/\.[^.]*$/, '')} L?0x100000 ${tag.toString(16)}` });
-    const data = await t.memory.readSparse(v, 0x40);
-    const fill = data.valid.every((x) => x === 1) ? fillPattern(new DataView(data.bytes.buffer, data.bytes.byteOffset + 0x38, 8).getBigUint64(0, true)) : undefined;
-    if (fill) evidence.push({ fact: `the block's contents are ${fill}`, command: `db ${v.toString(16)} L40` });
-    const inFreePath = stack.slice(0, 6).some((s) => s.module === 'nt' && s.symbol && FREE_PATH.test(s.symbol));
-    if (inFreePath) evidence.push({ fact: 'the fault happened inside the pool free path (ExFreePoolWithTag / segment heap), which walks the block\'s neighbours', command: 'kb' });
-    const owned = owner ? ` allocated by ${owner.image}` : '';
-    const claim = inFreePath
-      ? `Pool corruption: the '${tagText}' pool block${owned} was written past its end${fill ? ` (${fill})` : ''}, and freeing it made the kernel follow the overwritten header. ${owner ? owner.image.replace(/\.[^.]*$/, '') : 'The driver that allocated it'} corrupted pool memory.`
-      : fill
-        ? `A register points into the '${tagText}' pool block${owned}, which is filled with ${fill}: with the fault at hand, a sign that the code wrote past this buffer.`
-        : `A register points into a pool block tagged '${tagText}'${owned}.`;
+    const ownerName = owner?.image.replace(/\.[^.]*$/, '');
+    if (owner) evidence.push({ fact: `${owner.image} contains the tag '${b.tagText}' as an instruction operand (${owner.hits.filter((h) => h.instruction).length} place(s))`, command: `s -d ${ownerName} L?0x100000 ${b.tag.toString(16)}` });
+    const tail = await t.memory.readSparse(data, 0x40);
+    const fill = tail.valid.every((x) => x === 1) ? fillPattern(new DataView(tail.bytes.buffer, tail.bytes.byteOffset + 0x38, 8).getBigUint64(0, true)) : undefined;
+    if (fill) evidence.push({ fact: `the block's contents are ${fill}`, command: `db ${data.toString(16)} L40` });
+    // The header that follows the block (and, on segment-heap pages, the chunk header before it).
+    const after = await filledNeighbour(t, b.address + BigInt(b.size), header.size);
+    const before = scanned ? await filledNeighbour(t, b.address - hs, header.size) : undefined;
+    for (const [n, where] of [[after, 'after'], [before, 'before']] as const) {
+      if (n) evidence.push({ fact: `the header ${where} the block, at ${addr64(n.at)}, is ${n.what}: the overrun reached it`, command: `db ${n.at.toString(16)} L${header.size.toString(16)}` });
+    }
+    const corrupted = after ?? before;
+    if (inFreePath) evidence.push({ fact: "the fault happened inside the pool free path (ExFreePoolWithTag / segment heap), which reads the block's neighbours", command: 'kb' });
+    const owned = owner ? ` allocated by ${ownerName}` : '';
+    let rule: string;
+    let claim: string;
+    if (inFreePath && corrupted) {
+      rule = 'pool-corruption';
+      claim = `Pool corruption: the '${b.tagText}' pool block${owned} was written past its end${fill ? ` (${fill})` : ''} over the neighbouring header at ${addr64(corrupted.at)}, and freeing it made the kernel follow that overwritten header. ${ownerName ?? 'The driver that allocated it'} corrupted pool memory.`;
+    } else if (fill || corrupted) {
+      rule = 'pool-overrun';
+      claim = `The crash points into the '${b.tagText}' pool block${owned}, which ${fill ? `is filled with ${fill}` : 'is followed by a header full of fill bytes'}${corrupted ? ' and whose neighbouring header holds fill bytes' : ''}: a sign that the code wrote past this buffer.`;
+    } else {
+      rule = 'pool-block';
+      claim = `The crash points into a pool block tagged '${b.tagText}'${owned}${inFreePath ? ', freed while its neighbouring headers were intact' : ''}.`;
+    }
     out.push({
-      rule: inFreePath ? 'pool-corruption' : fill ? 'pool-overrun' : 'pool-block',
+      rule,
       claim,
-      confidence: owner && (inFreePath || fill) ? 'high' : 'medium',
+      confidence: owner && (corrupted || fill) ? 'high' : 'medium',
       evidence,
       command: registersCommand,
-      confirm: `The block's header and the one after it hold the fill bytes (db ${headerAddr.toString(16)} L${(header.size * 4).toString(16)}); the driver writes more than it allocates.`,
-      refute: 'The tag also appears in other drivers\' code, or the block was freed before this access (use-after-free rather than overflow).',
+      confirm: corrupted ? `The driver writes more than it allocates (ub before its ExFreePoolWithTag call; the allocation size against the bytes written).` : `The block's header and the one after it hold the fill bytes (db ${b.address.toString(16)} L${(header.size * 4).toString(16)}); the driver writes more than it allocates.`,
+      refute: "The tag also appears in other drivers' code, or the block was freed before this access (use-after-free rather than overflow).",
     });
   }
   return out;

@@ -1,8 +1,10 @@
 // The result of `analyze`: every `!analyze -v` field WinDbg prints, plus the root-cause claims with their
 // evidence. Renderers turn it into WinDbg-style text, JSON (schema/analysis.schema.json) or Markdown.
+import type { DecodedInstruction } from '../disasm/x64.js';
 import type { X64Registers } from '../target/x64-registers.js';
 
-export const ANALYSIS_SCHEMA_VERSION = 1;
+/** 2: faultingAddress.region is omitted when nothing is proven (it was '' in 1). */
+export const ANALYSIS_SCHEMA_VERSION = 2;
 
 export interface ArgumentExplained {
   value: bigint;
@@ -55,14 +57,28 @@ export interface RegisterContext {
   address?: bigint;
   kind: 'trap' | 'context' | 'bugcheck';
   registers: X64Registers;
-  /** Pre-rendered WinDbg register display (for the text report). */
-  display?: string;
+  /** What the register display shows besides the values: rip's symbol, its instruction and operand. */
+  view?: RegisterView;
+}
+
+/** The data behind WinDbg's register display after the values (filled by `analyzeWithDisplay`). */
+export interface RegisterView {
+  ripSymbol?: string;
+  instruction?: DecodedInstruction;
+  operand?: { address: bigint; size: number; value?: Uint8Array };
+  codeMissing?: boolean;
 }
 
 export interface ExceptionRecordInfo {
+  /** Where the record is in the target; absent when it was rebuilt from the bugcheck arguments (0x1E). */
   address?: bigint;
+  /** 'record': an EXCEPTION_RECORD in memory; 'arguments': the bugcheck arguments (0x1E has no record). */
+  source: 'record' | 'arguments';
   code: number;
+  /** The STATUS_ name of the code ('STATUS_ACCESS_VIOLATION'). */
   codeName?: string;
+  /** WinDbg's short name, as `.exr` prints it ('Access violation'). */
+  exceptionName?: string;
   flags: number;
   exceptionAddress: bigint;
   exceptionAddressSymbol?: string;
@@ -83,8 +99,12 @@ export interface AnalysisReport {
   };
   keyValues: { key: string; value: string }[];
   avType?: 'Read' | 'Write' | 'Execute';
-  /** READ_ADDRESS / WRITE_ADDRESS with what region it lies in. */
-  faultingAddress?: { address: bigint; access: 'read' | 'write' | 'execute'; region: string };
+  /** READ_ADDRESS / WRITE_ADDRESS with what region it lies in (when the dump proves one) and how that is known. */
+  faultingAddress?: { address: bigint; access: 'read' | 'write' | 'execute'; field: 'READ_ADDRESS' | 'WRITE_ADDRESS'; region?: string; regionEvidence?: Evidence };
+  /** MM_INTERNAL_CODE (0x50's Arg4). */
+  mmInternalCode?: bigint;
+  /** ERROR_CODE for exception bugchecks: the exception code explained. */
+  errorCode?: { kind: string; code: number; description: string };
   processName?: string;
   /** IRQL of the crashing processor, from its KPCR (full-memory dumps). */
   currentIrql?: number;
@@ -104,10 +124,17 @@ export interface AnalysisReport {
   failureHash: string;
   stackCommand: string;
   osVersion?: string;
+  /** BUILDLAB_STR: the branch of the build lab string (`ni_release_svc_prod3`). */
   buildLabStr?: string;
+  /** The whole build lab string (`22621.1928.amd64fre.ni_release_svc_prod3.230622-0951`). */
+  buildLab?: string;
+  /** OSNAME ('Windows 10' for every NT 10.0 build, as WinDbg prints it). */
+  osName?: string;
   osPlatformType: string;
   followup: string;
   rootCause: RootCauseClaim[];
+  /** WinDbg-named facts a bugcheck family adds (DRVPOWERSTATE_SUBCODE, IRP_ADDRESS, …), printed after BUGCHECK_P4. */
+  extraFields?: { key: string; value: string }[];
   symbols: SymbolStatus[];
   /** Things the analysis could not do and why (missing memory, no symbols…). */
   limitations: string[];

@@ -71,6 +71,13 @@ const nodeIo: CliIo = {
 // Run when bundled as the CLI entry (dist/dumpscope.js) or executed directly with tsx.
 const entry = process.argv[1] ?? '';
 if (/dumpscope(\.js)?$|cli[\\/]main\.ts$/.test(entry)) {
+  // A reader that stops early (`| head -1`) closes the pipe: stop quietly, as other command-line tools do.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   main(process.argv.slice(2), nodeIo).then(
     (code) => {
       process.exitCode = code;

@@ -1,8 +1,12 @@
 // Splits a command line into commands, finds each command's spec, runs it, and renders its result.
 // An unknown or failing command yields one error line and the rest of the line still runs.
 import { DumpscopeError } from '../io/errors.js';
+import { checkpoint, isAbort } from './checkpoint.js';
 import type { CommandOutput, CommandSpec } from './command.js';
 import type { Session } from './session.js';
+
+/** The text of a command stopped by Ctrl-C (WinDbg echoes the break as `^C`). */
+export const ABORTED_TEXT = '^C\nCommand aborted.';
 
 export class CommandEngine {
   private readonly byName = new Map<string, CommandSpec>();
@@ -53,19 +57,29 @@ export class CommandEngine {
     }
     try {
       const result = await found.spec.run(session, found.args, found.name, signal);
+      // Rendering a large result is synchronous work too: one more chance to honour Ctrl-C before it.
+      await checkpoint(signal);
       return { command, ok: true, result, text: found.spec.renderText(result) };
     } catch (e) {
+      if (isAbort(e)) return { command, ok: false, text: ABORTED_TEXT, error: 'aborted' };
       const msg = e instanceof DumpscopeError ? e.message : `internal error: ${(e as Error)?.message ?? String(e)}`;
-      return { command, ok: false, text: `${found.name}: ${msg}`, error: msg };
+      const text = e instanceof DumpscopeError && e.code === 'SYNTAX' ? msg : `${found.name}: ${msg}`;
+      return { command, ok: false, text, error: msg };
     }
   }
 
-  /** Runs every command of a `;`-separated line in order. */
-  async run(session: Session, line: string, signal?: AbortSignal): Promise<CommandOutput[]> {
+  /**
+   * Runs every command of a `;`-separated line in order; `onOutput` sees each output as soon as it is ready.
+   * An abort (Ctrl-C) stops the running command and skips the rest of the line.
+   */
+  async run(session: Session, line: string, signal?: AbortSignal, onOutput?: (o: CommandOutput) => void | Promise<void>): Promise<CommandOutput[]> {
     const out: CommandOutput[] = [];
     for (const cmd of splitCommands(line)) {
       if (signal?.aborted) break;
-      out.push(await this.runOne(session, cmd, signal));
+      const o = await this.runOne(session, cmd, signal);
+      out.push(o);
+      await onOutput?.(o);
+      if (o.error === 'aborted') break;
     }
     return out;
   }

@@ -1,11 +1,17 @@
-// `ub`: x86 code cannot be decoded backwards, so we try every start address in a window before the target
-// and keep the decodings that land exactly on it. Decodings resynchronise quickly, so the instruction
-// boundaries most candidates agree on near the target are the real ones.
-import { type DecodedInstruction, decode, type Symbolizer } from './x64.js';
+// `ub`: x86 code cannot be decoded backwards. When the function's start is known (.pdata, or its symbol for
+// leaf functions), decoding forwards from it is exact. Otherwise we try every start address in a window
+// before the target and keep the decodings that land exactly on it: decodings resynchronise quickly, so the
+// instruction boundaries most candidates agree on near the target are the real ones. Long listings are
+// found a few instructions at a time, so the search stays linear in the count.
+import { type DecodedInstruction, decode, LengthDecoder, type Symbolizer } from './x64.js';
+
+/** Instructions found per voting round (each round searches about CHUNK * 15 start offsets). */
+const CHUNK = 16;
 
 /**
  * The `count` instructions that end right before `target`. `bytes` holds the code from `windowStart` up to
- * at least `target`. When `functionStart` is known (unwind data) and inside the window, decoding from it is exact.
+ * at least `target`. When `functionStart` is inside the window, the instructions from it are exact; if the
+ * function has fewer than `count`, the rest are found by the heuristic before the function's start.
  */
 export async function instructionsBefore(
   bytes: Uint8Array,
@@ -16,52 +22,49 @@ export async function instructionsBefore(
   functionStart?: bigint,
 ): Promise<DecodedInstruction[]> {
   const end = Number(target - windowStart);
-  if (end <= 0 || end > bytes.length) return [];
-  const code = bytes.subarray(0, end);
-  const lands = async (start: number) => {
-    const ins = await decode(code.subarray(start), windowStart + BigInt(start), end, undefined);
-    let pos = start;
-    for (const i of ins) {
-      if (!i.valid) return undefined;
-      pos += i.bytes.length;
+  if (end <= 0 || end > bytes.length || count <= 0) return [];
+  const lengths = await LengthDecoder.open(bytes.subarray(0, end));
+  let starts: number[] = [];
+  try {
+    let before = end;
+    if (functionStart !== undefined && functionStart >= windowStart && functionStart < target) {
+      const exact = lengths.run(Number(functionStart - windowStart), end);
+      if (exact) {
+        starts = exact.slice(-count);
+        before = starts[0];
+      }
     }
-    return pos === end ? ins : undefined;
-  };
-  if (functionStart !== undefined && functionStart >= windowStart && functionStart < target) {
-    const exact = await lands(Number(functionStart - windowStart));
-    if (exact) return redecode(exact.slice(-count), symbolize);
+    while (starts.length < count && before > 0) {
+      const found = vote(lengths, before, Math.min(CHUNK, count - starts.length));
+      if (!found.length) break;
+      starts = [...found, ...starts];
+      before = found[0];
+    }
+  } finally {
+    lengths.free();
   }
-  // Vote on the boundary sequence of the last `count` instructions.
-  const votes = new Map<string, { n: number; ins: DecodedInstruction[] }>();
-  const first = Math.max(0, end - count * 15 - 16);
-  for (let s = first; s < end; s++) {
-    const ins = await lands(s);
-    if (!ins || ins.length < Math.min(count, 1)) continue;
-    const tail = ins.slice(-count);
-    const key = tail.map((i) => i.address.toString(16)).join(',');
-    const v = votes.get(key);
-    if (v) v.n++;
-    // Prefer sequences that really have `count` instructions, then the most votes.
-    else votes.set(key, { n: 1, ins: tail });
-  }
-  let best: { n: number; ins: DecodedInstruction[] } | undefined;
-  for (const v of votes.values()) {
-    const full = v.ins.length === count;
-    const bestFull = best ? best.ins.length === count : false;
-    if (!best || (full && !bestFull) || (full === bestFull && v.n > best.n)) best = v;
-  }
-  return best ? redecode(best.ins, symbolize) : [];
+  if (!starts.length) return [];
+  return decode(bytes.subarray(starts[0], end), windowStart + BigInt(starts[0]), starts.length, symbolize);
 }
 
-async function redecode(ins: DecodedInstruction[], symbolize?: Symbolizer): Promise<DecodedInstruction[]> {
-  if (!symbolize || ins.length === 0) return ins;
-  const start = ins[0].address;
-  const total = ins.reduce((n, i) => n + i.bytes.length, 0);
-  const buf = new Uint8Array(total);
-  let p = 0;
-  for (const i of ins) {
-    buf.set(i.bytes, p);
-    p += i.bytes.length;
+/** Start offsets of the `n` instructions ending at `end` that most candidate decodings agree on. */
+function vote(lengths: LengthDecoder, end: number, n: number): number[] {
+  const votes = new Map<string, { n: number; starts: number[] }>();
+  for (let s = Math.max(0, end - n * 15 - 16); s < end; s++) {
+    const run = lengths.run(s, end);
+    if (!run?.length) continue;
+    const tail = run.slice(-n);
+    const key = tail.join(',');
+    const v = votes.get(key);
+    if (v) v.n++;
+    else votes.set(key, { n: 1, starts: tail });
   }
-  return decode(buf, start, ins.length, symbolize);
+  // Prefer sequences that really have `n` instructions, then the most votes.
+  let best: { n: number; starts: number[] } | undefined;
+  for (const v of votes.values()) {
+    const full = v.starts.length === n;
+    const bestFull = best ? best.starts.length === n : false;
+    if (!best || (full && !bestFull) || (full === bestFull && v.n > best.n)) best = v;
+  }
+  return best?.starts ?? [];
 }

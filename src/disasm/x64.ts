@@ -94,6 +94,43 @@ export async function decode(bytes: Uint8Array, address: bigint, count: number, 
   return out;
 }
 
+/**
+ * Instruction boundaries without formatting, for `ub`'s search: one decoder over a window of code, asked
+ * many times where the instructions from some offset end. Call free() when done.
+ */
+export class LengthDecoder {
+  private constructor(
+    private readonly iced: Awaited<ReturnType<typeof loadIced>>,
+    private readonly decoder: InstanceType<Awaited<ReturnType<typeof loadIced>>['Decoder']>,
+    private readonly ins: InstanceType<Awaited<ReturnType<typeof loadIced>>['Instruction']>,
+  ) {}
+
+  static async open(bytes: Uint8Array): Promise<LengthDecoder> {
+    const iced = await loadIced();
+    return new LengthDecoder(iced, new iced.Decoder(64, bytes, iced.DecoderOptions.None), new iced.Instruction());
+  }
+
+  /** Start offsets of the instructions from `start` when they end exactly at `end`; else undefined (an invalid
+   * instruction, or one running past `end`). */
+  run(start: number, end: number): number[] | undefined {
+    const out: number[] = [];
+    this.decoder.position = start;
+    let pos = start;
+    while (pos < end && this.decoder.canDecode) {
+      this.decoder.decodeOut(this.ins);
+      if (this.ins.isInvalid || (this.ins.code as number) === (this.iced.Code.INVALID as number)) return undefined;
+      out.push(pos);
+      pos = this.decoder.position;
+    }
+    return pos === end ? out : undefined;
+  }
+
+  free(): void {
+    this.ins.free();
+    this.decoder.free();
+  }
+}
+
 function isNearBranchOp(iced: Awaited<ReturnType<typeof loadIced>>, kind: number): boolean {
   return kind === iced.OpKind.NearBranch64 || kind === iced.OpKind.NearBranch32 || kind === iced.OpKind.NearBranch16;
 }

@@ -61,6 +61,14 @@ export class PageCache implements ByteSource {
     return out;
   }
 
+  /** Bulk reads (scans, convert) go straight to the source: they would only evict what random reads use. */
+  async readInto(offset: number, dest: Uint8Array): Promise<void> {
+    checkRange(this.name, offset, dest.length, this.size);
+    if (dest.length < this.chunkSize * 4) dest.set(await this.read(offset, dest.length));
+    else if (this.inner.readInto) await this.inner.readInto(offset, dest);
+    else dest.set(await this.inner.read(offset, dest.length));
+  }
+
   private chunk(index: number): Promise<Uint8Array> {
     const hit = this.chunks.get(index);
     if (hit) {

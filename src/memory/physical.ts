@@ -3,8 +3,8 @@ export const PAGE_SIZE = 0x1000;
 export const PAGE_SHIFT = 12;
 
 export interface PhysicalMemory {
-  /** Is this page frame in the dump? */
-  hasPage(pfn: number): boolean;
+  /** Is this page frame in the dump? (Asynchronous where the answer needs a read, e.g. a large bitmap.) */
+  hasPage(pfn: number): boolean | Promise<boolean>;
   /** The 4 KiB page, or undefined when the dump does not contain it. */
   readPage(pfn: number): Promise<Uint8Array | undefined>;
   /** Reads a physical range; throws MemoryNotPresentError naming the first missing page. */
@@ -13,6 +13,6 @@ export interface PhysicalMemory {
   readInto?(pa: number, dest: Uint8Array): Promise<void>;
   /** Number of pages present. */
   readonly pageCount: number;
-  /** Ascending, non-overlapping runs of present pages. Bounded by the dump's own description. */
-  runs(): Iterable<{ basePfn: number; pageCount: number }>;
+  /** Ascending, non-overlapping runs of present pages (iterate with `for await`). Bounded by the dump's own description. */
+  runs(): Iterable<{ basePfn: number; pageCount: number }> | AsyncIterable<{ basePfn: number; pageCount: number }>;
 }

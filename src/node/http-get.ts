@@ -7,7 +7,12 @@ import type net from 'node:net';
 import tls from 'node:tls';
 
 export interface HttpOptions {
+  /** Idle timeout: no byte for this long fails the request. */
   timeoutMs: number;
+  /** Absolute time (Date.now() scale) by which the whole request, redirects included, must finish. */
+  deadlineAt?: number;
+  /** The budget deadlineAt was computed from, for messages. */
+  deadlineMs?: number;
   maxBytes: number;
   env: Record<string, string | undefined>;
   userAgent: string;
@@ -21,6 +26,8 @@ export type HttpResult =
   | { kind: 'error'; message: string; url: string };
 
 const MAX_REDIRECTS = 5;
+/** Start of the message for a request stopped by its deadline (callers do not retry those). */
+export const DEADLINE_TEXT = 'not finished in time';
 
 /** The proxy URL for `target` from HTTPS_PROXY/HTTP_PROXY (either case), unless NO_PROXY excludes it. */
 export function proxyFor(target: URL, env: Record<string, string | undefined>): URL | undefined {
@@ -81,12 +88,21 @@ async function once(url: URL, o: HttpOptions): Promise<{ status: number; locatio
   }
   return new Promise((resolve) => {
     let settled = false;
+    let deadline: ReturnType<typeof setTimeout> | undefined;
     const done = (v: { status: number; location?: string; body?: Uint8Array; error?: string }) => {
       if (!settled) {
         settled = true;
+        if (deadline) clearTimeout(deadline);
         resolve(v);
       }
     };
+    // The idle timeout alone lets a server that trickles a byte now and then hold a download forever.
+    if (o.deadlineAt !== undefined) {
+      deadline = setTimeout(() => {
+        request.destroy();
+        done({ status: 0, error: `${DEADLINE_TEXT} (${o.deadlineMs ?? '?'} ms for the file)` });
+      }, Math.max(0, o.deadlineAt - Date.now()));
+    }
     request.on('timeout', () => {
       request.destroy();
       done({ status: 0, error: `no data for ${o.timeoutMs} ms` });
@@ -142,6 +158,7 @@ export async function httpGet(url: string, o: HttpOptions): Promise<HttpResult> 
   }
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     if (current.protocol !== 'http:' && current.protocol !== 'https:') return { kind: 'error', message: `unsupported protocol ${current.protocol}`, url: current.href };
+    if (o.deadlineAt !== undefined && Date.now() >= o.deadlineAt) return { kind: 'error', message: `${DEADLINE_TEXT} (${o.deadlineMs ?? '?'} ms for the file)`, url: current.href };
     let r: Awaited<ReturnType<typeof once>>;
     try {
       r = await once(current, o);
@@ -150,7 +167,12 @@ export async function httpGet(url: string, o: HttpOptions): Promise<HttpResult> 
     }
     if (r.error) return { kind: 'error', message: r.error, url: current.href };
     if (r.location) {
-      current = new URL(r.location, current);
+      // The Location header comes from the server: a malformed one is that server's failure, not ours.
+      try {
+        current = new URL(r.location, current);
+      } catch {
+        return { kind: 'error', message: `redirect to an invalid URL (${JSON.stringify(r.location.slice(0, 200))})`, url: current.href };
+      }
       continue;
     }
     if (r.body) return { kind: 'ok', body: r.body, url: current.href };

@@ -27,17 +27,27 @@ export function defaultCacheDir(env: Record<string, string | undefined>): string
   return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'dumpscope', 'symbols');
 }
 
-/** The symbol path: -y, then _NT_SYMBOL_PATH, else Microsoft's public server behind the per-user cache. */
+/** The symbol path: -y, then _NT_SYMBOL_PATH (when not empty), else Microsoft's public server behind the per-user cache. */
 export function symbolPath(opts: CommonOptions, env: Record<string, string | undefined>): string {
-  return opts.sympath ?? env._NT_SYMBOL_PATH ?? defaultSymbolPath(defaultCacheDir(env));
+  return opts.sympath ?? (env._NT_SYMBOL_PATH || defaultSymbolPath(defaultCacheDir(env)));
+}
+
+/** Per-file server deadline in ms: --symbol-timeout, else DUMPSCOPE_SYMBOL_TIMEOUT (seconds), else the store's default. */
+export function symbolTimeoutMs(opts: CommonOptions, env: Record<string, string | undefined>): number | undefined {
+  const env_ = Number(env.DUMPSCOPE_SYMBOL_TIMEOUT);
+  const seconds = opts.symbolTimeout ?? (env_ > 0 ? env_ : undefined);
+  return seconds === undefined ? undefined : Math.round(seconds * 1000);
 }
 
 /** The symbol store for a session; --offline or DUMPSCOPE_OFFLINE=1 keeps it off the network. */
 export function symbolStore(opts: CommonOptions, io: CliIo): SymbolStore {
+  const deadline = symbolTimeoutMs(opts, io.env);
   return new SymbolStore(parseSymbolPath(symbolPath(opts, io.env)), {
     defaultCache: defaultCacheDir(io.env),
     offline: opts.offline || io.env.DUMPSCOPE_OFFLINE === '1',
     env: io.env,
+    // A short deadline also shortens the idle timeout (20 s by default) it would otherwise outlast.
+    ...(deadline ? { fileTimeoutMs: deadline, timeoutMs: Math.min(20_000, deadline) } : {}),
     progress: io.stderrIsTty && io.errRaw ? (p) => io.errRaw?.(renderProgress(p)) : undefined,
   });
 }
@@ -48,8 +58,15 @@ export async function openSession(path: string, opts: CommonOptions, io: CliIo):
     const sig = new TextDecoder('latin1').decode(await source.read(0, Math.min(8, source.size)));
     if (sig.startsWith('MDMP')) throw new UnsupportedError(`${path} is a user-mode minidump; only kernel dumps can be opened in a session so far`);
     const dump = await openKernelDump(source);
-    const target = new KernelTarget(dump, symbolStore(opts, io));
-    target.symbolPathFactory = (path) => symbolStore({ ...opts, sympath: path }, io);
+    const stores = [symbolStore(opts, io)];
+    const target = new KernelTarget(dump, stores[0]);
+    target.symbolPathFactory = (path) => {
+      const s = symbolStore({ ...opts, sympath: path }, io);
+      stores.push(s);
+      return s;
+    };
+    // WinDbg prints symbol load problems as they happen; so do we, beside (not inside) command output.
+    target.symbolNotice = (line) => io.err(line);
     await target.init();
     // Resolve the crashing thread and process up front: a small dump's copies of them become memory.
     const crash = await target.crashState().catch(() => undefined);
@@ -64,7 +81,10 @@ export async function openSession(path: string, opts: CommonOptions, io: CliIo):
     return {
       session,
       target,
-      close: () => source.close(),
+      close: async () => {
+        await Promise.all(stores.map((s) => s.close()));
+        await source.close();
+      },
       symbolNames: (prefix) => {
         // 'mod!Pre' completes from that module's symbols once they are loaded; otherwise module names.
         const bang = prefix.indexOf('!');

@@ -1,18 +1,24 @@
 // Finds PDBs, module images and ISF tables through a WinDbg symbol path: local directories (store layout,
 // compressed copies, file.ptr, flat), downstream caches, and symbol servers over HTTP(S) with retries, a
-// negative cache and atomic cache writes. Every file is checked against what the dump asked for (GUID/age,
-// TimeDateStamp/SizeOfImage) before it is used or cached. Names come from untrusted dumps: only plain file
-// names are accepted, and every path built from them is checked to stay inside its directory.
+// per-file deadline, a negative cache and atomic cache writes. Every file is checked against what the dump
+// asked for (GUID/age, TimeDateStamp/SizeOfImage) before it is used or cached. Local files are opened
+// lazily (a PDB is read stream by stream through a page cache, whatever its size). Names come from
+// untrusted dumps: only plain file names are accepted, and every path built from them is checked to stay
+// inside its directory.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { extractCab, isCab } from '../formats/cab/cab.js';
+import { extractCab } from '../formats/cab/cab.js';
+import type { IsfTable } from '../formats/isf/isf.js';
 import { openIsf } from '../formats/isf/open-isf.js';
 import { PdbFile } from '../formats/pdb/pdb.js';
+import type { ByteSource } from '../io/byte-source.js';
 import { BufferSource } from '../io/buffer-source.js';
+import { PageCache } from '../io/page-cache.js';
 import { type ImageLookup, type ImageProvider, type ImageRequest, imageKey, type PdbRequest, safeFileName } from '../symbols/image-provider.js';
 import { compressedName, formatSymbolPath, pdbKey, type SymbolPathEntry } from '../symbols/symbol-path.js';
-import { httpGet } from './http-get.js';
+import { DEADLINE_TEXT, httpGet } from './http-get.js';
+import { FileSource } from './file-source.js';
 
 export interface DownloadProgress {
   file: string;
@@ -25,7 +31,10 @@ export interface SymbolStoreOptions {
   /** Cache for server entries that name none (`srv*URL`) and no `cache*DIR` precedes. */
   defaultCache: string;
   offline?: boolean;
+  /** Idle timeout: a server that sends nothing for this long has failed. */
   timeoutMs?: number;
+  /** Total time one file may take from one server, every attempt and redirect included. */
+  fileTimeoutMs?: number;
   retries?: number;
   retryDelayMs?: number;
   negativeTtlMs?: number;
@@ -35,16 +44,28 @@ export interface SymbolStoreOptions {
   progress?: (p: DownloadProgress) => void;
 }
 
+/** What a candidate file turned out to be: the wanted file (and what was opened to check it), or why not. */
+type Verdict = { ok: true; pdb?: PdbFile; isf?: IsfTable } | { ok: false; why: string; mismatch?: boolean };
+
 /** What is being looked for: its store name and key, and how to tell that a candidate is the right one. */
 interface Wanted {
   name: string;
   key: string;
-  /** undefined when the bytes are the wanted file, else why not. */
-  verify(bytes: Uint8Array): Promise<string | undefined>;
+  verify(source: ByteSource): Promise<Verdict>;
   /** Extra file names to try in a directory (ISF tables), relative to it. */
   alternates?: string[][];
   servers: boolean;
 }
+
+/** Why a search failed, gathered along the symbol path. */
+interface Reasons {
+  list: string[];
+  mismatch?: string;
+  failure?: string;
+}
+
+/** Compressed copies and ISF tables are read whole; nothing bigger than this is. */
+const MAX_WHOLE_FILE = 1 << 30;
 
 const FNV = (s: string) => {
   let h = 0x811c9dc5;
@@ -59,24 +80,33 @@ function inside(base: string, ...parts: string[]): string | undefined {
   return p.startsWith(root + sep) ? p : undefined;
 }
 
-async function readIfFile(path: string): Promise<Uint8Array | undefined> {
+/** A lazily read file, or undefined when `path` is not a readable regular file. */
+async function openIfFile(path: string): Promise<FileSource | undefined> {
   try {
     if (!(await stat(path)).isFile()) return undefined;
-    return new Uint8Array(await readFile(path));
+    return await FileSource.open(path, 'symbol file');
   } catch {
     return undefined;
   }
 }
 
-function imageMatches(b: Uint8Array, req: ImageRequest): string | undefined {
-  if (b.length < 0x40 || b[0] !== 0x4d || b[1] !== 0x5a) return 'not a PE image';
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const nt = dv.getUint32(0x3c, true);
-  if (nt + 0x58 > b.length) return 'PE headers are cut off';
-  const ts = dv.getUint32(nt + 8, true);
-  const size = dv.getUint32(nt + 0x18 + 0x38, true);
-  if (ts !== req.timestamp || size !== req.sizeOfImage) return `image is ${imageKey(ts, size)}, wanted ${imageKey(req.timestamp, req.sizeOfImage)}`;
-  return undefined;
+async function readWhole(source: ByteSource): Promise<Uint8Array> {
+  if (source.size > MAX_WHOLE_FILE) throw new Error(`${source.size} bytes is more than the ${MAX_WHOLE_FILE}-byte limit for files read whole`);
+  return source.read(0, source.size);
+}
+
+async function imageMatches(source: ByteSource, req: ImageRequest): Promise<Verdict> {
+  if (source.size < 0x40) return { ok: false, why: 'not a PE image' };
+  const dos = await source.read(0, 0x40);
+  if (dos[0] !== 0x4d || dos[1] !== 0x5a) return { ok: false, why: 'not a PE image' };
+  const nt = new DataView(dos.buffer, dos.byteOffset, 0x40).getUint32(0x3c, true);
+  if (nt + 0x58 > source.size) return { ok: false, why: 'PE headers are cut off' };
+  const hdr = await source.read(nt, 0x58);
+  const dv = new DataView(hdr.buffer, hdr.byteOffset, 0x58);
+  const ts = dv.getUint32(8, true);
+  const size = dv.getUint32(0x18 + 0x38, true);
+  if (ts !== req.timestamp || size !== req.sizeOfImage) return { ok: false, mismatch: true, why: `image is ${imageKey(ts, size)}, wanted ${imageKey(req.timestamp, req.sizeOfImage)}` };
+  return { ok: true };
 }
 
 export class SymbolStore implements ImageProvider {
@@ -84,6 +114,8 @@ export class SymbolStore implements ImageProvider {
   requests = 0;
   /** Servers that failed at the network level: not asked again in this session. */
   private readonly unreachable = new Map<string, string>();
+  /** Files opened for lookups that succeeded: they stay open for the session. */
+  private readonly open: ByteSource[] = [];
   private readonly o: Required<Omit<SymbolStoreOptions, 'progress'>> & Pick<SymbolStoreOptions, 'progress'>;
 
   constructor(
@@ -93,6 +125,7 @@ export class SymbolStore implements ImageProvider {
     this.o = {
       offline: false,
       timeoutMs: 20_000,
+      fileTimeoutMs: 120_000,
       retries: 2,
       retryDelayMs: 500,
       negativeTtlMs: 24 * 3600_000,
@@ -107,21 +140,29 @@ export class SymbolStore implements ImageProvider {
     return formatSymbolPath(this.entries);
   }
 
+  /** Closes the files behind every lookup this store answered. */
+  async close(): Promise<void> {
+    await Promise.all(this.open.splice(0).map((s) => s.close().catch(() => {})));
+  }
+
   async findPdb(req: PdbRequest): Promise<ImageLookup> {
     const name = safeFileName(req.name.split(/[\\/]/).pop() ?? '');
     const key = pdbKey(req.guid, req.age);
     if (!name || !key) return { found: false, reason: `refusing unsafe PDB name or key '${req.name}' ${req.guid}/${req.age}` };
+    const want = `${req.guid.toUpperCase()}/${req.age}`;
     return this.find({
       name,
       key,
       servers: true,
-      verify: async (b) => {
+      verify: async (source) => {
+        let pdb: PdbFile;
         try {
-          const pdb = await PdbFile.open(new BufferSource(b, name));
-          return pdb.guid === req.guid.toUpperCase() && pdb.dbiAge === req.age ? undefined : `PDB is ${pdb.guid}/${pdb.dbiAge}, wanted ${req.guid.toUpperCase()}/${req.age}`;
+          pdb = await PdbFile.open(source);
         } catch (e) {
-          return `not a readable PDB (${(e as Error).message})`;
+          return { ok: false, why: `not a readable PDB (${(e as Error).message})` };
         }
+        if (pdb.guid === req.guid.toUpperCase() && pdb.dbiAge === req.age) return { ok: true, pdb };
+        return { ok: false, mismatch: true, why: `PDB is ${pdb.guid}/${pdb.dbiAge}, wanted ${want}` };
       },
     });
   }
@@ -129,7 +170,7 @@ export class SymbolStore implements ImageProvider {
   async findImage(req: ImageRequest): Promise<ImageLookup> {
     const name = safeFileName(req.name);
     if (!name || !Number.isSafeInteger(req.timestamp) || !Number.isSafeInteger(req.sizeOfImage)) return { found: false, reason: `refusing unsafe image name '${req.name}'` };
-    return this.find({ name, key: imageKey(req.timestamp, req.sizeOfImage), servers: true, verify: async (b) => imageMatches(b, req) });
+    return this.find({ name, key: imageKey(req.timestamp, req.sizeOfImage), servers: true, verify: (s) => imageMatches(s, req) });
   }
 
   /** A Volatility ISF table for a PDB identity: `PDBNAME/GUID-AGE.json.xz` (or `.json`), also under `windows/`. */
@@ -144,13 +185,16 @@ export class SymbolStore implements ImageProvider {
       key,
       servers: false,
       alternates,
-      verify: async (b) => {
+      verify: async (source) => {
+        let isf: IsfTable;
         try {
-          const id = openIsf(b, name).identity;
-          return id.guid === req.guid.toUpperCase() && (id.age === undefined || id.age === req.age) ? undefined : `ISF is for ${id.guid}/${id.age}`;
+          isf = openIsf(await readWhole(source), source.name);
         } catch (e) {
-          return `not a readable ISF table (${(e as Error).message})`;
+          return { ok: false, why: `not a readable ISF table (${(e as Error).message})` };
         }
+        const id = isf.identity;
+        if (id.guid === req.guid.toUpperCase() && (id.age === undefined || id.age === req.age)) return { ok: true, isf };
+        return { ok: false, mismatch: true, why: `ISF is for ${id.guid}/${id.age}` };
       },
     });
   }
@@ -172,8 +216,15 @@ export class SymbolStore implements ImageProvider {
         }
         for (const f of files) {
           if (out.length >= limit) return out;
-          const bytes = await readIfFile(join(dir, f));
-          if (bytes) out.push({ path: join(dir, f), bytes });
+          const file = await openIfFile(join(dir, f));
+          if (!file) continue;
+          try {
+            out.push({ path: join(dir, f), bytes: await readWhole(file) });
+          } catch {
+            // too large to be an ISF table: skipped
+          } finally {
+            await file.close();
+          }
         }
       }
     }
@@ -181,7 +232,7 @@ export class SymbolStore implements ImageProvider {
   }
 
   private async find(w: Wanted): Promise<ImageLookup> {
-    const reasons: string[] = [];
+    const reasons: Reasons = { list: [] };
     let cache: string | undefined;
     for (const e of this.entries) {
       if (e.kind === 'cache') {
@@ -195,97 +246,133 @@ export class SymbolStore implements ImageProvider {
       }
       if (!w.servers) continue;
       const caches = e.caches.length ? e.caches : [cache ?? this.o.defaultCache];
-      for (const c of caches) {
+      for (const [i, c] of caches.entries()) {
         const hit = await this.fromDirectory(c, w, reasons, false);
-        if (hit) return hit;
+        if (!hit) continue;
+        // Found in a downstream store further out: fill the ones before it, as symsrv does.
+        if (i > 0) await this.fill(caches.slice(0, i), w, hit, reasons);
+        return hit;
       }
-      const hit = await this.fromServer(e.url, caches[0], w, reasons);
+      const hit = await this.fromServer(e.url, caches, w, reasons);
       if (hit) return hit;
     }
-    if (!this.entries.length) reasons.push('the symbol path is empty');
-    return { found: false, reason: `${w.name} (${w.key}): ${reasons.join('; ') || 'not found'}` };
+    if (!this.entries.length) reasons.list.push('the symbol path is empty');
+    return { found: false, reason: `${w.name} (${w.key}): ${reasons.list.join('; ') || 'not found'}`, mismatch: reasons.mismatch, failure: reasons.failure };
   }
 
   /** Store layout (plain, compressed, file.ptr), ISF alternates, then — if `flat` — the directory itself. */
-  private async fromDirectory(dir: string, w: Wanted, reasons: string[], flat: boolean): Promise<ImageLookup | undefined> {
+  private async fromDirectory(dir: string, w: Wanted, reasons: Reasons, flat: boolean): Promise<(ImageLookup & { found: true }) | undefined> {
     const candidates: (string | undefined)[] = [inside(dir, w.name, w.key, w.name), inside(dir, w.name, w.key, compressedName(w.name))];
     for (const a of w.alternates ?? []) candidates.push(inside(dir, ...a));
     if (flat) candidates.push(inside(dir, w.name));
     for (const path of candidates) {
       if (!path) continue;
-      const raw = await readIfFile(path);
-      if (!raw) continue;
-      const hit = await this.accept(raw, path, w, reasons);
+      const file = await openIfFile(path);
+      if (!file) continue;
+      const hit = await this.accept(file, path, w, reasons);
       if (hit) return hit;
     }
     const ptr = inside(dir, w.name, w.key, 'file.ptr');
-    const ptrText = ptr ? await readIfFile(ptr) : undefined;
-    if (ptrText) {
-      const text = new TextDecoder().decode(ptrText).trim();
+    const ptrFile = ptr ? await openIfFile(ptr) : undefined;
+    if (ptr && ptrFile) {
+      const text = new TextDecoder().decode(await ptrFile.read(0, Math.min(ptrFile.size, 4096))).trim();
+      await ptrFile.close();
       if (text.startsWith('PATH:')) {
         const target = text.slice(5).trim();
-        const raw = await readIfFile(target);
-        if (raw) return this.accept(raw, target, w, reasons);
-        reasons.push(`${ptr} points to ${target}, which cannot be read`);
-      } else if (text.startsWith('MSG:')) reasons.push(`${dir}: ${text.slice(4).trim()}`);
+        const file = await openIfFile(target);
+        if (file) return this.accept(file, target, w, reasons);
+        reasons.list.push(`${ptr} points to ${target}, which cannot be read`);
+      } else if (text.startsWith('MSG:')) reasons.list.push(`${ptr}: ${text.slice(4).trim()}`);
+      else reasons.list.push(`${ptr} is neither PATH: nor MSG:`);
     }
     return undefined;
   }
 
-  /** Unpacks a cabinet if needed and checks identity; a mismatch is reported and the file is not used. */
-  private async accept(raw: Uint8Array, path: string, w: Wanted, reasons: string[]): Promise<ImageLookup | undefined> {
-    let bytes = raw;
-    if (isCab(raw)) {
-      try {
-        const files = extractCab(raw, { maxOutput: this.o.maxBytes });
+  /**
+   * Unpacks a cabinet if needed and checks identity. A match stays open (through a page cache) for the
+   * session; a mismatch is reported, closed and not used.
+   */
+  private async accept(raw: ByteSource, path: string, w: Wanted, reasons: Reasons): Promise<(ImageLookup & { found: true }) | undefined> {
+    let source: ByteSource = raw;
+    try {
+      const head = await raw.read(0, Math.min(4, raw.size));
+      if (head.length === 4 && head[0] === 0x4d && head[1] === 0x53 && head[2] === 0x43 && head[3] === 0x46) {
+        const files = extractCab(await readWhole(raw), { maxOutput: this.o.maxBytes });
+        await raw.close();
         if (files.length !== 1) {
-          reasons.push(`${path}: cabinet holds ${files.length} files, expected one`);
+          reasons.list.push(`${path}: cabinet holds ${files.length} files, expected one`);
           return undefined;
         }
-        bytes = files[0].data;
-      } catch (e) {
-        reasons.push(`${path}: ${(e as Error).message}`);
+        source = new BufferSource(files[0].data, path);
+      } else if (!(raw instanceof BufferSource)) source = new PageCache(raw, { maxBytes: 32 << 20 });
+      const v = await w.verify(source);
+      if (!v.ok) {
+        reasons.list.push(`${path} does not match: ${v.why}`);
+        if (v.mismatch) reasons.mismatch ??= `${path}: ${v.why}`;
+        await source.close();
         return undefined;
       }
-    }
-    const bad = await w.verify(bytes);
-    if (bad) {
-      reasons.push(`${path} does not match: ${bad}`);
+      this.open.push(source);
+      return { found: true, source, path, pdb: v.pdb, isf: v.isf };
+    } catch (e) {
+      reasons.list.push(`${path}: ${(e as Error).message}`);
+      await source.close().catch(() => {});
       return undefined;
     }
-    return { found: true, bytes, path };
   }
 
-  private async fromServer(url: string, cache: string, w: Wanted, reasons: string[]): Promise<ImageLookup | undefined> {
-    const keyDir = inside(cache, w.name, w.key);
+  /** Copies a file found in a downstream store into the stores before it (decompressed). */
+  private async fill(stores: string[], w: Wanted, hit: ImageLookup & { found: true }, reasons: Reasons): Promise<void> {
+    for (const c of stores) {
+      const keyDir = inside(c, w.name, w.key);
+      if (!keyDir) continue;
+      const final = join(keyDir, w.name);
+      const tmp = `${final}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+      try {
+        await mkdir(keyDir, { recursive: true });
+        if (hit.source instanceof BufferSource) await writeFile(tmp, await hit.source.read(0, hit.source.size));
+        else await copyFile(hit.path, tmp);
+        await rename(tmp, final);
+      } catch (e) {
+        await rm(tmp, { force: true }).catch(() => {});
+        reasons.list.push(`could not fill the downstream store ${c} (${(e as Error).message})`);
+      }
+    }
+  }
+
+  private async fromServer(url: string, caches: string[], w: Wanted, reasons: Reasons): Promise<ImageLookup | undefined> {
+    const keyDir = inside(caches[0], w.name, w.key);
     if (!keyDir) return undefined;
     const marker = join(keyDir, `.missing-${FNV(url)}`);
     try {
       const m = JSON.parse(await readFile(marker, 'utf8')) as { time?: number };
       if (typeof m.time === 'number' && Date.now() - m.time < this.o.negativeTtlMs) {
-        reasons.push(`${url} did not have it on ${new Date(m.time).toISOString()} (negative cache ${marker})`);
+        reasons.list.push(`${url} did not have it on ${new Date(m.time).toISOString()} (negative cache ${marker})`);
         return undefined;
       }
     } catch {
       // no marker
     }
     if (this.o.offline) {
-      reasons.push(`${url} not asked (offline)`);
+      reasons.list.push(`${url} not asked (offline)`);
       return undefined;
     }
     if (this.unreachable.has(url)) {
-      reasons.push(`${url} not asked again (unreachable earlier: ${this.unreachable.get(url)})`);
+      reasons.list.push(`${url} not asked again (failed earlier: ${this.unreachable.get(url)})`);
       return undefined;
     }
+    // One deadline for the whole file from this server: every name tried, attempt, redirect and byte.
+    const deadlineAt = Date.now() + this.o.fileTimeoutMs;
     const base = `${url}/${encodeURIComponent(w.name)}/${w.key}`;
     let missing = true;
     for (const file of [w.name, compressedName(w.name), 'file.ptr']) {
-      const r = await this.download(`${base}/${encodeURIComponent(file)}`, w.name);
+      const r = await this.download(`${base}/${encodeURIComponent(file)}`, w.name, deadlineAt);
       if (r.kind === 'missing') continue;
       missing = false;
       if (r.kind === 'failed') {
-        reasons.push(r.reason);
-        if (r.network) this.unreachable.set(url, r.reason);
+        reasons.list.push(r.reason);
+        reasons.failure ??= r.reason;
+        if (r.giveUpOnServer) this.unreachable.set(url, r.reason);
         return undefined;
       }
       let body = r.body;
@@ -294,24 +381,33 @@ export class SymbolStore implements ImageProvider {
         const text = new TextDecoder().decode(body).trim();
         const target = text.startsWith('PATH:') ? text.slice(5).trim() : '';
         if (!/^https?:\/\//i.test(target)) {
-          reasons.push(`${r.url}: ${text.startsWith('MSG:') ? text.slice(4).trim() : `file.ptr names ${target || text}, which is not followed from a server`}`);
+          reasons.list.push(`${r.url}: ${text.startsWith('MSG:') ? text.slice(4).trim() : `file.ptr names ${target || text}, which is not followed from a server`}`);
           return undefined;
         }
-        const t = await this.download(target, w.name);
+        const t = await this.download(target, w.name, deadlineAt);
         if (t.kind !== 'ok') {
-          reasons.push(t.kind === 'failed' ? t.reason : `${target}: not found`);
+          const why = t.kind === 'failed' ? t.reason : `${target}: not found`;
+          reasons.list.push(why);
+          if (t.kind === 'failed') reasons.failure ??= why;
           return undefined;
         }
         body = t.body;
         from = t.url;
       }
-      const hit = await this.accept(body, from, w, reasons);
-      if (!hit?.found) return undefined;
-      const path = await this.store(keyDir, w.name, hit.bytes, reasons);
-      return { found: true, bytes: hit.bytes, path: path ?? from };
+      const hit = await this.accept(new BufferSource(body, from), from, w, reasons);
+      if (!hit) return undefined;
+      // Downloads go into every downstream store, decompressed.
+      const bytes = await hit.source.read(0, hit.source.size);
+      let path: string | undefined;
+      for (const c of caches) {
+        const dir = inside(c, w.name, w.key);
+        const stored = dir ? await this.store(dir, w.name, bytes, reasons) : undefined;
+        path ??= stored;
+      }
+      return { ...hit, path: path ?? from };
     }
     if (missing) {
-      reasons.push(`${url} does not have it`);
+      reasons.list.push(`${url} does not have it`);
       try {
         await mkdir(keyDir, { recursive: true });
         await writeFile(marker, JSON.stringify({ url, time: Date.now() }));
@@ -322,14 +418,27 @@ export class SymbolStore implements ImageProvider {
     return undefined;
   }
 
-  private async download(url: string, name: string): Promise<{ kind: 'ok'; body: Uint8Array; url: string } | { kind: 'missing' } | { kind: 'failed'; reason: string; network?: boolean }> {
+  private async download(
+    url: string,
+    name: string,
+    deadlineAt: number,
+  ): Promise<{ kind: 'ok'; body: Uint8Array; url: string } | { kind: 'missing' } | { kind: 'failed'; reason: string; giveUpOnServer: boolean }> {
     let last = '';
-    let network = false;
+    let giveUpOnServer = false;
+    let attempts = 0;
+    const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
     for (let attempt = 0; attempt <= this.o.retries; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, this.o.retryDelayMs * 2 ** (attempt - 1)));
+      if (attempt > 0) {
+        const delay = this.o.retryDelayMs * 2 ** (attempt - 1);
+        if (Date.now() + delay >= deadlineAt) break; // no time left for another try
+        await new Promise((r) => setTimeout(r, delay));
+      }
       this.requests++;
+      attempts++;
       const r = await httpGet(url, {
-        timeoutMs: this.o.timeoutMs,
+        timeoutMs: Math.max(1, Math.min(this.o.timeoutMs, deadlineAt - Date.now())),
+        deadlineAt,
+        deadlineMs: this.o.fileTimeoutMs,
         maxBytes: this.o.maxBytes,
         env: this.o.env,
         userAgent: this.o.userAgent,
@@ -341,15 +450,26 @@ export class SymbolStore implements ImageProvider {
       }
       if (r.kind === 'status' && (r.status === 404 || r.status === 410)) return { kind: 'missing' };
       last = r.kind === 'status' ? `${r.url}: HTTP ${r.status}` : `${r.url}: ${r.message}`;
-      network = r.kind === 'error' && !/cut off|limit/.test(r.message);
-      if (r.kind === 'error' && /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|unsupported protocol|invalid URL/.test(r.message)) break; // retrying will not help
-      if (r.kind === 'status' && r.status < 500 && r.status !== 429 && r.status !== 408) break; // client errors do not improve
+      if (r.kind === 'status') {
+        if (r.status < 500 && r.status !== 429 && r.status !== 408) break; // client errors do not improve
+        continue;
+      }
+      if (r.message.startsWith(DEADLINE_TEXT)) {
+        last = `${r.url}: gave up, the file took longer than ${seconds(this.o.fileTimeoutMs)}`;
+        giveUpOnServer = true;
+        break;
+      }
+      if (/cut off/.test(r.message)) continue; // a dropped connection is worth another try
+      // Refused, unresolvable, stalled (idle timeout), a bad redirect, over the size limit: retrying will not
+      // help, and a server that stalls or cannot be reached is not asked for other files either.
+      giveUpOnServer = !/limit/.test(r.message);
+      break;
     }
-    return { kind: 'failed', reason: `${last} (after ${this.o.retries + 1} attempt(s))`, network };
+    return { kind: 'failed', reason: `${last} (${attempts} attempt${attempts === 1 ? '' : 's'})`, giveUpOnServer };
   }
 
   /** Writes into the cache through a temp file and a rename, so readers never see a partial file. */
-  private async store(keyDir: string, name: string, bytes: Uint8Array, reasons: string[]): Promise<string | undefined> {
+  private async store(keyDir: string, name: string, bytes: Uint8Array, reasons: Reasons): Promise<string | undefined> {
     const final = join(keyDir, name);
     const tmp = `${final}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
     try {
@@ -359,7 +479,7 @@ export class SymbolStore implements ImageProvider {
       return final;
     } catch (e) {
       await rm(tmp, { force: true }).catch(() => {});
-      reasons.push(`could not write the cache (${(e as Error).message})`);
+      reasons.list.push(`could not write the cache (${(e as Error).message})`);
       return undefined;
     }
   }

@@ -1,49 +1,92 @@
-// The `!analyze -v` report in WinDbg's layout, followed by ROOT CAUSE; and the JSON form (bigint → 0x hex).
-import type { AnalysisReport } from '../analysis/report.js';
+// The `!analyze -v` report in WinDbg's layout, followed by ROOT CAUSE, SYMBOLS and LIMITATIONS. WinDbg's
+// field order depends on the bugcheck: the walkthroughs fix it for the page-fault family (0x50: the
+// blamed image right after READ_ADDRESS, then PROCESS_NAME and TRAP_FRAME) and for exception bugchecks
+// (0x7E: EXCEPTION_RECORD and CONTEXT first, then PROCESS_NAME, READ_ADDRESS and the ERROR_CODE block);
+// other bugchecks follow public 0xD1 output (address, PROCESS_NAME, TRAP_FRAME, stack, then the blame).
+import type { AnalysisReport, ExceptionRecordInfo, RegisterContext } from '../analysis/report.js';
 import { hex16 } from '../util/hex.js';
 import { renderRegisters } from './registers.js';
 import { renderStack } from './stack.js';
 
 const STARS = '*'.repeat(79);
+const EXCEPTION_LAYOUT = new Set([0x7e, 0x8e, 0x1e, 0x3b, 0x139]);
+
+type Layout = 'page-fault' | 'exception' | 'default';
+
+function layoutOf(r: AnalysisReport): Layout {
+  const base = r.bugcheck.code & 0x0fffffff;
+  if (base === 0x50) return 'page-fault';
+  return EXCEPTION_LAYOUT.has(base) ? 'exception' : 'default';
+}
+
+/** `nt!RtlpHpVsFreeChunkInsert+0x1b4` → `nt!RtlpHpVsFreeChunkInsert+0x00000000000001b4`, as `.exr` prints it. */
+function exrSymbol(s: string): string {
+  return s.replace(/\+0x([0-9a-f]+)$/, (_, h: string) => `+0x${h.padStart(16, '0')}`);
+}
+
+function exceptionRecordLines(e: ExceptionRecordInfo): string[] {
+  // A record rebuilt from the bugcheck arguments (0x1E) has no address: the header line stands alone.
+  const L = [e.address !== undefined ? `EXCEPTION_RECORD:  ${e.address.toString(16)} -- (.exr 0x${e.address.toString(16)})` : 'EXCEPTION_RECORD:  '];
+  L.push(`ExceptionAddress: ${hex16(e.exceptionAddress)}${e.exceptionAddressSymbol ? ` (${exrSymbol(e.exceptionAddressSymbol)})` : ''}`);
+  L.push(`   ExceptionCode: ${e.code.toString(16).padStart(8, '0')}${e.exceptionName ? ` (${e.exceptionName})` : ''}`, `  ExceptionFlags: ${e.flags.toString(16).padStart(8, '0')}`, `NumberParameters: ${e.parameters.length}`);
+  for (const [i, p] of e.parameters.entries()) L.push(`   Parameter[${i}]: ${hex16(p)}`);
+  if (e.accessLine) L.push(e.accessLine);
+  L.push('');
+  return L;
+}
+
+function registerLines(c: RegisterContext, kind: 'TRAP_FRAME' | 'CONTEXT'): string[] {
+  const L: string[] = [];
+  if (kind === 'TRAP_FRAME') {
+    L.push(`TRAP_FRAME:  ${c.address?.toString(16)} -- (.trap 0x${c.address?.toString(16)})`, 'NOTE: The trap frame does not contain all registers.', 'Some register values may be zeroed or incorrect.');
+  } else L.push(`CONTEXT:  ${c.address?.toString(16)} -- (.cxr 0x${c.address?.toString(16)})`);
+  L.push(renderRegisters({ registers: c.registers, showSegments: kind === 'CONTEXT', ...c.view }), 'Resetting default scope', '');
+  return L;
+}
 
 export function renderAnalysisText(r: AnalysisReport): string {
-  const L: string[] = [STARS, `*${' '.repeat(77)}*`, `*${'Bugcheck Analysis'.padStart(42).padEnd(77)}*`, `*${' '.repeat(77)}*`, STARS, ''];
+  const layout = layoutOf(r);
+  const L: string[] = [STARS, `*${' '.repeat(77)}*`, `*${'Bugcheck Analysis'.padStart(41).padEnd(77)}*`, `*${' '.repeat(77)}*`, STARS, ''];
   L.push(`${r.bugcheck.name} (${r.bugcheck.code.toString(16)})`, r.bugcheck.summary, 'Arguments:');
   for (const [i, a] of r.bugcheck.args.entries()) L.push(`Arg${i + 1}: ${hex16(a.value)}, ${a.meaning}${a.note ? ` (${a.note})` : ''}`);
   L.push('', 'Debugging Details:', '------------------', '', '', 'KEY_VALUES_STRING: 1', '');
   for (const kv of r.keyValues) L.push(`    Key  : ${kv.key}`, `    Value: ${kv.value}`, '');
   L.push('', `BUGCHECK_CODE:  ${r.bugcheck.code.toString(16)}`, '');
   for (const [i, a] of r.bugcheck.args.entries()) L.push(`BUGCHECK_P${i + 1}: ${a.value.toString(16)}`, '');
-  if (r.faultingAddress) L.push(`${r.faultingAddress.access === 'write' ? 'WRITE' : 'READ'}_ADDRESS:  ${hex16(r.faultingAddress.address)} ${r.faultingAddress.region}`.trimEnd(), '');
-  if (r.processName) L.push(`PROCESS_NAME:  ${r.processName}`, '');
-  if (r.currentIrql !== undefined) L.push(`CURRENT_IRQL:  ${r.currentIrql.toString(16)}`, '');
-  if (r.exceptionRecord) {
-    const e = r.exceptionRecord;
-    L.push(`EXCEPTION_RECORD:  ${e.address?.toString(16)} -- (.exr 0x${e.address?.toString(16)})`);
-    L.push(`ExceptionAddress: ${hex16(e.exceptionAddress)}${e.exceptionAddressSymbol ? ` (${e.exceptionAddressSymbol})` : ''}`);
-    L.push(`   ExceptionCode: ${e.code.toString(16).padStart(8, '0')}${e.codeName ? ` (${e.codeName})` : ''}`, `  ExceptionFlags: ${e.flags.toString(16).padStart(8, '0')}`, `NumberParameters: ${e.parameters.length}`);
-    for (const [i, p] of e.parameters.entries()) L.push(`   Parameter[${i}]: ${hex16(p)}`);
-    if (e.accessLine) L.push(e.accessLine);
-    L.push('');
+  for (const f of r.extraFields ?? []) L.push(`${f.key}:  ${f.value}`, '');
+
+  const address = r.faultingAddress ? [`${r.faultingAddress.field}:  ${hex16(r.faultingAddress.address)} ${r.faultingAddress.region ?? ''}`, ''] : [];
+  const process = [...(r.processName ? [`PROCESS_NAME:  ${r.processName}`, ''] : []), ...(r.currentIrql !== undefined ? [`CURRENT_IRQL:  ${r.currentIrql.toString(16)}`, ''] : [])];
+  const trap = r.trapFrame ? registerLines(r.trapFrame, 'TRAP_FRAME') : [];
+  const exr = r.exceptionRecord ? exceptionRecordLines(r.exceptionRecord) : [];
+  // A context of kind 'bugcheck' is the KeBugCheckEx call's: WinDbg does not print it as CONTEXT.
+  const cxr = r.context && r.context.kind !== 'bugcheck' && r.context.address !== undefined ? registerLines(r.context, 'CONTEXT') : [];
+  const image = [`MODULE_NAME: ${r.moduleName}`, '', `IMAGE_NAME:  ${r.imageName}`, ''];
+  const version = r.imageVersion ? [`IMAGE_VERSION:  ${r.imageVersion}`, ''] : [];
+  const errorBlock: string[] = [];
+  if (r.errorCode) {
+    errorBlock.push(`ERROR_CODE: (${r.errorCode.kind}) 0x${r.errorCode.code.toString(16)} - ${r.errorCode.description}`, '', `EXCEPTION_CODE_STR:  ${r.errorCode.code.toString(16).padStart(8, '0')}`, '');
+    for (const [i, p] of (r.exceptionRecord?.parameters ?? []).entries()) errorBlock.push(`EXCEPTION_PARAMETER${i + 1}:  ${hex16(p)}`, '');
+    errorBlock.push(`EXCEPTION_STR:  0x${r.errorCode.code.toString(16)}`, '');
   }
-  if (r.trapFrame) {
-    const tf = r.trapFrame;
-    L.push(`TRAP_FRAME:  ${tf.address?.toString(16)} -- (.trap 0x${tf.address?.toString(16)})`);
-    L.push('NOTE: The trap frame does not contain all registers.', 'Some register values may be zeroed or incorrect.');
-    L.push(tf.display ?? renderRegisters({ registers: tf.registers, showSegments: false, ripSymbol: r.faultingIp?.symbol }), 'Resetting default scope', '');
+  const stack = ['STACK_TEXT:  ', renderStack({ rows: r.stack.map((s, i) => ({ index: i, childSp: s.childSp, retAddr: s.retAddr, callSite: s.callSite, args: s.args, guessed: s.guessed })), notes: r.stackNotes.map((n) => `(${n})`) }, 'stack-text'), '', ''];
+  const symbol = [`SYMBOL_NAME:  ${r.symbolName}`, ''];
+
+  if (layout === 'page-fault') {
+    L.push(...address, ...(r.mmInternalCode !== undefined ? [`MM_INTERNAL_CODE:  ${r.mmInternalCode.toString(16)}`, ''] : []));
+    L.push(`IMAGE_NAME:  ${r.imageName}`, '', `MODULE_NAME: ${r.moduleName}`, '');
+    if (r.faultingModule) L.push(`FAULTING_MODULE: ${r.faultingModule.base.toString(16)} ${r.faultingModule.name}`, '');
+    L.push(...version, ...process, ...trap, ...exr, ...cxr, ...stack, ...symbol);
+  } else if (layout === 'exception') {
+    L.push(...exr, ...cxr, ...process, ...address, ...errorBlock, ...trap, ...stack, ...symbol, ...image, ...version);
+  } else {
+    L.push(...address, ...process, ...trap, ...exr, ...cxr, ...stack, ...symbol, ...image, ...version);
   }
-  if (r.context) {
-    const c = r.context;
-    if (c.address !== undefined) L.push(`CONTEXT:  ${c.address.toString(16)} -- (.cxr 0x${c.address.toString(16)})`);
-    L.push(c.display ?? renderRegisters({ registers: c.registers, showSegments: c.kind === 'context', ripSymbol: r.faultingIp?.symbol }), 'Resetting default scope', '');
-  }
-  L.push('STACK_TEXT:  ', renderStack({ rows: r.stack.map((s, i) => ({ index: i, childSp: s.childSp, retAddr: s.retAddr, callSite: s.callSite, args: s.args, guessed: s.guessed })), notes: r.stackNotes.map((n) => `(${n})`) }, 'stack-text'), '', '');
-  L.push(`SYMBOL_NAME:  ${r.symbolName}`, '', `MODULE_NAME: ${r.moduleName}`, '', `IMAGE_NAME:  ${r.imageName}`, '');
-  if (r.faultingModule) L.push(`FAULTING_MODULE: ${r.faultingModule.base.toString(16)} ${r.faultingModule.name}`, '');
-  if (r.imageVersion) L.push(`IMAGE_VERSION:  ${r.imageVersion}`, '');
   L.push(`STACK_COMMAND:  ${r.stackCommand}`, '');
   if (r.bucketIdFuncOffset) L.push(`BUCKET_ID_FUNC_OFFSET:  ${r.bucketIdFuncOffset}`, '');
-  L.push(`FAILURE_BUCKET_ID:  ${r.failureBucketId}`, '', `OS_VERSION:  ${r.osVersion}`, '', ...(r.buildLabStr ? [`BUILDLAB_STR:  ${r.buildLabStr}`, ''] : []), `OSPLATFORM_TYPE:  ${r.osPlatformType}`, '', `FAILURE_ID_HASH:  ${r.failureHash}`, '', `Followup:     ${r.followup}`, '---------', '');
+  L.push(`FAILURE_BUCKET_ID:  ${r.failureBucketId}`, '', `OS_VERSION:  ${r.osVersion}`, '', ...(r.buildLabStr ? [`BUILDLAB_STR:  ${r.buildLabStr}`, ''] : []), `OSPLATFORM_TYPE:  ${r.osPlatformType}`, '');
+  if (r.osName) L.push(`OSNAME:  ${r.osName}`, '');
+  L.push(`FAILURE_ID_HASH:  ${r.failureHash}`, '', `Followup:     ${r.followup}`, '---------', '');
   L.push('ROOT CAUSE', '==========');
   if (r.rootCause.length === 0) L.push('No rule matched: the evidence above is all dumpscope could establish.');
   for (const c of r.rootCause) {
@@ -60,4 +103,3 @@ export function renderAnalysisText(r: AnalysisReport): string {
   }
   return L.join('\n');
 }
-

@@ -14,6 +14,8 @@ export interface RegisterDisplay {
   instruction?: DecodedInstruction;
   /** Effective address of the instruction's memory operand and the bytes there (undefined = unreadable). */
   operand?: { address: bigint; size: number; value?: Uint8Array };
+  /** No code bytes at rip (not in the dump, no image): WinDbg shows `??` and `???` for the instruction. */
+  codeMissing?: boolean;
 }
 
 const M64 = (1n << 64n) - 1n;
@@ -64,7 +66,7 @@ export function renderRegisters(d: RegisterDisplay): string {
       suffix = `${seg}:${segVal}${addr64(d.operand.address)}=${value}`;
     }
     lines.push(renderInstruction(d.instruction, suffix));
-  }
+  } else if (d.codeMissing) lines.push(`${addr64(r.rip)} ??              ???`);
   return lines.join('\n');
 }
 

@@ -12,14 +12,20 @@ export interface StackRow {
   args?: (bigint | undefined)[];
   /** Trap frame of a machine frame (kv shows `(TrapFrame @ …)`). */
   trapFrame?: bigint;
-  /** Found by stack scanning, not by unwind data. */
+  /** Found without unwind data (stack scan or epilog code), so it may be wrong. */
   guessed?: boolean;
+  /** How: 'call' (stack slot after a call instruction), 'symbol' (no code to check; inside a known function), 'epilog'. */
+  guess?: 'call' | 'symbol' | 'epilog';
+  /** Registers of this frame taken from the trap frame below it (data only; `.frame /r` shows the values). */
+  fromTrapFrame?: string[];
 }
 
 export interface StackListing {
   rows: StackRow[];
   /** Lines WinDbg-style tools print around the stack (why it stopped, guessed frames). */
   notes: string[];
+  /** Lines before the header ("*** Stack trace for last set context …"). */
+  preamble?: string[];
 }
 
 export type StackStyle = 'k' | 'kb' | 'kv' | 'stack-text';
@@ -31,18 +37,29 @@ function argText(a: bigint | undefined): string {
 function callSite(r: StackRow, style: StackStyle): string {
   let s = r.callSite;
   if (style === 'kv' && r.trapFrame !== undefined) s += ` (TrapFrame @ ${addr64(r.trapFrame)})`;
-  if (r.guessed) s += ' (guessed: found by stack scan)';
+  if (r.guessed) s += GUESS_TEXT[r.guess ?? 'call'];
   return s;
 }
 
+const GUESS_TEXT = {
+  call: ' (guessed: found by stack scan)',
+  symbol: ' (guessed: found by stack scan, code not in the dump)',
+  epilog: ' (guessed: found by running the epilog code)',
+};
+
+/** WinDbg's warning, printed just before the first frame that was not found through unwind data. */
+export const NO_UNWIND_WARNING = 'WARNING: Stack unwind information not available. Following frames may be wrong.';
+
 export function renderStack(listing: StackListing, style: StackStyle): string {
-  const lines: string[] = [];
-  if (listing.rows.some((r) => r.guessed) && style !== 'stack-text') {
-    lines.push('WARNING: Stack unwind information not available. Following frames may be wrong.');
-  }
+  const lines: string[] = [...(listing.preamble ?? [])];
   if (style === 'k') lines.push(' # Child-SP          RetAddr               Call Site');
   else if (style === 'kb' || style === 'kv') lines.push(` # Child-SP          RetAddr               : Args to Child${' '.repeat(59)}: Call Site`);
+  let warned = false;
   for (const r of listing.rows) {
+    if (r.guessed && !warned && style !== 'stack-text') {
+      lines.push(NO_UNWIND_WARNING);
+      warned = true;
+    }
     const num = r.index.toString(16).padStart(2, '0');
     const head = `${addr64(r.childSp)} ${addr64(r.retAddr)}     `;
     if (style === 'k') lines.push(`${num} ${head}${callSite(r, style)}`);

@@ -1,7 +1,8 @@
 // A coherent synthetic x64 Windows kernel in memory: the scenario kernel and drivers loaded at their bases,
 // the debugger data block, the loaded-module list, the System process with its threads, one PRCB per
-// processor, kernel stacks laid out from real unwind data, and pool blocks. Scenarios (scenarios.ts) add
-// the crash on top. Every structure is written by field name through the scenario kernel's PDB.
+// processor with its idle thread, the clock, kernel stacks laid out from real unwind data, and pool blocks.
+// Scenarios (scenarios.ts) add the crash on top. Every structure is written by field name through the
+// scenario kernel's PDB.
 import { encodeExceptionRecord64, encodeX64Context, type ExceptionRecord } from '../formats/kernel-dump/records.js';
 import type { DumpFacts } from '../formats/kernel-dump/writer.js';
 import { FormatError } from '../io/errors.js';
@@ -24,6 +25,15 @@ const PRCB_BASE = 0xfffff80114800000n;
 const STACKS = 0xfffff90fb6d00000n;
 const STACK_SIZE = 0x7000n;
 const SELF_MAP_INDEX = 0x17d; // MmPteBase FFFFBE8000000000, as in the 0x50 walkthrough
+/** The clock: 15.625 ms ticks (KeMaximumIncrement, 100 ns units); the tick count is the header's uptime in ticks. */
+export const CLOCK_INCREMENT = 156250;
+export const SYSTEM_UPTIME = 18927980000n; // 0:31:32.798, the 0x50 walkthrough's uptime
+export const TICK_COUNT = SYSTEM_UPTIME / BigInt(CLOCK_INCREMENT);
+/** UTC − 7:00, the walkthroughs' time zone (KUSER_SHARED_DATA.TimeZoneBias, 100 ns units). */
+export const TIME_ZONE_BIAS = 7n * 3600n * 10_000_000n;
+export const SYSTEM_TIME = 0x01d9ee2b6f8c2f00n;
+/** System's process figures, chosen to print as the 0x7E walkthrough's `!p` does (3.98 MB, 15.53 MB, 40 KB, 272 B). */
+export const SYSTEM_FIGURES = { virtualSize: 4173824n, peakVirtualSize: 16284385n, commitPages: 10n, quotaNonPaged: 272n, quotaPaged: 0n, handles: 2858 };
 
 export interface ThreadSpec {
   ethread: bigint;
@@ -31,8 +41,17 @@ export interface ThreadSpec {
   stackLimit: bigint;
 }
 
-/** Memory counters the debugger data block points at (read by `!vm`). */
-export const VM_COUNTERS = ['MmNumberOfPhysicalPages', 'MmAvailablePages', 'MmResidentAvailablePages', 'MmTotalCommittedPages', 'MmTotalCommitLimit', 'MmPeakCommitment', 'MmSharedCommit', 'MmDriverCommit', 'MmProcessCommit', 'MmPagedPoolCommit'] as const;
+/** `!vm`'s counters (pages) where a Windows 10 kernel keeps them: field paths in nt!MiSystemPartition and nt!MiState. */
+export interface VmCounters {
+  partition?: Record<string, bigint>;
+  miState?: Record<string, bigint>;
+  /** Each processor's _KPRCB.CachedCommit (WinDbg's Processor Commit is their sum). */
+  cachedCommit?: bigint[];
+  pagingFiles?: { name?: string; size: bigint; free: bigint; minimum: bigint; maximum: bigint }[];
+}
+
+/** KUSER_SHARED_DATA's fixed address on x64. */
+const KUSER_SHARED_DATA = 0xfffff78000000000n;
 
 export class KernelScenario {
   readonly mem = new MemoryBuilder(SELF_MAP_INDEX);
@@ -43,8 +62,13 @@ export class KernelScenario {
   private nextStack = STACKS;
   systemProcess = 0n;
   private lists = { modules: 0n, processes: 0n };
-  readonly threads: ThreadSpec[] = [];
+  readonly threads: (ThreadSpec & { process: bigint })[] = [];
   readonly prcbs: bigint[] = [];
+  /** Per processor: its idle thread (Idle process, Cid 0.0). */
+  readonly idleThreads: bigint[] = [];
+  idleProcess = 0n;
+  /** The work queue System workers wait on (a KQUEUE's dispatcher header), once one waits. */
+  workQueue = 0n;
 
   constructor(
     private readonly bins: ScenarioBinaries,
@@ -70,7 +94,9 @@ export class KernelScenario {
     this.lists = { modules: await this.global('PsLoadedModuleList'), processes: await this.global('PsActiveProcessHead') };
     await this.writeModuleList();
     await this.writeSystemProcess();
+    await this.writeIdleProcess();
     for (let i = 0; i < this.processors; i++) await this.writePrcb(i);
+    await this.writeClock();
     await this.writeDebuggerData();
     for (let i = 0; i < extraThreads; i++) await this.addWaitingThread();
   }
@@ -132,43 +158,114 @@ export class KernelScenario {
   }
 
   private async writeSystemProcess(): Promise<void> {
-    const p = await this.struct('_EPROCESS');
-    p.set('UniqueProcessId', 4).set('InheritedFromUniqueProcessId', 0).set('Pcb.DirectoryTableBase', this.mem.directoryTableBase);
-    p.bytes('ImageFileName', new TextEncoder().encode('System\0'));
+    const f = SYSTEM_FIGURES;
+    // Created half a second after boot (the header's time minus its uptime).
+    const created = SYSTEM_TIME - SYSTEM_UPTIME + 5_000_000n;
+    this.systemProcess = await this.addProcess('System', { pid: 4, parentPid: 0, dtb: this.mem.directoryTableBase, createTime: created, ...f });
+  }
+
+  /**
+   * A process by field name: its own page directory (sharing the kernel half of the PML4), session,
+   * handle table (the count spread over one free list per processor, ExpFreeListCount), quotas and sizes;
+   * linked into PsActiveProcessHead unless `linked` is false (the Idle process is not in the list).
+   */
+  async addProcess(
+    name: string,
+    o: { pid: number; parentPid: number; sessionId?: number; peb?: bigint; dtb?: bigint; createTime?: bigint; virtualSize?: bigint; peakVirtualSize?: bigint; commitPages?: bigint; quotaNonPaged?: bigint; quotaPaged?: bigint; handles?: number; basePriority?: number; address?: bigint; linked?: boolean },
+  ): Promise<bigint> {
+    const p = await this.struct('_EPROCESS', o.address);
+    let dtb = o.dtb;
+    if (dtb === undefined) {
+      const pfn = this.mem.allocPfn();
+      (this.mem.pages.get(pfn) as Uint8Array).set((this.mem.pages.get(this.mem.pml4Pfn) as Uint8Array).subarray(0x800), 0x800);
+      dtb = BigInt(pfn) << 12n;
+    }
+    p.set('UniqueProcessId', o.pid).set('InheritedFromUniqueProcessId', o.parentPid).set('Pcb.DirectoryTableBase', dtb);
+    p.bytes('ImageFileName', new TextEncoder().encode(`${name.slice(0, 14)}\0`));
+    p.set('Peb', o.peb ?? 0n).set('CreateTime', o.createTime ?? 0n).set('Pcb.BasePriority', o.basePriority ?? 8);
+    p.set('VirtualSize', o.virtualSize ?? 0n).set('PeakVirtualSize', o.peakVirtualSize ?? 0n).set('CommitCharge', o.commitPages ?? 0n);
+    const quota = p.addressOf('ProcessQuotaUsage');
+    this.mem.u64(quota, o.quotaNonPaged ?? 0n);
+    this.mem.u64(quota + 8n, o.quotaPaged ?? 0n);
+    if (o.sessionId !== undefined) p.set('Session', (await this.struct('_MM_SESSION_SPACE')).set('SessionId', o.sessionId).address);
+    if (o.handles !== undefined) p.set('ObjectTable', await this.handleTable(o.handles));
     const list = p.addressOf('ThreadListHead');
     this.mem.u64(list, list);
     this.mem.u64(list + 8n, list);
-    this.linkTail(await this.global('PsActiveProcessHead'), p.addressOf('ActiveProcessLinks'));
-    this.systemProcess = p.address;
+    if (o.linked !== false) this.linkTail(await this.global('PsActiveProcessHead'), p.addressOf('ActiveProcessLinks'));
+    return p.address;
   }
 
-  /** A System thread with its own kernel stack; returns the ETHREAD writer and the stack bounds. */
-  async addThread(startFn = 'ExpWorkerThread', state = 5): Promise<ThreadSpec & { writer: StructWriter }> {
+  /** A _HANDLE_TABLE whose free lists (one per processor) count `handles` open handles in all. */
+  private async handleTable(handles: number): Promise<bigint> {
+    const t = await this.types.struct('_HANDLE_TABLE');
+    const fl = await this.types.struct('_HANDLE_TABLE_FREE_LIST');
+    const lists = await this.types.offsetOf('_HANDLE_TABLE', 'FreeLists');
+    const count = await this.types.offsetOf('_HANDLE_TABLE_FREE_LIST', 'HandleCount');
+    const at = this.alloc(t.size + (this.processors - 1) * fl.size);
+    for (let i = 0; i < this.processors; i++) {
+      const share = Math.floor(handles / this.processors) + (i < handles % this.processors ? 1 : 0);
+      this.mem.u32(at + BigInt(lists + i * fl.size + count), share);
+    }
+    return at;
+  }
+
+  /** The Idle process (Cid 0, not in the active process list), placed next to processor 0's PCR. */
+  private async writeIdleProcess(): Promise<void> {
+    this.idleProcess = await this.addProcess('Idle', { pid: 0, parentPid: 0, dtb: this.mem.directoryTableBase, basePriority: 0, address: PRCB_BASE + 0xd000n, linked: false });
+  }
+
+  /** A thread with its own kernel stack (System's unless `owner` says otherwise); returns its writer and stack bounds. */
+  async addThread(startFn = 'ExpWorkerThread', state = 5, owner?: { process: bigint; pid: number }): Promise<ThreadSpec & { writer: StructWriter }> {
     const t = await this.struct('_ETHREAD');
+    const process = owner?.process ?? this.systemProcess;
     const id = 0x100 + this.threads.length * 4;
     const limit = this.nextStack;
     const base = limit + STACK_SIZE;
     this.nextStack = base + 0x1000n; // a guard gap between stacks
     this.mem.map(limit, Number(STACK_SIZE));
-    t.set('Cid.UniqueProcess', 4).set('Cid.UniqueThread', id);
+    t.set('Cid.UniqueProcess', owner?.pid ?? 4).set('Cid.UniqueThread', id);
     t.set('Tcb.StackBase', base).set('Tcb.StackLimit', limit).set('Tcb.InitialStack', base - 0x470n);
     t.set('Tcb.State', state).set('Tcb.Priority', 13).set('Tcb.BasePriority', 12).set('Tcb.WaitReason', state === 5 ? 15 : 0);
-    t.set('Tcb.ContextSwitches', 17 + this.threads.length).set('Tcb.KernelTime', 3).set('Tcb.WaitTime', 1000 + this.threads.length);
-    t.set('Tcb.Process', this.systemProcess);
+    // A running thread was switched in at the current tick; waiting ones have waited a while.
+    t.set('Tcb.ContextSwitches', 17 + this.threads.length).set('Tcb.KernelTime', 3).set('Tcb.WaitTime', state === 2 ? TICK_COUNT : TICK_COUNT - 1000n + BigInt(this.threads.length));
+    t.set('Tcb.Process', process).set('Tcb.ApcState.Process', process);
+    t.set('Tcb.IdealProcessor', this.threads.length % this.processors).set('Tcb.NextProcessor', this.threads.length % this.processors);
+    t.set('ThreadIoPriority', 2).set('ThreadPagePriority', 5); // IoPriorityNormal, MEMORY_PRIORITY_NORMAL
     const start = await this.global(startFn);
     t.set('StartAddress', start).set('Win32StartAddress', start);
-    const procList = this.systemProcess + BigInt((await this.types.offsetOf('_EPROCESS', 'ThreadListHead')));
+    const procList = process + BigInt(await this.types.offsetOf('_EPROCESS', 'ThreadListHead'));
     this.linkTail(procList, t.addressOf('ThreadListEntry'));
     const spec = { ethread: t.address, stackBase: base, stackLimit: limit };
-    this.threads.push(spec);
-    const p = await this.struct('_EPROCESS', this.systemProcess);
-    p.set('ActiveThreads', this.threads.length);
+    this.threads.push({ ...spec, process });
+    const p = await this.struct('_EPROCESS', process);
+    p.set('ActiveThreads', this.threads.filter((x) => x.process === process).length);
     return { ...spec, writer: t };
   }
 
-  /** A thread waiting in KeWaitForSingleObject, its switch frame at KernelStack. */
+  /** A dispatcher object of `type` (_KOBJECTS: 0 notification event, 1 synchronization event, 4 queue…). */
+  async dispatcherObject(type: number, size = 0x40): Promise<bigint> {
+    const o = new StructWriter(this.mem, await this.types.struct('_DISPATCHER_HEADER'), this.alloc(size));
+    o.set('Type', type);
+    const head = o.addressOf('WaitListHead');
+    this.mem.u64(head, head);
+    this.mem.u64(head + 8n, head);
+    return o.address;
+  }
+
+  /** Makes the thread wait on `object`: one wait block at WaitBlockList, linked into the object's wait list. */
+  async waitOn(thread: StructWriter, object: bigint): Promise<void> {
+    const wb = await this.struct('_KWAIT_BLOCK');
+    wb.set('Object', object).set('Thread', thread.address).set('WaitType', 1).set('BlockState', 2);
+    this.linkTail(object + BigInt(await this.types.offsetOf('_DISPATCHER_HEADER', 'WaitListHead')), wb.addressOf('WaitListEntry'));
+    thread.set('Tcb.WaitBlockList', wb.address).set('Tcb.WaitBlockCount', 1);
+  }
+
+  /** A System worker thread waiting for work (WrQueue) in KeWaitForSingleObject, its switch frame at KernelStack. */
   async addWaitingThread(): Promise<void> {
     const t = await this.addThread();
+    this.workQueue ||= await this.dispatcherObject(4);
+    await this.waitOn(t.writer, this.workQueue);
     const frames = await buildStack(
       this.mem,
       [
@@ -187,12 +284,25 @@ export class KernelScenario {
     t.writer.set('Tcb.KernelStack', kernelStack);
   }
 
+  /** Processor n's PRCB (inside its PCR) and its idle thread, which it runs until a scenario says otherwise. */
   private async writePrcb(n: number): Promise<void> {
     const address = PRCB_BASE + BigInt(n) * 0x10000n + 0x180n;
+    const idle = await this.struct('_ETHREAD', PRCB_BASE + BigInt(n) * 0x10000n + 0xc000n);
+    idle.set('Cid.UniqueProcess', 0).set('Cid.UniqueThread', 0).set('Tcb.State', 2).set('Tcb.Priority', 0).set('Tcb.BasePriority', 0);
+    idle.set('Tcb.Process', this.idleProcess).set('Tcb.ApcState.Process', this.idleProcess).set('Tcb.WaitTime', TICK_COUNT).set('Tcb.NextProcessor', n).set('Tcb.IdealProcessor', n);
+    this.idleThreads.push(idle.address);
     const p = await this.struct('_KPRCB', address);
-    p.set('Number', n);
+    p.set('Number', n).set('CurrentThread', idle.address).set('IdleThread', idle.address);
     this.prcbs.push(address);
     this.mem.u64((await this.global('KiProcessorBlock')) + BigInt(n * 8), address);
+  }
+
+  /** KeMaximumIncrement, the tick count at the crash and the time-zone bias (KUSER_SHARED_DATA), by name. */
+  private async writeClock(): Promise<void> {
+    this.mem.u32(await this.global('KeMaximumIncrement'), CLOCK_INCREMENT);
+    this.mem.u32(await this.global('ExpFreeListCount'), this.processors);
+    const k = await this.struct('_KUSER_SHARED_DATA', KUSER_SHARED_DATA);
+    k.set('TickCountQuad', TICK_COUNT).set('TimeZoneBias.LowPart', TIME_ZONE_BIAS & 0xffffffffn).set('TimeZoneBias.High1Time', TIME_ZONE_BIAS >> 32n).set('TimeZoneBias.High2Time', TIME_ZONE_BIAS >> 32n);
   }
 
   /** Sets a processor's IRQL in the KPCR around its PRCB. */
@@ -228,10 +338,16 @@ export class KernelScenario {
     this.mem.u64(await this.global('PoolTrackTableSize'), BigInt(rows.length));
   }
 
-  /** Sets what a processor runs: its current thread (and idle thread). */
+  /** Sets what a processor runs (its idle thread stays its idle thread). */
   async setCurrentThread(n: number, thread: bigint): Promise<void> {
     const p = await this.struct('_KPRCB', this.prcbs[n]);
-    p.set('CurrentThread', thread).set('IdleThread', thread);
+    p.set('CurrentThread', thread);
+  }
+
+  /** Sets the thread a processor has selected to run next (a Standby thread). */
+  async setNextThread(n: number, thread: bigint): Promise<void> {
+    const p = await this.struct('_KPRCB', this.prcbs[n]);
+    p.set('NextThread', thread);
   }
 
   /** Stores the bugcheck context in the PRCB's ProcessorState, as KeBugCheckEx does. */
@@ -258,7 +374,6 @@ export class KernelScenario {
       NtBuildLab: lab,
       PteBase: pteBase,
     };
-    for (const v of VM_COUNTERS) values[v] = await this.global(v);
     this.mem.write(KDBG_VA, encodeDebuggerData(values));
   }
 
@@ -268,9 +383,32 @@ export class KernelScenario {
     this.mem.u32((await this.global('MiState')) + BigInt(off), n);
   }
 
-  /** Sets memory counters (pages) for `!vm`. */
-  async setVmCounters(values: Partial<Record<(typeof VM_COUNTERS)[number], bigint>>): Promise<void> {
-    for (const [k, v] of Object.entries(values)) if (v !== undefined) this.mem.u64(await this.global(k), v);
+  /** Sets `!vm`'s counters by field name: the system partition's, MiState's, each PRCB's, and the paging files. */
+  async setVmCounters(v: VmCounters): Promise<void> {
+    const partition = await this.struct('_MI_PARTITION', await this.global('MiSystemPartition'));
+    for (const [k, x] of Object.entries(v.partition ?? {})) partition.set(k, x);
+    const miState = await this.struct('_MI_SYSTEM_INFORMATION', await this.global('MiState'));
+    for (const [k, x] of Object.entries(v.miState ?? {})) miState.set(k, x);
+    for (const [i, x] of (v.cachedCommit ?? []).entries()) (await this.struct('_KPRCB', this.prcbs[i])).set('CachedCommit', x);
+    if (!v.pagingFiles) return;
+    partition.set('Vp.NumberOfPagingFiles', v.pagingFiles.length);
+    for (const [i, f] of v.pagingFiles.entries()) {
+      const pf = await this.struct('_MMPAGING_FILE');
+      pf.set('Size', f.size).set('FreeSpace', f.free).set('MinimumSize', f.minimum).set('MaximumSize', f.maximum);
+      if (f.name) await this.unicodeString(pf, 'PageFileName', f.name);
+      this.mem.u64(partition.addressOf('Vp.PagingFile') + BigInt(i * 8), pf.address);
+    }
+  }
+
+  /** What `vertarget`/`!di` read about the machine: product type and suite, every processor's CPU identification. */
+  async setSystemIdentity(s: { productType: number; suiteMask: number; cpu: { vendor: string; family: number; model: number; stepping: number; mhz: number } }): Promise<void> {
+    const k = await this.struct('_KUSER_SHARED_DATA', KUSER_SHARED_DATA);
+    k.set('NtProductType', s.productType).set('ProductTypeIsValid', 1).set('SuiteMask', s.suiteMask);
+    for (const a of this.prcbs) {
+      const p = await this.struct('_KPRCB', a);
+      p.set('CpuType', s.cpu.family).set('CpuModel', s.cpu.model).set('CpuStepping', s.cpu.stepping).set('MHz', s.cpu.mhz);
+      p.bytes('VendorString', new TextEncoder().encode(`${s.cpu.vendor}\0`));
+    }
   }
 
   /** Lays out a call chain on a thread's stack; the innermost frame's sp is `sp`. */
@@ -304,8 +442,8 @@ export class KernelScenario {
       psActiveProcessHead: this.lists.processes,
       kdDebuggerDataBlock: KDBG_VA,
       context,
-      systemTime: 0x01d9ee2b6f8c2f00n,
-      systemUpTime: 18927980000n,
+      systemTime: SYSTEM_TIME,
+      systemUpTime: SYSTEM_UPTIME,
       comment,
     };
   }

@@ -5,18 +5,33 @@ const PAGE = 4096;
 const VALID_KERNEL_RW = 0x0a00000000000863n; // present, writable, accessed, dirty, NX clear (as Windows shows ---DA--KWEV)
 const TABLE_ENTRY = 0x0a00000000000863n;
 
+const PFN_MASK = 0xfffffffffn; // bits 12-47 of an entry, shifted down
+const LARGE = 0x80n;
+
+/** Where a virtual page's entry lives: a PTE slot in a page table, or inside a 2 MiB / 1 GiB page. */
+type Leaf = { kind: 'pte'; table: number; index: number } | { kind: 'large'; pfn: number };
+
 export class MemoryBuilder {
   readonly pages = new Map<number, Uint8Array>();
   private nextPfn: number;
   readonly pml4Pfn: number;
+  /** Frames claimed without a page (a converted dump's PTEs name them, its file lacks them). */
+  private readonly reserved = new Set<number>();
+  private readonly reservedRanges: { start: number; end: number }[] = [];
 
   constructor(
     /** PML4 index that points back at the PML4 (the self-map). */
     readonly selfMapIndex: number,
     firstPfn = 0x1000,
+    /** Where the PML4 goes (default: the first free frame). */
+    pml4Pfn?: number,
   ) {
     this.nextPfn = firstPfn;
-    this.pml4Pfn = this.allocPfn();
+    if (pml4Pfn === undefined) this.pml4Pfn = this.allocPfn();
+    else {
+      this.pml4Pfn = pml4Pfn;
+      this.pages.set(pml4Pfn, new Uint8Array(PAGE));
+    }
     this.setEntry(this.pml4Pfn, selfMapIndex, (BigInt(this.pml4Pfn) << 12n) | TABLE_ENTRY);
   }
 
@@ -29,10 +44,29 @@ export class MemoryBuilder {
     return BigInt(this.pml4Pfn) << 12n;
   }
 
+  /** Is the frame free for a new page (no page, not reserved)? */
+  isFree(pfn: number): boolean {
+    return !this.pages.has(pfn) && !this.reserved.has(pfn) && !this.reservedRanges.some((r) => pfn >= r.start && pfn < r.end);
+  }
+
+  /** Keeps frames from being handed out, without creating pages there. */
+  reserve(pfn: number, count = 1): void {
+    if (count === 1) this.reserved.add(pfn);
+    else this.reservedRanges.push({ start: pfn, end: pfn + count });
+  }
+
   allocPfn(): number {
-    while (this.pages.has(this.nextPfn)) this.nextPfn++; // skip frames placed on purpose
+    while (!this.isFree(this.nextPfn)) this.nextPfn++; // skip frames placed on purpose
     const pfn = this.nextPfn++;
     this.pages.set(pfn, new Uint8Array(PAGE));
+    return pfn;
+  }
+
+  /** A fresh frame, reserved but without a page. */
+  reservePfn(): number {
+    while (!this.isFree(this.nextPfn)) this.nextPfn++;
+    const pfn = this.nextPfn++;
+    this.reserved.add(pfn);
     return pfn;
   }
 
@@ -46,7 +80,7 @@ export class MemoryBuilder {
       const idx = Number((va >> BigInt(12 + 9 * level)) & 0x1ffn);
       const value = entries[3 - level];
       this.setEntry(table, idx, value);
-      table = Number((value >> 12n) & 0xfffffffffn);
+      table = Number((value >> 12n) & PFN_MASK);
       if (!this.pages.has(table)) this.pages.set(table, new Uint8Array(PAGE));
     }
   }
@@ -61,20 +95,43 @@ export class MemoryBuilder {
     return t ? new DataView(t.buffer).getBigUint64(index * 8, true) : 0n;
   }
 
-  /** The page-table page (PT) holding `va`'s PTE, creating the upper levels as needed. */
-  private ptFor(va: bigint): number {
+  /** The page of a frame, created zero-filled if absent (a table or page a present entry names). */
+  private frame(pfn: number): Uint8Array {
+    let p = this.pages.get(pfn);
+    if (!p) this.pages.set(pfn, (p = new Uint8Array(PAGE)));
+    return p;
+  }
+
+  /**
+   * Walks to `va`'s leaf, creating missing tables: entries that are not valid are replaced by new tables.
+   * Stops at `depth` tables below the PML4 (3 = the PTE's page table).
+   */
+  private walk(va: bigint, depth = 3): Leaf {
     let table = this.pml4Pfn;
-    for (let level = 3; level >= 1; level--) {
+    for (let level = 3; level > 3 - depth; level--) {
       const idx = Number((va >> BigInt(12 + 9 * level)) & 0x1ffn);
       const e = this.getEntry(table, idx);
-      if (e & 1n) table = Number((e >> 12n) & 0xfffffffffn);
-      else {
+      if (e & 1n) {
+        if (e & LARGE && (level === 2 || level === 1)) {
+          const span = 1n << BigInt(9 * level);
+          return { kind: 'large', pfn: Number(((e >> 12n) & PFN_MASK & ~(span - 1n)) + ((va >> 12n) & (span - 1n))) };
+        }
+        table = Number((e >> 12n) & PFN_MASK);
+        this.frame(table);
+      } else {
         const pfn = this.allocPfn();
         this.setEntry(table, idx, (BigInt(pfn) << 12n) | TABLE_ENTRY);
         table = pfn;
       }
     }
-    return table;
+    return { kind: 'pte', table, index: Number((va >> BigInt(12 + 9 * (3 - depth))) & 0x1ffn) };
+  }
+
+  /** The page-table page (PT) holding `va`'s PTE, creating the upper levels as needed. */
+  private ptFor(va: bigint): number {
+    const leaf = this.walk(va);
+    if (leaf.kind !== 'pte') throw new RangeError(`0x${va.toString(16)} lies in a large page: it has no PTE`);
+    return leaf.table;
   }
 
   /** Sets `va`'s PTE to a raw value (a freed page: 0x00003E9800000000-style software PTEs). */
@@ -82,21 +139,45 @@ export class MemoryBuilder {
     this.setEntry(this.ptFor(va), Number((va >> 12n) & 0x1ffn), value);
   }
 
+  /**
+   * Sets the paging entry of `va` at `level` (0 = PXE … 3 = PTE) to a raw value, creating the tables above
+   * it where their entries are zero. False when an entry above is present but not a table (not valid, or
+   * a large page): the entry cannot be reached.
+   */
+  setEntryAt(va: bigint, level: number, value: bigint): boolean {
+    let table = this.pml4Pfn;
+    for (let l = 0; l < level; l++) {
+      const shift = BigInt(12 + 9 * (3 - l));
+      const idx = Number((va >> shift) & 0x1ffn);
+      const e = this.getEntry(table, idx);
+      if (e === 0n) {
+        const pfn = this.allocPfn();
+        this.setEntry(table, idx, (BigInt(pfn) << 12n) | TABLE_ENTRY);
+        table = pfn;
+      } else if (e & 1n && !(e & LARGE && (l === 1 || l === 2))) {
+        table = Number((e >> 12n) & PFN_MASK);
+        this.frame(table);
+      } else return false;
+    }
+    this.setEntry(table, Number((va >> BigInt(12 + 9 * (3 - level))) & 0x1ffn), value);
+    return true;
+  }
+
   /** Backs [va, va+size) with fresh pages (existing mappings are kept). */
   map(va: bigint, size: number): void {
     const start = va & ~0xfffn;
     for (let p = start; p < va + BigInt(size); p += 0x1000n) {
-      const pt = this.ptFor(p);
-      const idx = Number((p >> 12n) & 0x1ffn);
-      if (this.getEntry(pt, idx) & 1n) continue;
-      this.setEntry(pt, idx, (BigInt(this.allocPfn()) << 12n) | VALID_KERNEL_RW);
+      const leaf = this.walk(p);
+      if (leaf.kind === 'large' || this.getEntry(leaf.table, leaf.index) & 1n) continue;
+      this.setEntry(leaf.table, leaf.index, (BigInt(this.allocPfn()) << 12n) | VALID_KERNEL_RW);
     }
   }
 
   private pageOf(va: bigint): Uint8Array | undefined {
-    const pt = this.ptFor(va);
-    const e = this.getEntry(pt, Number((va >> 12n) & 0x1ffn));
-    return e & 1n ? this.pages.get(Number((e >> 12n) & 0xfffffffffn)) : undefined;
+    const leaf = this.walk(va);
+    if (leaf.kind === 'large') return this.frame(leaf.pfn);
+    const e = this.getEntry(leaf.table, leaf.index);
+    return e & 1n ? this.frame(Number((e >> 12n) & PFN_MASK)) : undefined;
   }
 
   write(va: bigint, bytes: Uint8Array): void {

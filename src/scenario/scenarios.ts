@@ -22,6 +22,8 @@ export const SCENARIOS = ['0x50', '0x7e', '0xd1', '0x3b'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 const FREED_PTE = 0x00003e9800000000n; // the walkthrough's "Page has been freed" software PTE
+/** A paged-out pageable page (_MMPTE_SOFTWARE): PageFileHigh 0x3a2c1 (file offset 0x3a2c1000), PageFileLow 0, Protection 4 (read/write). */
+const PAGED_OUT_PTE = (0x3a2c1n << 32n) | (4n << 5n);
 const POOL_TAG_WRB1 = 0x31427257; // 'WrB1'
 
 /** The first instruction of `fn` (within its .pdata range or 256 bytes) whose text matches `re`. */
@@ -40,7 +42,7 @@ async function findInstruction(img: LoadedImage, fn: string, re: RegExp): Promis
 /** Pool block: a POOL_HEADER then `size` bytes; returns the data address. */
 async function poolBlock(k: KernelScenario, header: bigint, size: number, tag: number): Promise<bigint> {
   const h = await k.struct('_POOL_HEADER', header);
-  h.set('PoolTag', tag).set('BlockSize', Math.ceil((size + 16) / 16)).set('PoolType', 1).set('PreviousSize', 0);
+  h.set('PoolTag', tag).set('BlockSize', Math.ceil((size + 16) / 16)).set('PoolType', 2).set('PreviousSize', 0); // PagedPool (1) + 1: allocated
   return header + 16n;
 }
 
@@ -59,6 +61,42 @@ export async function buildScenario(name: ScenarioName, bins: ScenarioBinaries, 
   }
 }
 
+// The 0x50 walkthrough's `!vm 1`, by the field each line comes from (src/commands/builtin/vm.ts).
+const WALKTHROUGH_50_VM = {
+  partition: {
+    'Vp.NumberOfPhysicalPages': 2844914n,
+    'Vp.AvailablePages': 666710n,
+    'Vp.ResidentAvailablePages': 2714282n,
+    'Vp.ModifiedPageListHead.Total': 12504n,
+    'Vp.ModifiedNoWritePageListHead.Total': 0n,
+    'Vp.SharedCommit': 1417735n,
+    'Vp.SlabAllocatorPages': 4608n,
+    'Vp.ProcessLockedFilePages': 14n,
+    'Vp.TotalCommittedPages': 2355436n,
+    'Vp.TotalCommitLimit': 5990642n,
+  },
+  miState: {
+    'Vs.SystemPteInfo.TotalFreeSystemPtes': 4294977138n,
+    'Vs.MaximumNonPagedPoolInPages': 4294967296n,
+    'Vs.PagedPoolInfo.AllocatedPagedPool': 66288n,
+    'Vs.SizeOfPagedPoolInPages': 4294967296n,
+    'Vs.MdlPagesAllocated': 3008n,
+    'Vs.NonPagedPoolCommit': 35482n,
+    'Vs.DriverCommit': 13223n,
+    'Vs.BootCommit': 4899n,
+    'Vs.PfnDatabaseCommit': 34410n,
+    'Vs.SmallNonPagedPtesCommit': 462n,
+    'Vs.SystemPageTableCommit': 1115n,
+    'Vs.PagefileHashPages': 106n,
+  },
+  cachedCommit: [186n, 185n, 185n, 185n], // Processor Commit: 741
+  pagingFiles: [
+    { name: '\\??\\C:\\pagefile.sys', size: 3145728n, free: 3131824n, minimum: 3145728n, maximum: 3145728n },
+    { name: '\\??\\C:\\swapfile.sys', size: 65536n, free: 55956n, minimum: 65536n, maximum: 1572459n },
+    { size: 4194034n, free: 4023901n, minimum: 4194034n, maximum: 4194034n },
+  ],
+};
+
 // 0x50: Driver.sys copies past the end of a paged-pool allocation into the next page, whose PTE says freed.
 async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltScenario> {
   const k = new KernelScenario(bins, 4);
@@ -69,8 +107,9 @@ async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   await k.setCurrentThread(0, thread.ethread);
   await k.setUnloadedDrivers([{ name: 'OldFilter.sys', start: 0xfffff80119a00000n, end: 0xfffff80119a0f000n }]);
   await k.setKernelStackPteFailures(73746);
-  // The walkthrough's `!vm 1` figures (pages).
-  await k.setVmCounters({ MmNumberOfPhysicalPages: 2844914n, MmAvailablePages: 666710n, MmResidentAvailablePages: 2714282n, MmSharedCommit: 1417735n, MmDriverCommit: 13223n, MmTotalCommittedPages: 1903811n, MmTotalCommitLimit: 6039262n, MmPeakCommitment: 2040112n });
+  // The walkthrough's `!vm 1` figures (Kb / 4 = pages) and `!di` facts, where a 19041 kernel keeps them.
+  await k.setVmCounters(WALKTHROUGH_50_VM);
+  await k.setSystemIdentity({ productType: 1, suiteMask: 0x110, cpu: { vendor: 'GenuineIntel', family: 6, model: 140, stepping: 1, mhz: 3000 } });
   // The allocation ends exactly at the end of a valid page; the page after it was freed.
   const lastPage = 0xffffe5068d8a3000n;
   // The walkthrough's own PXE, PPE and PDE values, so `!pte` prints what WinDbg printed there.
@@ -183,8 +222,9 @@ async function scenarioD1(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   await k.setCurrentThread(1, thread.ethread);
   await k.setIrql(1, 2); // DISPATCH_LEVEL: the DPC was running
   const faultIp = await findInstruction(drv, 'TimerDpc', /^mov rax,qword ptr \[rdx\+/);
-  const context = 0xffffc08be45a0000n; // paged pool, not present
+  const context = 0xffffc08be45a0000n; // paged pool, paged out: its PTE names a page-file slot
   const badVa = context + 0x28n;
+  k.mem.setPte(context, PAGED_OUT_PTE);
   const frames = await k.stack(
     [
       { image: nt, fn: 'KeBugCheckEx', at: 'entry' },

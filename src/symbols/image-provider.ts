@@ -1,5 +1,10 @@
 // Where module images come from when the dump lacks their pages: a provider looks them up by the
-// symbol-store key (name, TimeDateStamp, SizeOfImage) and returns the file's bytes, or why it could not.
+// symbol-store key (name, TimeDateStamp, SizeOfImage) and returns the file as a ByteSource (read lazily:
+// PDBs can be gigabytes), or why it could not.
+import type { IsfTable } from '../formats/isf/isf.js';
+import type { PdbFile } from '../formats/pdb/pdb.js';
+import type { ByteSource } from '../io/byte-source.js';
+
 export interface ImageRequest {
   name: string;
   timestamp: number;
@@ -7,8 +12,22 @@ export interface ImageRequest {
 }
 
 export type ImageLookup =
-  | { found: true; bytes: Uint8Array; path: string }
-  | { found: false; reason: string };
+  | {
+      found: true;
+      source: ByteSource;
+      path: string;
+      /** The file already opened while its identity was checked (reuse it rather than parse it again). */
+      pdb?: PdbFile;
+      isf?: IsfTable;
+    }
+  | {
+      found: false;
+      reason: string;
+      /** A file with the right name and key was found but is another build: what it is instead. */
+      mismatch?: string;
+      /** A server failed (HTTP error, timeout, body cut short): the file may exist, we could not get it. */
+      failure?: string;
+    };
 
 export interface PdbRequest {
   /** PDB file name from the image's CodeView record. */

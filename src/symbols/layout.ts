@@ -8,6 +8,8 @@ export interface FieldLayout {
   size: number;
   bitPosition?: number;
   bitLength?: number;
+  /** 'base' for a base class, 'vfptr' for the vtable pointer (C++ classes). */
+  role?: 'base' | 'vfptr';
 }
 
 export interface TypeLayout {
@@ -32,6 +34,7 @@ export function typeLayout(t: Type): TypeLayout {
           type: typeName(f.type),
           size: f.type.size,
           ...(f.bitLength !== undefined ? { bitPosition: f.bitPosition, bitLength: f.bitLength } : {}),
+          ...(f.role ? { role: f.role } : {}),
         })),
       };
     case 'enum':
@@ -45,6 +48,16 @@ export function typeLayout(t: Type): TypeLayout {
 export function renderTypeLayout(l: TypeLayout): string {
   const lines = [`${l.kind} ${l.name}, size 0x${l.size.toString(16)} (${l.size})`];
   for (const f of l.fields ?? []) {
+    const at = `   +0x${f.offset.toString(16).padStart(3, '0')}`;
+    // Base classes and the vtable pointer in the form WinDbg's dt prints them.
+    if (f.role === 'base') {
+      lines.push(`${at} __BaseClass ${f.type}`);
+      continue;
+    }
+    if (f.role === 'vfptr') {
+      lines.push(`${at} __VFN_table : Ptr${f.size * 8}`);
+      continue;
+    }
     const bits = f.bitLength !== undefined ? ` : bit ${f.bitPosition}, ${f.bitLength} bit${f.bitLength === 1 ? '' : 's'}` : '';
     lines.push(`   +0x${f.offset.toString(16).padStart(3, '0')} ${f.name.padEnd(24)} ${f.type}${bits}`);
   }

@@ -1,6 +1,7 @@
 // WinDbg's symbol path syntax: ';'-separated entries, each a plain directory, `cache*DIR` (a local cache
 // for the server entries after it), or `srv*[CACHE*...]URL` / `symsrv*symsrv.dll*[CACHE*...]URL` (a
-// symbol server with downstream stores searched and filled in order).
+// symbol server with downstream stores searched and filled in order). A bare `srv*` is Microsoft's server
+// behind the default cache; `srv**URL` (an empty store) also means the default cache.
 
 export type SymbolPathEntry =
   | { kind: 'dir'; path: string }
@@ -21,7 +22,8 @@ export function parseSymbolPath(text: string): SymbolPathEntry[] {
     if (head === 'srv' || head === 'symsrv') {
       const rest = parts.slice(head === 'symsrv' ? 2 : 1);
       const last = rest.at(-1) ?? '';
-      if (isUrl(last)) out.push({ kind: 'server', caches: rest.slice(0, -1).filter(Boolean), url: last.replace(/\/+$/, '') });
+      if (rest.every((p) => !p)) out.push({ kind: 'server', caches: [], url: MICROSOFT_SYMBOL_SERVER });
+      else if (isUrl(last)) out.push({ kind: 'server', caches: rest.slice(0, -1).filter(Boolean), url: last.replace(/\/+$/, '') });
       else {
         // `srv*DIR` with no URL: a local store in symbol-store layout.
         for (const p of rest.filter(Boolean)) out.push({ kind: 'dir', path: p });
@@ -54,4 +56,14 @@ export function pdbKey(guid: string, age: number): string | undefined {
 /** The compressed (CAB) variant of a store file name: the last character replaced by '_'. */
 export function compressedName(name: string): string {
   return `${name.slice(0, -1)}_`;
+}
+
+/**
+ * `.sympath+ ADDITION`: the current path with more entries after it (WinDbg appends; an empty current path
+ * becomes the addition alone). Entries already present are not repeated.
+ */
+export function appendSymbolPath(current: string, addition: string): string {
+  const have = new Set(current.split(';').map((e) => e.trim().toLowerCase()).filter(Boolean));
+  const add = addition.split(';').map((e) => e.trim()).filter((e) => e && !have.has(e.toLowerCase()));
+  return [current.trim(), ...add].filter(Boolean).join(';');
 }

@@ -18,7 +18,7 @@ export interface SymbolMatch {
 }
 
 export interface SymbolSource {
-  readonly kind: 'pdb' | 'isf' | 'exports';
+  readonly kind: 'pdb' | 'isf' | 'exports' | 'builtin';
   /** Identity for matching and messages (PDB name + GUID/age, ISF file, module name for exports). */
   readonly description: string;
   /** The nearest symbol at or below `rva` (within the containing function when sizes are known). */

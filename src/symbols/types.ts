@@ -34,7 +34,10 @@ export interface UdtType {
   /** '_KTRAP_FRAME', or '<unnamed-tag>' / '<anonymous-…>' for anonymous ones. */
   readonly name: string;
   readonly size: number;
-  /** Fields in declaration order (unions: all at offset 0). Base classes are not fields. */
+  /**
+   * Fields in declaration order (unions: all at offset 0). C++ base classes and the vtable pointer are
+   * fields too, named as WinDbg's dt names them (`__BaseClass`, `__VFN_table`) and marked by `role`.
+   */
   readonly fields: readonly Field[];
 }
 export interface EnumType {
@@ -59,6 +62,8 @@ export interface Field {
   /** For bitfields: first bit (0 = least significant) within the storage unit at `offset`, and width. */
   readonly bitPosition?: number;
   readonly bitLength?: number;
+  /** 'base': an embedded (non-virtual) base class; 'vfptr': the pointer to the virtual function table. */
+  readonly role?: 'base' | 'vfptr';
 }
 
 /** How WinDbg names a type in `dt`/`dx` output: '_LIST_ENTRY', 'Ptr64 _LIST_ENTRY', '[5] Uint8B', … */
@@ -71,19 +76,27 @@ export function typeName(t: Type): string {
       return t.name;
     case 'pointer':
       return `${typeName(t.target)} *`;
-    case 'array':
-      return `${typeName(t.element)} [${t.count}]`;
+    case 'array': {
+      // C order: the outermost dimension first (`int [3][4][2]` for `int m[3][4][2]`).
+      let dims = '';
+      let e: Type = t;
+      for (let n = 0; e.kind === 'array' && n < 64; n++, e = e.element) dims += `[${e.count}]`;
+      return `${typeName(e)} ${dims}`;
+    }
     case 'function':
       return `${typeName(t.returnType)} (${t.params.map(typeName).join(', ')})`;
   }
 }
 
-/** Finds a field by name, descending into anonymous nested structs/unions (as Windows types use them). */
+/**
+ * Finds a field by name, descending into anonymous nested structs/unions (as Windows types use them) and
+ * into base classes (a derived class has its bases' fields).
+ */
 export function findField(t: UdtType, name: string, depth = 0): Field | undefined {
   if (depth > 16) return undefined;
   for (const f of t.fields) if (f.name === name) return f;
   for (const f of t.fields) {
-    if (f.type.kind === 'udt' && (f.name === '' || f.name.startsWith('<') || f.type.name.startsWith('<'))) {
+    if (f.type.kind === 'udt' && (f.role === 'base' || f.name === '' || f.name.startsWith('<') || f.type.name.startsWith('<'))) {
       const inner = findField(f.type, name, depth + 1);
       if (inner) return { ...inner, offset: f.offset + inner.offset };
     }

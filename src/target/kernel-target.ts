@@ -2,11 +2,9 @@
 // addresses and the unwind data of every module (from its pages in the dump, or from its image file found
 // through the symbol path). Small dumps hold only the crashing thread's data; the model says so.
 import type { KernelDump } from '../formats/kernel-dump/kernel-dump.js';
-import { PdbFile } from '../formats/pdb/pdb.js';
 import { readExports } from '../formats/pe/pe-directories.js';
 import { PeImage } from '../formats/pe/pe-image.js';
 import { ExportSymbolSource } from '../symbols/export-symbols.js';
-import { BufferSource } from '../io/buffer-source.js';
 import { DumpscopeError } from '../io/errors.js';
 import type { AddressSpace } from '../memory/address-space.js';
 import { OverlaySpace } from '../memory/overlay-space.js';
@@ -15,12 +13,15 @@ import { selfMapTranslate } from '../memory/self-map-translate.js';
 import type { Translation } from '../memory/address-space.js';
 import type { SessionTarget } from '../commands/session.js';
 import type { ImageProvider } from '../symbols/image-provider.js';
-import type { SymbolSource } from '../symbols/symbol-source.js';
 import { openIsf } from '../formats/isf/open-isf.js';
-import type { UnwindData, UnwindLookup } from '../unwind/types.js';
+import type { UnwindData } from '../unwind/types.js';
+import { defaultStackBounds, kernelUnwindData, type StackBounds, stackBoundsFor } from './unwind-source.js';
 import { type StackFrame, type UnwindOptions, walkStack } from '../unwind/x64-unwinder.js';
 import { decodeDebuggerData, type DebuggerData } from './debugger-data.js';
-import { type ModuleInfo, ModuleTable, windbgModuleName } from './modules.js';
+import { type ModuleInfo, ModuleTable, readLoadedModules, type UnloadedModuleInfo, windbgModuleName } from './modules.js';
+import { filetimeToDate } from '../util/cformat.js';
+import { type ModuleImage, type ModuleSymbols, resolveModuleSymbols } from './module-symbols.js';
+import { BUILTIN_TYPES_NOTE, BuiltinAbiTypes } from '../symbols/builtin-abi-types.js';
 import type { X64Registers } from './x64-registers.js';
 import { type PrcbInfo, type ProcessInfo, readPrcb, readProcess, readThread, type ThreadInfo } from './kernel-objects.js';
 import { walkList } from './list-walk.js';
@@ -34,19 +35,7 @@ export interface CrashState {
   notes: string[];
 }
 
-export interface ModuleSymbols {
-  status: 'pdb' | 'isf' | 'exports' | 'none' | 'not-found' | 'mismatch' | 'error';
-  detail: string;
-  /** The symbol source in use (a PDB, or an ISF table standing in for it). */
-  source?: SymbolSource;
-  pdb?: PdbFile;
-}
-
-export interface ModuleImage {
-  image?: PeImage;
-  /** Where it came from: 'dump' (mapped pages), a file path, or why there is none. */
-  origin: string;
-}
+export type { ModuleImage, ModuleSymbols } from './module-symbols.js';
 
 export class KernelTarget implements SessionTarget {
   readonly pointerSize = 8 as const;
@@ -62,6 +51,7 @@ export class KernelTarget implements SessionTarget {
     private imageProvider: ImageProvider,
   ) {
     const h = dump.header;
+    this.limitations.push(...(dump.limitations ?? [])); // what the file itself lacks (a truncated dump)
     if (dump.triage) {
       this.memory = new OverlaySpace(dump.triage.memory);
       if (dump.triage.debuggerData) {
@@ -148,36 +138,17 @@ export class KernelTarget implements SessionTarget {
     }
     const nt = { name: 'nt', imageName: 'ntoskrnl.exe', base: kernBase, size };
     this.modules = new ModuleTable([nt]);
-    const kt = await this.kernelTypes();
-    if (!kt) {
-      this.limitations.push('no kernel types (nt PDB or ISF): the loaded-module list cannot be read');
-      return;
-    }
+    // Without nt's types the list is still read, as WinDbg does, through the loader entry's fixed x64 head.
+    const real = await this.kernelTypes();
+    const kt = await this.kernelTypesFor('_KLDR_DATA_TABLE_ENTRY');
+    if (!kt) return;
     const head = this.debuggerData?.pointer('PsLoadedModuleList') ?? (h.psLoadedModuleList || undefined);
     if (!head) return;
     try {
-      const walk = await walkList(this.memory, head, await kt.offsetOf('_KLDR_DATA_TABLE_ENTRY', 'InLoadOrderLinks'), 8192);
-      if (walk.note) this.limitations.push(`loaded-module list: ${walk.note}`);
-      const taken = new Set<string>();
-      const mods = [];
-      for (const [i, a] of walk.items.entries()) {
-        const e = await kt.read(this.memory, '_KLDR_DATA_TABLE_ENTRY', a).catch(() => undefined);
-        if (!e) continue;
-        const base = e.uint('DllBase');
-        const name = (await this.readUnicodeString(e.sub('BaseDllName'))) ?? `module_${base.toString(16)}`;
-        const path = await this.readUnicodeString(e.sub('FullDllName'));
-        mods.push({
-          name: windbgModuleName(name, i === 0, taken),
-          imageName: name,
-          fullPath: path,
-          base,
-          size: e.num('SizeOfImage'),
-          timestamp: e.has('TimeDateStamp') ? e.num('TimeDateStamp') : undefined,
-          checksum: e.has('CheckSum') ? e.num('CheckSum') : undefined,
-        });
-      }
+      const { modules: mods, note } = await readLoadedModules(this.memory, kt, head);
+      if (note) this.limitations.push(`loaded-module list: ${note}`);
       if (mods.length) {
-        this.modules = new ModuleTable(mods, await this.unloadedDrivers(kt));
+        this.modules = new ModuleTable(mods, real === kt ? await this.unloadedDrivers(kt) : []);
         // nt's image was looked up before its timestamp was known: look again with the list's facts.
         this.images.clear();
       }
@@ -187,7 +158,7 @@ export class KernelTarget implements SessionTarget {
   }
 
   /** MmUnloadedDrivers (an array of _UNLOADED_DRIVERS read by field name), when the types describe it. */
-  private async unloadedDrivers(kt: KernelTypes): Promise<{ imageName: string; base: bigint; end: bigint }[]> {
+  private async unloadedDrivers(kt: KernelTypes): Promise<UnloadedModuleInfo[]> {
     const nt = this.modules.modules[0];
     const t = await kt.struct('_UNLOADED_DRIVERS').catch(() => undefined);
     const arrayPtr = this.debuggerData?.pointer('MmUnloadedDrivers') ?? (nt ? await kt.global(nt.base, 'MmUnloadedDrivers') : undefined);
@@ -195,7 +166,7 @@ export class KernelTarget implements SessionTarget {
       if (!t) this.limitations.push('unloaded drivers: the kernel types have no _UNLOADED_DRIVERS');
       return [];
     }
-    const out: { imageName: string; base: bigint; end: bigint }[] = [];
+    const out: UnloadedModuleInfo[] = [];
     try {
       const array = new DataView((await this.memory.read(arrayPtr, 8)).buffer).getBigUint64(0, true);
       if (!array) return [];
@@ -207,7 +178,9 @@ export class KernelTarget implements SessionTarget {
         const e = await kt.read(this.memory, '_UNLOADED_DRIVERS', array + BigInt(i * t.size));
         const start = e.uint('StartAddress');
         if (!start) break;
-        out.push({ imageName: (await this.readUnicodeString(e.sub('Name'))) ?? '?', base: start, end: e.uint('EndAddress') });
+        // CurrentTime: when it was unloaded (a FILETIME), for `analyze` to say so.
+        const when = e.has('CurrentTime') ? filetimeToDate(e.uint('CurrentTime')) : undefined;
+        out.push({ imageName: (await this.readUnicodeString(e.sub('Name'))) ?? '?', base: start, end: e.uint('EndAddress'), ...(when && e.uint('CurrentTime') ? { unloadTime: when.toISOString() } : {}) });
       }
     } catch (e) {
       this.limitations.push(`unloaded drivers unreadable: ${(e as Error).message}`);
@@ -287,9 +260,9 @@ export class KernelTarget implements SessionTarget {
     }
     if (m.timestamp === undefined) return { origin: 'no timestamp to look the image up by' };
     const found = await this.imageProvider.findImage({ name: m.imageName, timestamp: m.timestamp, sizeOfImage: m.size });
-    if (!found.found) return { origin: found.reason };
-    const bytes = found.bytes;
-    const image = await PeImage.open(async (o, n) => (o >= 0 && o + n <= bytes.length ? bytes.subarray(o, o + n) : undefined), false, m.name);
+    if (!found.found) return { origin: found.reason, mismatch: found.mismatch, failure: found.failure };
+    const file = found.source;
+    const image = await PeImage.open(async (o, n) => (o >= 0 && o + n <= file.size ? file.read(o, n).catch(() => undefined) : undefined), false, m.name);
     return { image, origin: found.path };
   }
 
@@ -297,7 +270,7 @@ export class KernelTarget implements SessionTarget {
   private readonly headerViews = new Map<bigint, Promise<PeImage | undefined>>();
 
   /** The module's headers as mapped in the dump (enough for the CodeView record), when those pages exist. */
-  private mappedHeaders(m: ModuleInfo): Promise<PeImage | undefined> {
+  mappedHeaders(m: ModuleInfo): Promise<PeImage | undefined> {
     let p = this.headerViews.get(m.base);
     if (!p) {
       p = PeImage.open(
@@ -314,66 +287,30 @@ export class KernelTarget implements SessionTarget {
     return p;
   }
 
-  /** The CodeView record (PDB name, GUID, age): from the image file or, failing that, the mapped headers. */
-  private async codeViewOf(m: ModuleInfo) {
-    const img = await this.image(m);
-    const fromImage = img.image ? await img.image.codeView().catch(() => undefined) : undefined;
-    if (fromImage) return { cv: fromImage, origin: img.origin };
-    const mapped = await this.mappedHeaders(m);
-    const cv = mapped ? await mapped.codeView().catch(() => undefined) : undefined;
-    return { cv, origin: cv ? 'dump' : img.origin };
-  }
+  /** Receives WinDbg-style symbol warnings the first time a module's symbols are resolved (sessions print them). */
+  symbolNotice?: (line: string) => void;
 
   /**
    * The module's symbols: its PDB, matched by the image's CodeView GUID and age (a mismatch is never used),
-   * else an ISF table for the same GUID and age (how nt's types and symbols come offline).
+   * else an ISF table for the same GUID and age (how nt's types and symbols come offline), else exports.
    */
   moduleSymbols(m: ModuleInfo): Promise<ModuleSymbols> {
     let p = this.pdbs.get(m.base);
     if (!p) {
-      p = (async (): Promise<ModuleSymbols> => {
-        const { cv, origin } = await this.codeViewOf(m);
-        if (!cv && m === this.modules.modules[0]) {
-          const isf = await this.kernelIsfByDebuggerData();
-          if (isf) return isf;
-        }
-        if (!cv) {
-          const exp = await this.exportSymbols(m);
-          if (exp) return { status: 'exports', detail: `exports only (no CodeView record; image: ${origin})`, source: exp };
-          return { status: 'none', detail: `no CodeView record (image: ${origin})` };
-        }
-        const req = { name: cv.pdbName, guid: cv.guid, age: cv.age };
-        const reasons: string[] = [];
-        if (this.imageProvider.findPdb) {
-          const found = await this.imageProvider.findPdb(req);
-          if (found.found) {
-            try {
-              const pdb = await PdbFile.open(new BufferSource(found.bytes, found.path));
-              if (pdb.guid !== cv.guid || pdb.dbiAge !== cv.age) return { status: 'mismatch', detail: `${found.path} is ${pdb.guid}/${pdb.dbiAge}, the image wants ${cv.guid}/${cv.age}` };
-              return { status: 'pdb', detail: found.path, pdb, source: pdb };
-            } catch (e) {
-              return { status: 'error', detail: (e as Error).message };
-            }
-          }
-          reasons.push(found.reason);
-        }
-        if (this.imageProvider.findIsf) {
-          const isf = await this.imageProvider.findIsf(req);
-          if (isf.found) {
-            try {
-              return { status: 'isf', detail: isf.path, source: openIsf(isf.bytes, isf.path) };
-            } catch (e) {
-              return { status: 'error', detail: (e as Error).message };
-            }
-          }
-        }
-        // Last resort: the module's own export table (from the dump's pages or the image file).
-        const exp = await this.exportSymbols(m);
-        if (exp) return { status: 'exports', detail: `exports only (${reasons.join('; ') || 'no PDB found'})`, source: exp };
-        if (!this.imageProvider.findPdb) return { status: 'none', detail: 'no symbol path' };
-        return { status: 'not-found', detail: reasons.join('; ') };
-      })();
-      p.then((r) => this.resolvedSymbols.set(m.base, r));
+      p = resolveModuleSymbols(
+        {
+          provider: this.imageProvider,
+          image: (x) => this.image(x),
+          mappedHeaders: (x) => this.mappedHeaders(x),
+          exportSymbols: (x) => this.exportSymbols(x),
+          kernelIsf: m === this.modules.modules[0] ? () => this.kernelIsfByDebuggerData() : undefined,
+        },
+        m,
+      );
+      p.then((r) => {
+        this.resolvedSymbols.set(m.base, r);
+        for (const line of r.notices ?? []) this.symbolNotice?.(line);
+      });
       this.pdbs.set(m.base, p);
     }
     return p;
@@ -426,9 +363,25 @@ export class KernelTarget implements SessionTarget {
       const nt = this.modules.modules[0];
       if (!nt) return undefined;
       const s = await this.moduleSymbols(nt);
-      return s.source ? new KernelTypes(s.source) : undefined;
+      // An export table names functions but describes no structure: it is not a source of kernel types.
+      return s.source && s.source.kind !== 'exports' ? new KernelTypes(s.source) : undefined;
     })();
     return this.typesValue;
+  }
+
+  private builtinTypes?: KernelTypes;
+
+  /**
+   * nt's types when they describe `typeName`; else, for the few fixed-ABI x64 layouts every build shares
+   * (loader entry head, LIST_ENTRY, UNICODE_STRING, KTRAP_FRAME), the built-in ones, noted in the limitations.
+   */
+  async kernelTypesFor(typeName: string): Promise<KernelTypes | undefined> {
+    const real = await this.kernelTypes();
+    if (real && (await real.source.findType(typeName))) return real;
+    this.builtinTypes ??= new KernelTypes(new BuiltinAbiTypes());
+    if (!(await this.builtinTypes.source.findType(typeName))) return real;
+    if (!this.limitations.includes(BUILTIN_TYPES_NOTE)) this.limitations.push(BUILTIN_TYPES_NOTE);
+    return this.builtinTypes;
   }
 
   private crashValue?: Promise<CrashState>;
@@ -634,7 +587,7 @@ export class KernelTarget implements SessionTarget {
    * (the rest read as zero, as WinDbg shows them after `.trap`).
    */
   async trapRegisters(address: bigint): Promise<X64Registers> {
-    const kt = await this.kernelTypes();
+    const kt = await this.kernelTypesFor('_KTRAP_FRAME');
     if (!kt) throw new DumpscopeError("reading a trap frame needs nt's types (a PDB or ISF table on the symbol path)", 'NO_TYPES');
     const v = await kt.read(this.memory, '_KTRAP_FRAME', address);
     const r = (f: string) => (v.has(f) ? v.uint(f) : 0n);
@@ -695,23 +648,9 @@ export class KernelTarget implements SessionTarget {
     return s ? m.base + BigInt(s.rva) : undefined;
   }
 
+  /** What the stack walker needs from this target (unwind data, trap frames, symbols): unwind-source.ts. */
   unwindData(): UnwindData {
-    return {
-      lookup: async (address): Promise<UnwindLookup> => {
-        const m = this.modules.at(address);
-        if (!m) return { kind: 'unknown' };
-        const img = await this.image(m);
-        if (!img.image) return { kind: 'no-data', module: m.name, reason: img.origin };
-        const rva = Number(address - m.base);
-        const fn = await img.image.functionAt(rva);
-        if (!fn) return { kind: 'leaf', imageBase: m.base, module: m.name };
-        const info = await img.image.unwindInfo(fn);
-        if (!info) return { kind: 'no-data', module: m.name, reason: 'unwind information not readable' };
-        return { kind: 'function', imageBase: m.base, module: m.name, fn: info };
-      },
-      readCode: (address, length) => this.readCode(address, length),
-      isCodeAddress: (a) => this.modules.at(a) !== undefined,
-    };
+    return kernelUnwindData(this);
   }
 
   /** Up to `length` code bytes at `address`: from the dump while present, else from the module's image file. */
@@ -730,7 +669,18 @@ export class KernelTarget implements SessionTarget {
     return img.image?.readRva(Number(address - m.base), Math.min(length, m.size - Number(address - m.base)));
   }
 
-  walk(registers: X64Registers, opts: UnwindOptions = {}): Promise<StackFrame[]> {
-    return walkStack(registers, this.memory, this.unwindData(), opts);
+  /**
+   * Walks a stack. Without bounds in `opts`, the crashing thread's stacks bound it when rsp is on them;
+   * callers walking another thread pass `stackBoundsFor(thread, rsp)`.
+   */
+  async walk(registers: X64Registers, opts: UnwindOptions = {}): Promise<StackFrame[]> {
+    const bounded = opts.stacks !== undefined || opts.stackBase !== undefined;
+    const bounds = bounded ? undefined : await defaultStackBounds(this, registers.rsp);
+    return walkStack(registers, this.memory, this.unwindData(), { ...bounds, ...opts });
+  }
+
+  /** The stacks a walk of `thread` from `rsp` may use (its kernel stack, DPC/ISR stacks), for UnwindOptions. */
+  stackBoundsFor(thread: ThreadInfo | undefined, rsp: bigint): Promise<StackBounds | undefined> {
+    return stackBoundsFor(this, thread, rsp);
   }
 }

@@ -1,5 +1,9 @@
 // The loaded (and unloaded) modules of the target, with fast address → module lookup and WinDbg's naming
-// (`nt` for the kernel, `hal`, otherwise the file name without its extension).
+// (`nt` for the kernel, `hal`, otherwise the file name without its extension), and the reader of a full
+// dump's loaded-module list (PsLoadedModuleList), by field name.
+import type { AddressSpace } from '../memory/address-space.js';
+import { walkList } from './list-walk.js';
+import type { KernelTypes, StructView } from './struct-view.js';
 
 export interface ModuleInfo {
   /** WinDbg module name: 'nt', 'amdppm', 'Wdf01000'. */
@@ -82,4 +86,57 @@ export class ModuleTable {
   unloadedAt(address: bigint): UnloadedModuleInfo | undefined {
     return this.unloaded.find((u) => address >= u.base && address < u.end);
   }
+}
+
+/** At most this many loader entries are walked (a corrupted list must not run away). */
+const MAX_LOADED_MODULES = 8192;
+
+async function unicodeString(memory: AddressSpace, v: StructView): Promise<string | undefined> {
+  const len = Math.min(v.num('Length'), 0x1000) & ~1;
+  const buf = v.uint('Buffer');
+  if (!len || !buf) return undefined;
+  const b = await memory.read(buf, len).catch(() => undefined);
+  return b ? new TextDecoder('utf-16le').decode(b) : undefined;
+}
+
+/** TimeDateStamp from the PE header mapped at `base`, for loader entries whose type lacks the field. */
+async function mappedTimestamp(memory: AddressSpace, base: bigint, size: number): Promise<number | undefined> {
+  try {
+    const dos = await memory.read(base, 0x40);
+    const lfanew = new DataView(dos.buffer, dos.byteOffset, 0x40).getUint32(0x3c, true);
+    if (dos[0] !== 0x4d || dos[1] !== 0x5a || lfanew + 12 > Math.min(size, 0x1000)) return undefined;
+    const nt = await memory.read(base + BigInt(lfanew), 12);
+    const dv = new DataView(nt.buffer, nt.byteOffset, 12);
+    return dv.getUint32(0, true) === 0x4550 ? dv.getUint32(8, true) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The loaded-module list of a full dump: _KLDR_DATA_TABLE_ENTRY records linked through InLoadOrderLinks
+ * from `head`, read by field name through `kt` (nt's types, or the built-in fixed x64 layout). Entries
+ * whose page is missing are skipped; `note` says why a walk ended early.
+ */
+export async function readLoadedModules(memory: AddressSpace, kt: KernelTypes, head: bigint): Promise<{ modules: ModuleInfo[]; note?: string }> {
+  const walk = await walkList(memory, head, await kt.offsetOf('_KLDR_DATA_TABLE_ENTRY', 'InLoadOrderLinks'), MAX_LOADED_MODULES);
+  const taken = new Set<string>();
+  const modules: ModuleInfo[] = [];
+  for (const [i, a] of walk.items.entries()) {
+    const e = await kt.read(memory, '_KLDR_DATA_TABLE_ENTRY', a).catch(() => undefined);
+    if (!e) continue;
+    const base = e.uint('DllBase');
+    const size = e.num('SizeOfImage');
+    const name = (await unicodeString(memory, e.sub('BaseDllName'))) ?? `module_${base.toString(16)}`;
+    modules.push({
+      name: windbgModuleName(name, i === 0, taken),
+      imageName: name,
+      fullPath: await unicodeString(memory, e.sub('FullDllName')),
+      base,
+      size,
+      timestamp: e.has('TimeDateStamp') ? e.num('TimeDateStamp') : await mappedTimestamp(memory, base, size),
+      checksum: e.has('CheckSum') ? e.num('CheckSum') : undefined,
+    });
+  }
+  return { modules, note: walk.note };
 }

@@ -89,6 +89,8 @@ export async function triageContent(t: KernelTarget): Promise<{ facts: DumpFacts
   }
   // Module images (small ones whole), so code and unwind data come from the dump as before.
   for (const m of t.modules.modules) if (m.size <= MAX_IMAGE) addRange(m.base, m.size);
+  // Every module's header page: the stack scan takes a candidate only inside an executable section.
+  for (const m of t.modules.modules) addPage(m.base);
   // The self-map entries of every captured page: !pte and the freed-page rule keep working.
   const pteBase = await t.pteBase();
   if (pteBase !== undefined) {

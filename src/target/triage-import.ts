@@ -1,31 +1,42 @@
 // Builds a full-memory image of a small (triage) dump: every captured block and the small dump's copies of
-// the crashing PRCB, thread and process at their virtual addresses, behind new page tables (self-map at
-// the slot MmPteBase names), plus what a full dump carries in memory and a triage dump in its own tables —
-// the loaded-module list (written as _KLDR_DATA_TABLE_ENTRY by field name) and the process and thread list
-// links. The result is written by the ordinary dump writer in any full-memory layout.
+// the crashing PRCB, thread and process at their virtual addresses, behind page tables (self-map at the
+// slot MmPteBase names) that keep every paging entry the small dump captured (triage-paging.ts), plus what
+// a full dump carries in memory and a triage dump in its own tables — the loaded-module list (written as
+// _KLDR_DATA_TABLE_ENTRY by field name), the process and thread list links, and the unloaded drivers
+// (MmUnloadedDrivers). The result is written by the ordinary dump writer in any full-memory layout.
 import { factsOf } from '../formats/kernel-dump/convert.js';
 import type { DumpFacts } from '../formats/kernel-dump/writer.js';
 import { UnsupportedError } from '../io/errors.js';
 import { MemoryBuilder } from '../scenario/memory-builder.js';
 import { StructWriter } from '../scenario/struct-writer.js';
 import type { KernelTarget } from './kernel-target.js';
+import { capturedEntries, placeCapturedEntries } from './triage-paging.js';
 
 /** A kernel VA range no Windows x64 layout uses, for the structures this conversion has to add. */
 const SCRATCH = 0xffffdf0000000000n;
 const SPAN = 0x8000000000n; // one PML4 slot
 
-export async function fullFromTriage(t: KernelTarget): Promise<{ facts: DumpFacts; pages: Map<number, Uint8Array> }> {
+export async function fullFromTriage(t: KernelTarget): Promise<{ facts: DumpFacts; pages: Map<number, Uint8Array>; notes: string[] }> {
+  const notes: string[] = [];
   const tri = t.dump.triage;
   if (!tri) throw new UnsupportedError('the dump is not a small (triage) dump');
   const kt = await t.kernelTypes();
   if (!kt) throw new UnsupportedError("converting a small dump up needs nt's types (PDB or ISF) to rebuild the module list");
   const pteBase = (await t.pteBase()) ?? 0xffffbe8000000000n;
-  const mem = new MemoryBuilder(Number((pteBase >> 39n) & 0x1ffn));
+  const selfMapIndex = Number((pteBase >> 39n) & 0x1ffn);
+  const h = t.dump.header;
+  // The PML4 stays where the header's DirectoryTableBase says, when that is a plausible frame.
+  const dtbPfn = Number((h.directoryTableBase >> 12n) & 0xfffffffffn);
+  const mem = new MemoryBuilder(selfMapIndex, 0x1000, dtbPfn > 0 && dtbPfn < 2 ** 28 ? dtbPfn : undefined);
   const inSelfMap = (va: bigint) => va >= pteBase && va < pteBase + SPAN;
-  // Captured memory (paging entries captured through the self-map are rebuilt, not copied).
+  // Paging entries captured through the self-map first: they decide which frames the pages below use.
+  const selfMapBlocks = [];
+  for (const b of tri.blocks) if (inSelfMap(b.va)) selfMapBlocks.push({ va: b.va, bytes: await t.dump.source.read(b.fileOffset, b.size) });
+  const unplaced = placeCapturedEntries(mem, capturedEntries(selfMapBlocks, pteBase), selfMapIndex);
+  if (unplaced) notes.push(`${unplaced} captured paging entries lie under entries that are not tables and were left out`);
+  // Then captured memory, through those entries (or fresh ones where none were captured).
   for (const b of tri.blocks) {
-    if (inSelfMap(b.va)) continue;
-    mem.write(b.va, await t.dump.source.read(b.fileOffset, b.size));
+    if (!inSelfMap(b.va)) mem.write(b.va, await t.dump.source.read(b.fileOffset, b.size));
   }
   const crash = await t.crashState();
   const copy = async (part: { offset: number; size: number }, va?: bigint) => {
@@ -34,7 +45,6 @@ export async function fullFromTriage(t: KernelTarget): Promise<{ facts: DumpFact
   await copy(tri.thread, crash.thread?.address);
   await copy(tri.process, crash.process?.address);
   await copy(tri.prcb, crash.prcb?.address);
-  const h = t.dump.header;
   if (tri.debuggerData && h.kdDebuggerDataBlock) mem.write(h.kdDebuggerDataBlock, tri.debuggerData);
   // Structures the conversion adds live in a scratch region.
   let next = SCRATCH;
@@ -86,5 +96,25 @@ export async function fullFromTriage(t: KernelTarget): Promise<{ facts: DumpFact
       link(threads, crash.thread.address + BigInt(await kt.offsetOf('_ETHREAD', 'ThreadListEntry')));
     }
   }
-  return { facts: { ...factsOf(t.dump), directoryTableBase: mem.directoryTableBase, psLoadedModuleList: modules, psActiveProcessHead: processes }, pages: mem.pages };
+  // Unloaded drivers: a full dump keeps them in MmUnloadedDrivers (an array of _UNLOADED_DRIVERS, by field
+  // name) with MmLastUnloadedDriver counting the entries; the small dump's own list fills it.
+  const unloaded = t.modules.unloaded;
+  const nt = t.modules.modules[0];
+  const global = async (name: string) => t.debuggerData?.pointer(name) ?? (nt ? await kt.global(nt.base, name).catch(() => undefined) : undefined);
+  const unloadedVar = unloaded.length ? await global('MmUnloadedDrivers') : undefined;
+  const ud = unloadedVar ? await kt.struct('_UNLOADED_DRIVERS').catch(() => undefined) : undefined;
+  if (unloadedVar && ud) {
+    const array = alloc(ud.size * unloaded.length);
+    for (const [i, u] of unloaded.entries()) {
+      const e = new StructWriter(mem, ud, array + BigInt(i * ud.size));
+      e.set('StartAddress', u.base).set('EndAddress', u.end);
+      ustring(e, 'Name', u.imageName);
+    }
+    mem.u64(unloadedVar, array);
+    const last = await global('MmLastUnloadedDriver');
+    if (last) mem.u32(last, unloaded.length);
+  } else if (unloaded.length) {
+    notes.push(`the ${unloaded.length} unloaded drivers are not written: ${unloadedVar ? "nt's types have no _UNLOADED_DRIVERS" : 'MmUnloadedDrivers is not known'}`);
+  }
+  return { facts: { ...factsOf(t.dump), directoryTableBase: mem.directoryTableBase, psLoadedModuleList: modules, psActiveProcessHead: processes }, pages: mem.pages, notes };
 }

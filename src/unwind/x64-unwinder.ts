@@ -1,12 +1,18 @@
 // x64 stack walking the way Windows does it (RtlVirtualUnwind): unwind codes undo the prolog, epilogs are
-// recognised and emulated, machine frames switch to the interrupted context, functions without unwind data
-// are leaves. Where a module's unwind data is missing, the walk scans the stack for return addresses and
-// marks those frames as guessed. Every walk is bounded.
+// recognised and emulated, machine frames switch to the interrupted context (with the registers of the
+// kernel trap frame around them, when the types describe it), functions without unwind data are leaves.
+// Where a module's unwind data is missing, scan.ts guesses the caller and the frame is marked. Bad unwind
+// data, unreadable memory and stacks that leave their bounds end the walk with a note; the frames found
+// before are kept. Every walk is bounded.
 import type { AddressSpace } from '../memory/address-space.js';
 import type { X64Registers } from '../target/x64-registers.js';
-import { type FunctionUnwind, UNWIND_REGS, type UnwindData } from './types.js';
+import { emulateEpilog } from './epilog.js';
+import { type GuessKind, guessCaller } from './scan.js';
+import { getReg, hexAddr, M64, messageOf, readU64, setReg } from './stack-read.js';
+import type { FunctionUnwind, UnwindData, UnwindLookup } from './types.js';
 
 export type FrameMethod = 'context' | 'unwind' | 'leaf' | 'machine-frame' | 'epilog' | 'scan';
+export type { GuessKind } from './scan.js';
 
 export interface StackFrame {
   /** Frame number as `k` prints it. */
@@ -19,72 +25,118 @@ export interface StackFrame {
   returnAddress: bigint;
   /** How the *caller* of this frame was found: via unwind data, machine frame, scanning… */
   method: FrameMethod;
-  /** True when the next frame was guessed by stack scanning rather than computed. */
+  /** True when the next frame was guessed (no unwind data) rather than computed. */
   guessed: boolean;
+  /** With `guessed`: how the next frame was found, and why that was needed. */
+  guess?: GuessKind;
+  guessReason?: string;
   /** Register state in this frame (nonvolatile ones are exact; volatile ones are what was known). */
   registers: X64Registers;
+  /** For a machine frame: the KTRAP_FRAME whose registers the next frame got, when it was located. */
+  trapFrame?: bigint;
+  /** Registers of this frame read from the trap frame of the machine frame below it. */
+  fromTrapFrame?: { address: bigint; registers: (keyof X64Registers)[] };
+  /** Things to know about this frame that did not stop the walk (a trap frame that could not be read). */
+  remarks?: string[];
   /** Why the walk stopped after this frame, if it did for a reason worth telling. */
   note?: string;
+  /** The walk stopped here only because it reached maxFrames. */
+  limitReached?: boolean;
+}
+
+/** A stack the walk may run on: [limit, base), with frames below `top` (InitialStack; defaults to base). */
+export interface StackRange {
+  name: string;
+  limit: bigint;
+  base: bigint;
+  top?: bigint;
 }
 
 export interface UnwindOptions {
   maxFrames?: number;
-  /** Stack bounds, when known (kernel stack limit/base): frames outside stop the walk. */
+  /** The current stack's bounds, when known (kernel stack limit/base): frames outside stop the walk. */
   stackLimit?: bigint;
   stackBase?: bigint;
+  /** Every stack the walk may move between (thread, DPC, ISR stacks); frames on none of them stop the walk. */
+  stacks?: StackRange[];
   /** How many bytes the scanning fallback may search for one return address. */
   scanBytes?: number;
 }
 
-const M64 = (1n << 64n) - 1n;
+/** Hard bound on any walk, whatever maxFrames asks for. */
+const MAX_FRAMES = 4096;
+/** Chained unwind entries followed at most for one frame. */
+const MAX_CHAIN = 32;
+const KERNEL_SPACE = 0xffff800000000000n;
 
-async function readU64(mem: AddressSpace, a: bigint): Promise<bigint | undefined> {
-  try {
-    const b = await mem.read(a & M64, 8);
-    return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
-  } catch {
-    return undefined;
-  }
+type TrapInfo = { address: bigint; registers: (keyof X64Registers)[] } | { unavailable: string };
+
+export type StepResult =
+  | {
+      regs: X64Registers;
+      method: FrameMethod;
+      guess?: GuessKind;
+      guessReason?: string;
+      /** The frame's position is computed, not scanned: later fallbacks may trust it. */
+      trusted: boolean;
+      /** For machine frames: what the trap frame gave the next frame. */
+      trap?: TrapInfo;
+    }
+  | { stop: string };
+
+export interface StepOptions {
+  scanBytes?: number;
+  /** The frame's stack pointer is exact (default true). */
+  trusted?: boolean;
+  /** Stack scanning never reads at or above this address. */
+  scanTop?: bigint;
 }
 
-function setReg(r: X64Registers, n: number, v: bigint): void {
-  (r as unknown as Record<string, bigint>)[UNWIND_REGS[n]] = v;
-}
-function getReg(r: X64Registers, n: number): bigint {
-  return (r as unknown as Record<string, bigint>)[UNWIND_REGS[n]];
-}
-
-type StepResult = { regs: X64Registers; method: FrameMethod; guessed?: boolean } | { stop: string };
-
-/** Unwinds one frame: from the registers of a frame to its caller's. */
-export async function unwindOne(regs: X64Registers, mem: AddressSpace, data: UnwindData, isTopFrame: boolean, opts: UnwindOptions = {}): Promise<StepResult> {
+/**
+ * Unwinds one frame: from the registers of a frame to its caller's. `exactIp` is true for the first frame
+ * and for the frame a machine frame interrupted: their rip is the instruction itself, not a return address.
+ */
+export async function unwindOne(regs: X64Registers, mem: AddressSpace, data: UnwindData, exactIp: boolean, opts: StepOptions = {}): Promise<StepResult> {
   const r: X64Registers = { ...regs };
-  // A return address points after the call; look up the call itself so calls ending a function resolve right.
-  const lookupIp = isTopFrame ? r.rip : r.rip - 1n;
-  const found = await data.lookup(lookupIp);
+  const trusted = opts.trusted ?? true;
+  // A return address points after its call: look the call itself up, so a call that ends a function resolves
+  // to that function. An exact rip is looked up as it is (a fault at a function's first byte is that function).
+  const lookupIp = exactIp ? r.rip : (r.rip - 1n) & M64;
+  let found: UnwindLookup;
+  try {
+    found = await data.lookup(lookupIp);
+  } catch (e) {
+    return { stop: `unwind data for ${hexAddr(r.rip)} could not be read: ${messageOf(e)}` };
+  }
   if (found.kind === 'unknown') return { stop: `${hexAddr(r.rip)} is not inside any loaded module` };
-  if (found.kind === 'no-data') return scan(r, mem, data, opts, `no unwind data for ${found.module} (${found.reason})`);
+  if (found.kind === 'bad-data') return { stop: `bad unwind data in ${found.module} for ${hexAddr(r.rip)}: ${found.reason}` };
+  if (found.kind === 'no-data') {
+    const g = await guessCaller(r, mem, data, { trusted, scanTop: opts.scanTop, scanBytes: opts.scanBytes }, `no unwind data for ${found.module} (${found.reason})`);
+    if ('stop' in g) return g;
+    return { regs: g.regs, method: g.guess === 'epilog' ? 'epilog' : 'scan', guess: g.guess, guessReason: g.reason, trusted: trusted && g.guess === 'epilog' };
+  }
   if (found.kind === 'leaf') {
+    // A leaf never moves rsp: its return address is at the top of the stack.
     const ret = await readU64(mem, r.rsp);
     if (ret === undefined) return { stop: `stack at ${hexAddr(r.rsp)} is not in the dump` };
     r.rip = ret;
     r.rsp = (r.rsp + 8n) & M64;
-    return { regs: r, method: 'leaf' };
+    return { regs: r, method: 'leaf', trusted };
   }
   const fnStart = found.imageBase + BigInt(found.fn.begin);
   const offset = Number(r.rip - fnStart);
-  if (isTopFrame && offset >= found.fn.prologSize) {
+  if (exactIp && offset >= found.fn.prologSize) {
     const epi = await emulateEpilog(r, mem, data);
-    if (epi) return { regs: epi, method: 'epilog' };
+    if (epi) return { regs: epi, method: 'epilog', trusted };
   }
   let fn: FunctionUnwind | undefined = found.fn;
-  let machine = false;
+  let machineSlot: bigint | undefined;
   let depth = 0;
   let primary = true;
   while (fn) {
-    if (++depth > 32) return { stop: 'chained unwind data loops' };
+    if (++depth > MAX_CHAIN) return { stop: `bad unwind data in ${found.module} for ${hexAddr(regs.rip)}: chained unwind data deeper than ${MAX_CHAIN}` };
     // Inside the prolog only the operations already executed are undone (primary entry only).
-    const inProlog = primary && offset < fn.prologSize;
+    const inProlog = primary && offset >= 0 && offset < fn.prologSize;
     for (const op of fn.ops) {
       if (inProlog && op.prologOffset > offset) continue;
       switch (op.op) {
@@ -111,13 +163,14 @@ export async function unwindOne(regs: X64Registers, mem: AddressSpace, data: Unw
         case 'epilog':
           break;
         case 'push_machframe': {
-          const base = (r.rsp + (op.errorCode ? 8n : 0n)) & M64;
-          const rip = await readU64(mem, base);
-          const rsp = await readU64(mem, base + 24n);
-          if (rip === undefined || rsp === undefined) return { stop: `machine frame at ${hexAddr(base)} is not in the dump` };
+          // The processor pushed (error code,) rip, cs, rflags, rsp, ss.
+          const slot = (r.rsp + (op.errorCode ? 8n : 0n)) & M64;
+          const rip = await readU64(mem, slot);
+          const rsp = await readU64(mem, slot + 24n);
+          if (rip === undefined || rsp === undefined) return { stop: `machine frame at ${hexAddr(slot)} is not in the dump` };
           r.rip = rip;
           r.rsp = rsp;
-          machine = true;
+          machineSlot = slot;
           break;
         }
       }
@@ -125,139 +178,110 @@ export async function unwindOne(regs: X64Registers, mem: AddressSpace, data: Unw
     fn = fn.chained;
     primary = false;
   }
-  if (machine) return { regs: r, method: 'machine-frame' };
+  if (machineSlot !== undefined) return { regs: r, method: 'machine-frame', trusted, trap: await restoreTrapFrame(r, machineSlot, regs.rip, data) };
   const ret = await readU64(mem, r.rsp);
   if (ret === undefined) return { stop: `return address at ${hexAddr(r.rsp)} is not in the dump` };
   r.rip = ret;
   r.rsp = (r.rsp + 8n) & M64;
-  return { regs: r, method: 'unwind' };
+  return { regs: r, method: 'unwind', trusted };
 }
 
 /**
- * If the code at rip is an epilog (optional `add rsp,imm`/`lea rsp,[reg+disp]`, pops, then `ret` or a tail
- * `jmp`), runs the rest of it and returns the caller's registers.
+ * After a machine frame only rip and rsp are known from the unwind data; a kernel trap frame around it also
+ * holds the interrupted volatile registers, rbp and the flags. Copies those into `r` (rip and rsp stay the
+ * machine frame's).
  */
-async function emulateEpilog(regs: X64Registers, mem: AddressSpace, data: UnwindData): Promise<X64Registers | undefined> {
-  const code = await data.readCode(regs.rip, 64);
-  if (!code) return undefined;
-  const r: X64Registers = { ...regs };
-  let i = 0;
-  const b = (k: number) => code[i + k];
-  // add rsp, imm8 / imm32
-  if (b(0) === 0x48 && b(1) === 0x83 && b(2) === 0xc4) {
-    r.rsp = (r.rsp + BigInt(b(3))) & M64;
-    i += 4;
-  } else if (b(0) === 0x48 && b(1) === 0x81 && b(2) === 0xc4) {
-    r.rsp = (r.rsp + BigInt(new DataView(code.buffer, code.byteOffset + i + 3, 4).getUint32(0, true))) & M64;
-    i += 7;
-  } else if ((b(0) & 0xf8) === 0x48 && b(1) === 0x8d && (b(2) & 0x38) === 0x20) {
-    // lea rsp, [reg + disp8/disp32]
-    const mod = b(2) >> 6;
-    const rm = (b(2) & 7) | ((b(0) & 1) << 3);
-    if (mod === 1) {
-      r.rsp = (getReg(r, rm) + BigInt((b(3) << 24) >> 24)) & M64;
-      i += 4;
-    } else if (mod === 2) {
-      r.rsp = (getReg(r, rm) + BigInt(new DataView(code.buffer, code.byteOffset + i + 3, 4).getInt32(0, true))) & M64;
-      i += 7;
-    } else return undefined;
+async function restoreTrapFrame(r: X64Registers, slot: bigint, handler: bigint, data: UnwindData): Promise<TrapInfo | undefined> {
+  if (!data.trapFrame) return undefined;
+  let t: Awaited<ReturnType<NonNullable<UnwindData['trapFrame']>>>;
+  try {
+    t = await data.trapFrame(slot, handler);
+  } catch (e) {
+    t = { unavailable: messageOf(e) };
   }
-  const pops: number[] = [];
-  for (let n = 0; n < 16; n++) {
-    if (b(0) >= 0x58 && b(0) <= 0x5f) {
-      pops.push(b(0) - 0x58);
-      i += 1;
-    } else if (b(0) === 0x41 && b(1) >= 0x58 && b(1) <= 0x5f) {
-      pops.push(8 + b(1) - 0x58);
-      i += 2;
-    } else break;
+  if (!t) return undefined;
+  if ('unavailable' in t) return { unavailable: t.unavailable };
+  const restored: (keyof X64Registers)[] = [];
+  for (const name of t.restored) {
+    if (name === 'rip' || name === 'rsp') continue;
+    const v = t.registers[name];
+    if (v === undefined) continue;
+    (r as unknown as Record<string, unknown>)[name] = v;
+    restored.push(name);
   }
-  const isRet = b(0) === 0xc3 || b(0) === 0xc2 || (b(0) === 0xf3 && b(1) === 0xc3);
-  const isJmp = b(0) === 0xe9 || b(0) === 0xeb || (b(0) === 0xff && (b(1) & 0x38) === 0x20) || (b(0) === 0x48 && b(1) === 0xff && (b(2) & 0x38) === 0x20);
-  if (!isRet && !isJmp) return undefined;
-  if (i === 0 && isJmp) return undefined; // a bare jmp is not an epilog
-  for (const reg of pops) {
-    const v = await readU64(mem, r.rsp);
-    if (v === undefined) return undefined;
-    setReg(r, reg, v);
-    r.rsp = (r.rsp + 8n) & M64;
-  }
-  const ret = await readU64(mem, r.rsp);
-  if (ret === undefined) return undefined;
-  r.rip = ret;
-  r.rsp = (r.rsp + 8n) & M64;
-  return r;
+  return { address: t.address, registers: restored };
 }
 
-/**
- * True when the bytes before `ret` end in a call instruction (call rel32, call [rip+disp32], call reg,
- * call [reg+disp8]), i.e. `ret` can really be a return address. Unverifiable (no code) counts as false.
- */
-async function followsCall(ret: bigint, data: UnwindData): Promise<boolean> {
-  const code = await data.readCode((ret - 7n) & M64, 7);
-  if (!code || code.length < 7) return false;
-  const at = (back: number) => code[7 - back];
-  if (at(5) === 0xe8) return true; // call rel32
-  if (at(6) === 0xff && (at(5) & 0x38) === 0x10) return true; // call [rip+disp32] / [reg+disp32]
-  if (at(2) === 0xff && (at(1) & 0xf8) === 0xd0) return true; // call reg
-  if (at(3) === 0x41 && at(2) === 0xff && (at(1) & 0xf8) === 0xd0) return true; // call r8-r15
-  if (at(3) === 0xff && (at(2) & 0xf8) === 0x50) return true; // call [reg+disp8]
-  return false;
+function rangeOf(ranges: StackRange[], sp: bigint): StackRange | undefined {
+  return ranges.find((s) => sp >= s.limit && sp <= s.base);
 }
 
-/**
- * Fallback when a module has no unwind data: the first stack slot above rsp that points into a known module
- * *right after a call instruction* is taken as the return address, and the frame is marked guessed. Without
- * code to check a candidate against, nothing is guessed: the walk stops and says why.
- */
-async function scan(r: X64Registers, mem: AddressSpace, data: UnwindData, opts: UnwindOptions, why: string): Promise<StepResult> {
-  const limit = opts.scanBytes ?? 0x2000;
-  for (let off = 0; off < limit; off += 8) {
-    const slot = (r.rsp + BigInt(off)) & M64;
-    if (opts.stackBase !== undefined && slot >= opts.stackBase) break;
-    const v = await readU64(mem, slot);
-    if (v === undefined) break;
-    if (data.isCodeAddress(v) && (await followsCall(v, data))) {
-      return { regs: { ...r, rip: v, rsp: (slot + 8n) & M64 }, method: 'scan', guessed: true };
-    }
-  }
-  return { stop: `${why}; no return address after a verifiable call instruction was found on the stack` };
+function rangesOf(opts: UnwindOptions): StackRange[] {
+  const out = [...(opts.stacks ?? [])];
+  const { stackLimit: limit, stackBase: base } = opts;
+  if (limit !== undefined && base !== undefined && limit < base && !out.some((s) => s.limit === limit && s.base === base)) out.unshift({ name: "the thread's stack", limit, base });
+  return out;
 }
 
-function hexAddr(v: bigint): string {
-  const s = (v & M64).toString(16).padStart(16, '0');
-  return `${s.slice(0, 8)}\`${s.slice(8)}`;
+function describe(ranges: StackRange[]): string {
+  return ranges.map((s) => `${s.name} ${hexAddr(s.limit)}-${hexAddr(s.base)}`).join(', ');
 }
 
-/** Walks the whole stack from a register context. */
+/** Walks the whole stack from a register context. Never throws: problems end the walk with a note. */
 export async function walkStack(start: X64Registers, mem: AddressSpace, data: UnwindData, opts: UnwindOptions = {}): Promise<StackFrame[]> {
-  const max = opts.maxFrames ?? 256;
+  const max = Math.max(1, Math.min(Math.floor(opts.maxFrames ?? 256) || 1, MAX_FRAMES));
+  const ranges = rangesOf(opts);
   const frames: StackFrame[] = [];
   let regs = start;
+  let exactIp = true;
+  let trusted = true;
+  let trap: TrapInfo | undefined;
   for (let i = 0; i < max; i++) {
     const frame: StackFrame = { index: i, ip: regs.rip, sp: regs.rsp, returnAddress: 0n, method: i === 0 ? 'context' : 'unwind', guessed: false, registers: regs };
+    if (trap && 'address' in trap) frame.fromTrapFrame = trap;
+    else if (trap) frame.remarks = [`only rip and rsp come from the machine frame: ${trap.unavailable}`];
     frames.push(frame);
-    const step = await unwindOne(regs, mem, data, i === 0, opts);
+    const here = rangeOf(ranges, regs.rsp);
+    let step: StepResult;
+    try {
+      step = await unwindOne(regs, mem, data, exactIp, { scanBytes: opts.scanBytes, trusted, scanTop: here ? (here.top ?? here.base) : undefined });
+    } catch (e) {
+      step = { stop: `unwinding ${hexAddr(regs.rip)} failed: ${messageOf(e)}` };
+    }
     if ('stop' in step) {
       frame.note = step.stop;
       break;
     }
     frame.returnAddress = step.regs.rip;
     frame.method = step.method;
-    frame.guessed = step.guessed ?? false;
+    frame.guessed = step.guess !== undefined;
+    if (step.guess) {
+      frame.guess = step.guess;
+      frame.guessReason = step.guessReason;
+    }
+    if (step.trap && 'address' in step.trap) frame.trapFrame = step.trap.address;
     const next = step.regs;
     if (next.rip === 0n) break; // the thread's first frame returns nowhere (KiStartSystemThread)
-    // The stack grows down: a caller's frame must be above its callee's (machine frames may switch stacks).
-    if (step.method !== 'machine-frame' && next.rsp <= regs.rsp) {
+    const there = rangeOf(ranges, next.rsp);
+    // The stack grows down: a caller's frame is above its callee's on the same stack (machine frames and
+    // switches between known stacks may go either way).
+    if (step.method !== 'machine-frame' && here === there && next.rsp <= regs.rsp) {
       frame.note = `stack pointer did not increase (${hexAddr(next.rsp)}); stopping`;
       break;
     }
-    if (opts.stackBase !== undefined && opts.stackLimit !== undefined && step.method !== 'machine-frame' && (next.rsp < opts.stackLimit || next.rsp > opts.stackBase)) {
-      frame.note = `caller's stack pointer ${hexAddr(next.rsp)} is outside the thread's stack`;
+    // Leaving every known stack (while in kernel space, and not already on an unknown one) ends the walk.
+    if (ranges.length && !there && here && (next.rsp & M64) >= KERNEL_SPACE) {
+      frame.note = `caller's stack pointer ${hexAddr(next.rsp)} is outside ${describe(ranges)}`;
       break;
     }
     regs = next;
-    if (i === max - 1) frame.note = `stopped after ${max} frames`;
+    exactIp = step.method === 'machine-frame';
+    trusted = step.trusted;
+    trap = step.trap;
+    if (i === max - 1) {
+      frame.note = `stopped after ${max} frames`;
+      frame.limitReached = true;
+    }
   }
   return frames;
 }

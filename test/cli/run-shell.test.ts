@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { CliIo } from '../../src/cli/command.js';
 import { main } from '../../src/cli/main.js';
@@ -27,6 +28,19 @@ test('run prints each command as `0: kd> CMD` and its output; a failing command 
   assert.equal((await cli('run', SAMPLE)).code, 2);
 });
 
+test('run --json carries register values and memory bytes as data', async () => {
+  const r = await cli('run', SAMPLE, '-y', repo('fixtures/scenario/bin'), '--offline', '--json', '-c', 'r; db Driver L4; db 0 L1');
+  assert.equal(r.code, 0, r.err);
+  const [regs, mem, missing] = JSON.parse(r.out);
+  const rip = /rip=([0-9a-f]{16})/.exec(regs.text)![1];
+  assert.equal(regs.result.state.registers.rip, `0x${rip}`);
+  assert.equal(regs.result.state.instruction.address, `0x${rip}`);
+  // Driver's image starts with its file's headers: the first bytes of Driver.sys itself.
+  const file = readFileSync(repo('fixtures/scenario/bin/Driver.sys')).subarray(0, 4);
+  assert.deepEqual(mem.result.rows[0].values, [...file].map((b) => `0x${b.toString(16)}`));
+  assert.deepEqual(missing.result.rows[0].values, [null]);
+});
+
 test('shell reads commands from stdin, keeps going after errors and quits on q', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', repo('src/cli/main.ts'), 'shell', SAMPLE], { input: '? 10\nbogus\n!error c000009a\nq\n', encoding: 'utf8', cwd: repo('.'), timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
@@ -34,6 +48,44 @@ test('shell reads commands from stdin, keeps going after errors and quits on q',
   assert.match(r.stdout, /Evaluate expression: 16 = 00000000`00000010/);
   assert.match(r.stdout, /Unknown command 'bogus'/);
   assert.match(r.stdout, /Error code: \(NTSTATUS\) 0xc000009a/);
+});
+
+test('Ctrl-C (SIGINT) stops a long command and the rest of its line; the session goes on', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', repo('src/cli/main.ts'), 'shell', SAMPLE], { cwd: repo('.'), stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  const waitFor = (re: RegExp, ms: number) =>
+    new Promise<number>((resolve, reject) => {
+      const t0 = Date.now();
+      const iv = setInterval(() => {
+        if (re.test(out)) {
+          clearInterval(iv);
+          resolve(Date.now() - t0);
+        } else if (Date.now() - t0 > ms) {
+          clearInterval(iv);
+          reject(new Error(`no ${re} within ${ms} ms; output ends with ${JSON.stringify(out.slice(-300))}`));
+        }
+      }, 10);
+    });
+  child.stdout.on('data', (d) => (out += d));
+  try {
+    await waitFor(/0: kd> $/, 30_000);
+    // Eight displays of 0x100000 pointers: each takes seconds to compute before anything is printed,
+    // so only a command that checks for the abort while it computes answers within the limit below.
+    child.stdin.write(`${Array(8).fill('dps 0 L?100000').join('; ')}\n`);
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    const back = await waitFor(/Command aborted\.\n0: kd> $/, 5_000);
+    assert.ok(back < 1_500, `prompt back ${back} ms after SIGINT`);
+    const rows = out.split('\n').filter((l) => l.startsWith('00000000`')).length;
+    assert.ok(rows < 0x100000, `aborted before the first display ended (${rows} rows printed)`);
+    child.stdin.write('? 1\n');
+    await waitFor(/Evaluate expression: 1 = 00000000`00000001\n0: kd> $/, 5_000);
+    child.stdin.write('q\n');
+    const code = await new Promise((r) => child.on('exit', r));
+    assert.equal(code, 0);
+  } finally {
+    child.kill('SIGKILL');
+  }
 });
 
 test('shell completion: module names, then a module\'s symbols once they are loaded', async () => {

@@ -52,6 +52,25 @@ test('registers, symbols, module offsets and poi()', async () => {
   await assert.rejects(ev('poi(0)'), DumpscopeError);
 });
 
+test("character constants: 'A' and 'WrB1' are numbers, first character highest", async () => {
+  assert.equal(await ev("'A'"), 0x41n);
+  // The 0x7E walkthrough: `.formats 57724231h` shows Chars `....WrB1`.
+  assert.equal(await ev("'WrB1'"), 0x57724231n);
+  assert.equal(await ev("'WrB1' == 57724231h"), 1n);
+  assert.equal(await ev("'\\''"), 0x27n);
+  for (const bad of ["'", "''", "'123456789'", "'ab"]) await assert.rejects(ev(bad), ExpressionError, bad);
+});
+
+test('pseudo-registers $t0…$t19 are 0 until set; others are unknown', async () => {
+  const session = new Session();
+  const e = await session.expressionEnv();
+  assert.equal(await evaluateExpression('@$t0 + @$t19', e), 0n);
+  session.variables.set('$t1', 7n);
+  assert.equal(await evaluateExpression('@$t1', await session.expressionEnv()), 7n);
+  await assert.rejects(evaluateExpression('@$t20', e), ExpressionError);
+  await assert.rejects(evaluateExpression('@$nosuch', e), ExpressionError);
+});
+
 test('operators follow MASM precedence and wrap at 64 bits', async () => {
   assert.equal(await ev('1+2*3'), 7n);
   assert.equal(await ev('(1+2)*3'), 9n);

@@ -44,9 +44,14 @@ export function parseTypes(text: string): Map<number, PdbutilRecord> {
   return out;
 }
 
+/** LF_MEMBER, LF_BCLASS and LF_VFUNCTAB entries of a field list, in record order. */
 export function members(rec: PdbutilRecord): PdbutilMember[] {
-  const re = /- LF_MEMBER \[name = `(.*)`, Type = 0x([0-9A-F]+)(?: \((.*)\))?, offset = (\d+), attrs = \w+\]/g;
-  return [...rec.text.matchAll(re)].map((m) => ({ name: m[1], type: Number.parseInt(m[2], 16), typeText: m[3] ?? '', offset: Number(m[4]) }));
+  const re = /- LF_MEMBER \[name = `(.*)`, Type = 0x([0-9A-F]+)(?: \((.*)\))?, offset = (\d+), attrs = \w+\]|- LF_BCLASS\s+type = 0x([0-9A-F]+), offset = (\d+)|- LF_VFUNCTAB type = 0x([0-9A-F]+)/g;
+  return [...rec.text.matchAll(re)].map((m) => {
+    if (m[1] !== undefined) return { name: m[1], type: Number.parseInt(m[2], 16), typeText: m[3] ?? '', offset: Number(m[4]) };
+    if (m[5] !== undefined) return { name: '__BaseClass', type: Number.parseInt(m[5], 16), typeText: '', offset: Number(m[6]) };
+    return { name: '__VFN_table', type: Number.parseInt(m[7], 16), typeText: '', offset: 0 };
+  });
 }
 
 export function udtInfo(rec: PdbutilRecord): { forward: boolean; size: number; fieldList?: number } {
@@ -68,14 +73,139 @@ const kindOfLeaf: Record<string, string> = {
   LF_ARRAY: 'array',
   LF_ENUM: 'enum',
   LF_PROCEDURE: 'function',
+  LF_MFUNCTION: 'function',
 };
 
 // llvm-pdbutil spells a few built-in types differently from WinDbg's C spelling, which we follow.
 const llvmSpelling: Record<string, string> = { unsigned: 'unsigned int' };
+// Sizes of the simple (built-in) types by their kind byte, from the CodeView specification.
+const simpleSize = new Map<number, number>([
+  ...[0x10, 0x20, 0x70, 0x68, 0x69, 0x30, 0x7c].map((k) => [k, 1] as const),
+  ...[0x11, 0x21, 0x71, 0x72, 0x73, 0x7a].map((k) => [k, 2] as const),
+  ...[0x12, 0x22, 0x74, 0x75, 0x08, 0x40, 0x7b].map((k) => [k, 4] as const),
+  ...[0x13, 0x23, 0x76, 0x77, 0x41].map((k) => [k, 8] as const),
+]);
 
-/** Every complete structure, class and union in the PDB has llvm-pdbutil's size, members, offsets and bitfields. */
+/**
+ * Type names and sizes computed from llvm-pdbutil's records alone, in the C spelling the model's
+ * typeName() uses: `int [3][4][2]`, `_LIST_ENTRY *`, `long (void *, unsigned int)`. undefined when a record
+ * kind is not modelled (vtable shapes).
+ */
+export class LlvmTypes {
+  private readonly byName = new Map<string, PdbutilRecord>();
+  constructor(
+    readonly recs: Map<number, PdbutilRecord>,
+    private readonly simpleText: Map<number, string>,
+  ) {
+    for (const r of recs.values()) {
+      if (!/^LF_(STRUCTURE|CLASS|UNION|ENUM)$/.test(r.leaf) || /forward ref/.test(r.text)) continue;
+      const unique = /unique name: `(.*)`/.exec(r.text)?.[1];
+      for (const k of [unique, r.name]) if (k && !this.byName.has(k)) this.byName.set(k, r);
+    }
+  }
+
+  static from(text: string): LlvmTypes {
+    const simple = new Map<number, string>();
+    for (const m of text.matchAll(/0x([0-9A-F]{4}) \(([^)]*)\)/g)) if (Number.parseInt(m[1], 16) < 0x1000) simple.set(Number.parseInt(m[1], 16), m[2]);
+    return new LlvmTypes(parseTypes(text), simple);
+  }
+
+  private ref(text: string, label: string): number {
+    return Number.parseInt(new RegExp(`${label}:? =? ?0x([0-9A-F]+)`).exec(text)![1], 16);
+  }
+
+  /** The definition of a forward reference (same unique name, else name). */
+  definition(r: PdbutilRecord): PdbutilRecord {
+    if (!/forward ref/.test(r.text)) return r;
+    const unique = /unique name: `(.*)`/.exec(r.text)?.[1];
+    return (unique && this.byName.get(unique)) || (r.name && this.byName.get(r.name)) || r;
+  }
+
+  size(ti: number, depth = 0): number | undefined {
+    if (depth > 32) return undefined;
+    if (ti < 0x1000) return (ti >> 8) & 0xf ? ((ti >> 8) & 0xf) === 6 ? 8 : 4 : simpleSize.get(ti & 0xff);
+    const r = this.recs.get(ti);
+    if (!r) return undefined;
+    switch (r.leaf) {
+      case 'LF_POINTER':
+        return /kind = ptr64/.test(r.text) ? 8 : 4;
+      case 'LF_MODIFIER':
+        return this.size(this.ref(r.text, 'referent'), depth + 1);
+      case 'LF_ARRAY':
+        return Number(/size: (\d+)/.exec(r.text)![1]);
+      case 'LF_ENUM':
+        return this.size(this.ref(r.text, 'underlying type'), depth + 1);
+      case 'LF_STRUCTURE':
+      case 'LF_CLASS':
+      case 'LF_UNION':
+        return udtInfo(this.definition(r)).size;
+      default:
+        return undefined;
+    }
+  }
+
+  name(ti: number, depth = 0): string | undefined {
+    if (depth > 32) return undefined;
+    if (ti < 0x1000) {
+      if (ti === 0) return undefined;
+      const text = this.simpleText.get(ti);
+      if (!text) return undefined;
+      const stars = /\**$/.exec(text)![0];
+      const base = text.slice(0, text.length - stars.length);
+      return (llvmSpelling[base] ?? base) + ' *'.repeat(stars.length);
+    }
+    const r = this.recs.get(ti);
+    if (!r) return undefined;
+    switch (r.leaf) {
+      case 'LF_POINTER': {
+        const target = this.name(this.ref(r.text, 'referent'), depth + 1);
+        return target === undefined ? undefined : `${target} *`;
+      }
+      case 'LF_MODIFIER':
+      case 'LF_BITFIELD':
+        return this.name(this.ref(r.text, r.leaf === 'LF_MODIFIER' ? 'referent' : 'type'), depth + 1);
+      case 'LF_ARRAY': {
+        let dims = '';
+        let cur: PdbutilRecord | undefined = r;
+        let elem = 0;
+        while (cur?.leaf === 'LF_ARRAY') {
+          elem = this.ref(cur.text, 'element type');
+          const es = this.size(elem);
+          if (!es) return undefined;
+          dims += `[${Math.floor(Number(/size: (\d+)/.exec(cur.text)![1]) / es)}]`;
+          cur = elem >= 0x1000 ? this.recs.get(elem) : undefined;
+          while (cur?.leaf === 'LF_MODIFIER') cur = this.recs.get(this.ref(cur.text, 'referent'));
+          if (cur?.leaf === 'LF_ARRAY') elem = cur.ti;
+        }
+        const base = this.name(elem, depth + 1);
+        return base === undefined ? undefined : `${base} ${dims}`;
+      }
+      case 'LF_STRUCTURE':
+      case 'LF_CLASS':
+      case 'LF_UNION':
+      case 'LF_ENUM':
+        return r.name;
+      case 'LF_PROCEDURE':
+      case 'LF_MFUNCTION': {
+        const ret = this.name(this.ref(r.text, 'return type'), depth + 1);
+        const list = this.recs.get(this.ref(r.text, 'param list'));
+        const args = list ? [...list.text.slice(list.text.indexOf('\n')).matchAll(/^\s+0x([0-9A-F]+)[ :]/gm)].map((m) => this.name(Number.parseInt(m[1], 16), depth + 1)) : [];
+        if (ret === undefined || args.some((a) => a === undefined)) return undefined;
+        return `${ret} (${args.join(', ')})`;
+      }
+      default:
+        return undefined;
+    }
+  }
+}
+
+/**
+ * Every complete structure, class and union in the PDB has llvm-pdbutil's size, members (base classes and
+ * the vtable pointer included), offsets, bitfields and field type names.
+ */
 export async function compareTypes(path: string, typesText?: string): Promise<number> {
-  const recs = parseTypes(typesText ?? pdbutil(['dump', '-types', path]));
+  const llvm = LlvmTypes.from(typesText ?? pdbutil(['dump', '-types', path]));
+  const recs = llvm.recs;
   const src = await FileSource.open(path);
   try {
     const types = await (await PdbFile.open(src)).types();
@@ -98,7 +228,10 @@ export async function compareTypes(path: string, typesText?: string): Promise<nu
       t.fields.forEach((f, i) => {
         const m = expected[i];
         const target = recs.get(m.type);
-        if (m.type < 0x1000 && m.type < 0x100) assert.equal(typeName(f.type), llvmSpelling[m.typeText] ?? m.typeText, `${r.name}.${f.name} type`);
+        const name = llvm.name(m.type);
+        if (name !== undefined) assert.equal(typeName(f.type), name, `${r.name}.${f.name} type`);
+        else if (m.name !== '__VFN_table') assert.fail(`${r.name}.${f.name}: llvm-pdbutil's records give no name for 0x${m.type.toString(16)}`);
+        assert.equal(f.role, m.name === '__BaseClass' ? 'base' : m.name === '__VFN_table' ? 'vfptr' : undefined, `${r.name}.${f.name} role`);
         if (target?.leaf === 'LF_BITFIELD') {
           const b = bitfield(target)!;
           assert.deepEqual([f.bitPosition, f.bitLength], [b.position, b.length], `${r.name}.${f.name} bits`);
@@ -117,4 +250,3 @@ export async function compareTypes(path: string, typesText?: string): Promise<nu
     await src.close();
   }
 }
-

@@ -54,3 +54,11 @@ test('.trap display of the 0x50 walkthrough (no segment line, 16-byte operand)',
     ].join('\n'),
   );
 });
+
+test('without code bytes at rip the instruction line is ?? and ???', () => {
+  const regs = { rax: 0n, rbx: 0n, rcx: 0n, rdx: 0n, rsi: 0n, rdi: 0n, rip: 0xfffff801197f1d1en, rsp: 0n, rbp: 0n, r8: 0n, r9: 0n, r10: 0n, r11: 0n, r12: 0n, r13: 0n, r14: 0n, r15: 0n, eflags: 0x50202 } as X64Registers;
+  const text = renderRegisters({ registers: regs, showSegments: false, ripSymbol: 'Driver+0x1d1e', codeMissing: true });
+  assert.deepEqual(text.split('\n').slice(-2), ['Driver+0x1d1e:', 'fffff801`197f1d1e ??              ???']);
+  // Without the flag (analysis shows registers only) no instruction line is added.
+  assert.equal(renderRegisters({ registers: regs, showSegments: false }).split('\n').length, 7);
+});

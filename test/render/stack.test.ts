@@ -36,8 +36,27 @@ test('kv marks trap frames, kb shows unreadable arguments as ?, guessed frames a
   assert.equal(kv[0], ' # Child-SP          RetAddr               : Args to Child                                                           : Call Site');
   assert.match(kv[2], /nt!KiPageFault\+0x369 \(TrapFrame @ fffff90f`b6d8ede0\)$/);
   const g = renderStack({ rows: [{ index: 0, childSp: 1n, retAddr: 2n, callSite: 'x', guessed: true }], notes: ['stopped'] }, 'kb');
-  assert.match(g, /^WARNING: Stack unwind information not available/);
+  assert.match(g.split('\n')[1], /^WARNING: Stack unwind information not available/);
   assert.match(g, /\?{8}`\?{8}/);
   assert.match(g, /guessed/);
   assert.match(g, /stopped$/);
+});
+
+test('WinDbg\'s warning goes right before the first guessed frame, once; the context line before the header', () => {
+  const rows = [
+    { index: 0, childSp: 0x10n, retAddr: 0x20n, callSite: 'nt!IofCallDriver+0x55' },
+    { index: 1, childSp: 0x30n, retAddr: 0x40n, callSite: 'nt!PnpAsynchronousCall+0xea', guessed: true, guess: 'epilog' as const },
+    { index: 2, childSp: 0x50n, retAddr: 0n, callSite: 'nt!PnpSendIrp+0x9e', guessed: true, guess: 'symbol' as const },
+  ];
+  const text = renderStack({ rows, notes: [], preamble: ['  *** Stack trace for last set context - .thread/.cxr resets it'] }, 'k').split('\n');
+  assert.deepEqual(text, [
+    '  *** Stack trace for last set context - .thread/.cxr resets it',
+    ' # Child-SP          RetAddr               Call Site',
+    '00 00000000`00000010 00000000`00000020     nt!IofCallDriver+0x55',
+    'WARNING: Stack unwind information not available. Following frames may be wrong.',
+    '01 00000000`00000030 00000000`00000040     nt!PnpAsynchronousCall+0xea (guessed: found by running the epilog code)',
+    '02 00000000`00000050 00000000`00000000     nt!PnpSendIrp+0x9e (guessed: found by stack scan, code not in the dump)',
+  ]);
+  // STACK_TEXT (inside !analyze) has no warning line.
+  assert.ok(!renderStack({ rows, notes: [] }, 'stack-text').includes('WARNING'));
 });

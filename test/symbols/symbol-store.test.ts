@@ -6,8 +6,9 @@ import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { httpGet } from '../../src/node/http-get.js';
 import { SymbolStore, type SymbolStoreOptions } from '../../src/node/symbol-store.js';
-import { parseSymbolPath } from '../../src/symbols/symbol-path.js';
+import { appendSymbolPath, MICROSOFT_SYMBOL_SERVER, parseSymbolPath } from '../../src/symbols/symbol-path.js';
 import { corpus, skipUnlessCorpus } from '../helpers/corpus.js';
 
 const skip = skipUnlessCorpus('symbols/amdppm.pdb');
@@ -77,6 +78,14 @@ test('symbol path syntax', () => {
     { kind: 'dir', path: 'F:\\store' },
   ]);
   assert.deepEqual(parseSymbolPath(''), []);
+  // A bare srv* is Microsoft's server behind the default cache; srv**URL names the default cache too.
+  assert.deepEqual(parseSymbolPath('srv*'), [{ kind: 'server', caches: [], url: MICROSOFT_SYMBOL_SERVER }]);
+  assert.deepEqual(parseSymbolPath('SRV'), [{ kind: 'server', caches: [], url: MICROSOFT_SYMBOL_SERVER }]);
+  assert.deepEqual(parseSymbolPath('srv**https://x.test'), [{ kind: 'server', caches: [], url: 'https://x.test' }]);
+  // .sympath+ appends (entries already there are not repeated).
+  assert.equal(appendSymbolPath('C:\\a;srv*C:\\c*https://x.test', '/dir'), 'C:\\a;srv*C:\\c*https://x.test;/dir');
+  assert.equal(appendSymbolPath('', '/dir'), '/dir');
+  assert.equal(appendSymbolPath('/dir', '/dir;/other'), '/dir;/other');
 });
 
 test('downloads a PDB and an image, caches them, and answers the second time from the cache', { skip }, async () => {
@@ -246,7 +255,7 @@ test('a CAB-compressed copy (name.pd_) is unpacked and cached decompressed', { s
   const { s } = store();
   const r = await s.findPdb(AMDPPM_PDB);
   assert.ok(r.found, r.found ? '' : r.reason);
-  assert.ok(Buffer.from(r.bytes).equals(readFileSync(join(corpus('symbols'), PDB_PATH))));
+  assert.ok(Buffer.from(await r.source.read(0, r.source.size)).equals(readFileSync(join(corpus('symbols'), PDB_PATH))));
   assert.ok(readFileSync(r.path).subarray(0, 4).toString() === 'Micr', 'cached decompressed');
 });
 
@@ -313,8 +322,107 @@ test('local directories: store layout, flat files checked for identity, ISF tabl
   assert.ok(isf.found && isf.path.endsWith('5278AFF86C341677D7D7835C85B7B844-1.json.xz'));
   const noIsf = await s.findIsf({ name: 'ntkrnlmp.pdb', guid: '5278AFF86C341677D7D7835C85B7B845', age: 1 });
   assert.equal(noIsf.found, false);
-  mkdirSync(join(flat, 'amdppm.pdb', 'X'), { recursive: true });
-  writeFileSync(join(flat, 'amdppm.pdb', 'X', 'file.ptr'), 'MSG:withdrawn');
+});
+
+test('file.ptr in a local store: PATH: is followed, MSG: is reported as the reason', { skip }, async () => {
+  const dir = mkdtempSync(join(work, 'flat-ptr-'));
+  const key = '1C19FDDB27BB3399D9B45973EFEAFCF31';
+  mkdirSync(join(dir, 'amdppm.pdb', key), { recursive: true });
+  writeFileSync(join(dir, 'amdppm.pdb', key, 'file.ptr'), 'MSG: withdrawn by the publisher');
+  const s = new SymbolStore(parseSymbolPath(dir), { defaultCache: join(work, 'unused') });
+  const r = await s.findPdb(AMDPPM_PDB);
+  assert.ok(!r.found && /file\.ptr: withdrawn by the publisher/.test(r.reason), !r.found ? r.reason : '');
+  writeFileSync(join(dir, 'amdppm.pdb', key, 'file.ptr'), `PATH:${join(corpus('symbols'), PDB_PATH)}`);
+  const p = await new SymbolStore(parseSymbolPath(dir), { defaultCache: join(work, 'unused') }).findPdb(AMDPPM_PDB);
+  assert.ok(p.found && p.path === join(corpus('symbols'), PDB_PATH), p.found ? p.path : p.reason);
+});
+
+test('an invalid Location header is a failed download, not a crash', async () => {
+  handler = (_req, res) => {
+    res.writeHead(302, { location: 'http://[::1' }).end();
+    return true;
+  };
+  const r = await httpGet(`${base}/x`, { timeoutMs: 2000, maxBytes: 1 << 20, env: {}, userAgent: 't' });
+  assert.equal(r.kind, 'error');
+  assert.match(r.kind === 'error' ? r.message : '', /redirect to an invalid URL/);
+  const { s } = store();
+  const p = await s.findPdb(AMDPPM_PDB);
+  assert.ok(!p.found && /invalid URL.*\(1 attempt\)/.test(p.reason) && p.failure, !p.found ? p.reason : '');
+  handler = () => false;
+});
+
+test('timeouts: a stalled server costs one idle timeout; a trickling one stops at the per-file deadline', async () => {
+  const stalled: http.ServerResponse[] = [];
+  handler = (_req, res) => {
+    stalled.push(res); // headers never sent
+    return true;
+  };
+  const a = store({ timeoutMs: 200, fileTimeoutMs: 5000 });
+  let t0 = Date.now();
+  const r = await a.s.findPdb(AMDPPM_PDB);
+  assert.ok(!r.found && /no data for 200 ms \(1 attempt\)/.test(r.reason), !r.found ? r.reason : '');
+  assert.ok(Date.now() - t0 < 1500, `${Date.now() - t0} ms`);
+  assert.equal(a.s.requests, 1, 'a stalled server is not retried, nor asked for the other names');
+  // A server that sends a byte every 50 ms never trips the idle timeout: the deadline ends it.
+  const timers: NodeJS.Timeout[] = [];
+  handler = (_req, res) => {
+    res.writeHead(200, { 'content-length': 1_000_000 });
+    timers.push(setInterval(() => res.write('x'), 50));
+    return true;
+  };
+  const b = store({ timeoutMs: 1000, fileTimeoutMs: 600 });
+  t0 = Date.now();
+  const t = await b.s.findPdb(AMDPPM_PDB);
+  const took = Date.now() - t0;
+  for (const x of timers) clearInterval(x);
+  for (const x of stalled) x.destroy();
+  assert.ok(!t.found && /longer than 0\.6 s \(1 attempt\)/.test(t.reason), !t.found ? t.reason : '');
+  assert.ok(took >= 550 && took < 2000, `${took} ms`);
+  handler = () => false;
+});
+
+test('a refused connection is tried once and says so', async () => {
+  const s = new SymbolStore(parseSymbolPath(`srv*${join(work, 'refused')}*http://127.0.0.1:1`), { defaultCache: join(work, 'refused'), retryDelayMs: 10 });
+  const r = await s.findPdb(AMDPPM_PDB);
+  assert.ok(!r.found && /ECONNREFUSED.*\(1 attempt\)/.test(r.reason), !r.found ? r.reason : '');
+  assert.equal(s.requests, 1);
+});
+
+test('srv*C1*C2*URL: a file found in C2 is copied to C1; a download fills both', { skip }, async () => {
+  handler = () => false;
+  const c1 = join(work, 'down-c1');
+  const c2 = join(work, 'down-c2');
+  const rel = ['amdppm.pdb', '1C19FDDB27BB3399D9B45973EFEAFCF31', 'amdppm.pdb'];
+  mkdirSync(join(c2, rel[0], rel[1]), { recursive: true });
+  copyFileSync(join(corpus('symbols'), PDB_PATH), join(c2, ...rel));
+  const s = new SymbolStore(parseSymbolPath(`srv*${c1}*${c2}*${base}`), { defaultCache: join(work, 'unused') });
+  const r = await s.findPdb(AMDPPM_PDB);
+  assert.ok(r.found && r.path === join(c2, ...rel), r.found ? r.path : r.reason);
+  assert.equal(s.requests, 0);
+  assert.ok(readFileSync(join(c1, ...rel)).equals(readFileSync(join(corpus('symbols'), PDB_PATH))), 'copied into C1');
+  const d1 = join(work, 'down-d1');
+  const d2 = join(work, 'down-d2');
+  const t = new SymbolStore(parseSymbolPath(`srv*${d1}*${d2}*${base}`), { defaultCache: join(work, 'unused') });
+  const img = await t.findImage(AMDPPM_SYS);
+  assert.ok(img.found && img.path === join(d1, 'amdppm.sys', 'C9C030003b000', 'amdppm.sys'), img.found ? img.path : img.reason);
+  for (const d of [d1, d2]) assert.ok(existsSync(join(d, 'amdppm.sys', 'C9C030003b000', 'amdppm.sys')), d);
+  assert.deepEqual([...leftovers(c1), ...leftovers(d1), ...leftovers(d2)], []);
+});
+
+test('a PDB is opened lazily: finding it reads the header and directory, not the whole file', { skip }, async () => {
+  const s = new SymbolStore(parseSymbolPath(corpus('symbols')), { defaultCache: join(work, 'unused') });
+  const r = await s.findPdb(AMDPPM_PDB);
+  assert.ok(r.found && r.pdb, r.found ? r.path : r.reason);
+  let read = 0;
+  const inner = r.source;
+  const counting = { name: inner.name, size: inner.size, read: async (o: number, n: number) => {
+      read += n;
+      return inner.read(o, n);
+    }, close: () => inner.close() };
+  const { PdbFile } = await import('../../src/formats/pdb/pdb.js');
+  await PdbFile.open(counting);
+  assert.ok(read < inner.size / 4, `${read} of ${inner.size} bytes read to open it`);
+  await s.close();
 });
 
 function gcabMissing(): false | string {

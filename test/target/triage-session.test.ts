@@ -94,7 +94,7 @@ test('crashing thread, process and processor from the small dump copies, read th
     assert.match(p.text, /only the crashing process is present/);
     // The dump's data blocks hold KiProcessorBlock and every PRCB: 16 processors (corpus README: 16 CPUs).
     assert.match(run.text, /System Processors: {2}\(000000000000ffff\)/);
-    assert.match(run.text, /^ {3}0 {3}fffff804782d4180 {2}ffffc08bde9e1640 /m);
+    assert.match(run.text, /^ {2}0 {4}fffff804782d4180 {2}ffffc08bde9e1640 \(13\) /m); // Priority 13: the thread copy's
     const procs = await target.processors();
     assert.equal(procs.length, 16);
     assert.deepEqual(procs.map((p) => p.number), [...Array(16).keys()]);

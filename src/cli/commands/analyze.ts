@@ -1,12 +1,13 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { analyzeWithDisplay } from '../../commands/builtin/analyze.js';
+import { DumpscopeError } from '../../io/errors.js';
 import { openSession } from '../../node/open-session.js';
+import { scenarioBinDir } from '../../node/scenario-files.js';
 import { renderAnalysisText } from '../../render/analysis.js';
 import { analysisJsonText } from '../../render/analysis-json.js';
 import { renderAnalysisMarkdown } from '../../render/analysis-markdown.js';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { scenarioBinDir } from '../../node/scenario-files.js';
-import { fileURLToPath } from 'node:url';
 import { type CliCommand, UsageError } from '../command.js';
 import { parseCommonOptions } from '../options.js';
 
@@ -19,6 +20,13 @@ function sampleDumpPath(): string {
     dir = dirname(dir);
   }
   return join(dirname(fileURLToPath(import.meta.url)), '..', 'samples', 'walkthrough-0x50.dmp');
+}
+
+/** A file-system error (ENOENT, EISDIR, EACCES …) as a one-line DumpscopeError: what failed, on which file. */
+function fileError(e: unknown, path: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (e instanceof DumpscopeError || !err || typeof err.code !== 'string' || !/^E[A-Z]+$/.test(err.code)) return e;
+  return new DumpscopeError(`${path}: ${err.code === 'EISDIR' ? 'is a directory, not a dump file' : err.message}`, err.code);
 }
 
 export const analyzeCliCommand: CliCommand = {
@@ -35,19 +43,32 @@ export const analyzeCliCommand: CliCommand = {
   ].join('\n'),
   async run(args, io) {
     const opts = parseCommonOptions(args);
+    if (opts.json && opts.markdown) throw new UsageError('--json and --markdown are alternatives: choose one');
+    if (opts.rest.length) throw new UsageError(`one dump at a time (also given: ${opts.rest.join(' ')})`);
     if (!opts.dump) {
       // The shipped sample: its kernel and driver symbols are the committed scenario binaries.
       opts.dump = sampleDumpPath();
       opts.sympath = [scenarioBinDir(), opts.sympath ?? io.env._NT_SYMBOL_PATH].filter(Boolean).join(';');
     }
-    if (!existsSync(opts.dump)) throw new UsageError(`no such dump: ${opts.dump}`);
-    const { session, close } = await openSession(opts.dump, opts, io);
+    const dump = opts.dump;
+    if (!existsSync(dump)) throw new UsageError(`no such dump: ${dump}`);
+    const st = statSync(dump);
+    if (st.isDirectory()) throw new DumpscopeError(`${dump}: is a directory, not a dump file`, 'EISDIR');
+    if (!st.isFile()) throw new DumpscopeError(`${dump}: is not a regular file`, 'NOT_A_FILE');
+    let opened: Awaited<ReturnType<typeof openSession>>;
     try {
-      const report = await analyzeWithDisplay(session);
+      opened = await openSession(dump, opts, io);
+    } catch (e) {
+      throw fileError(e, dump);
+    }
+    try {
+      const report = await analyzeWithDisplay(opened.session);
       io.out(opts.json ? analysisJsonText(report) : opts.markdown ? renderAnalysisMarkdown(report) : renderAnalysisText(report));
       return 0;
+    } catch (e) {
+      throw fileError(e, dump);
     } finally {
-      await close();
+      await opened.close();
     }
   },
 };

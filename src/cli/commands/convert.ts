@@ -8,19 +8,29 @@ import { FileSink } from '../../node/file-sink.js';
 import { openSession } from '../../node/open-session.js';
 import { triageContent } from '../../target/triage-export.js';
 import { fullFromTriage } from '../../target/triage-import.js';
-import { type WriteLayout, writeKernelDump } from '../../formats/kernel-dump/writer.js';
+import { type WriteLayout, type WriteResult, writeKernelDump } from '../../formats/kernel-dump/writer.js';
 import { FileSource } from '../../node/file-source.js';
 import { type CliCommand, UsageError } from '../command.js';
 
 const LAYOUTS = ['full', 'kernel-bitmap', 'full-bitmap', 'triage'] as const;
 
-/** '16G', '512M', '0x400000' (pages) → a page count. */
-function parseSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)([KMGT])i?B?$/i.exec(text);
-  if (m) return Math.ceil((Number(m[1]) * 1024 ** ' KMGT'.indexOf(m[2].toUpperCase())) / 4096);
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--physical-size: '${text}' is not a size (16G, 512M) or a page count`);
-  return n;
+/** '16G', '512M', '64T', '1.5GiB' → a page count. A unit is required: a bare number could mean bytes or pages. */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGTP])(?:i?B)?$/i.exec(text);
+  if (!m) throw new UsageError(`--physical-size: '${text}' is not a size with a unit (K, M, G, T or P, powers of 1024: 512M, 16G, 4T)`);
+  const bytes = Number(m[1]) * 1024 ** ' KMGTP'.indexOf(m[2].toUpperCase());
+  const pages = Math.ceil(bytes / 4096);
+  if (!Number.isSafeInteger(pages) || pages <= 0) throw new UsageError(`--physical-size: '${text}' is not a usable size`);
+  return pages;
+}
+
+/** The one-line summary of a write, mentioning runs merged to fit a full dump's header. */
+function summary(output: string, layout: string, r: WriteResult): string {
+  let s = `wrote ${output}: ${layout}, ${r.pages} pages, ${r.size} bytes`;
+  if (r.mergedFrom) {
+    s += `; the ${r.mergedFrom} runs of present pages were merged into ${r.headerRuns} (a full dump's header holds at most 42), ${r.zeroPages} absent pages between them written as zeros`;
+  }
+  return s;
 }
 
 export const convertCommand: CliCommand = {
@@ -31,12 +41,14 @@ export const convertCommand: CliCommand = {
     '',
     'Keeps the header facts, context, exception record and exactly the memory pages of IN.',
     '  --to LAYOUT           the layout to write',
-    '  --physical-size SIZE  size of the physical address space of a bitmap layout (e.g. 16G): makes',
-    '                        large sparse dumps for benchmarks; at least the highest page present',
+    '  --physical-size SIZE  size of the physical address space of a bitmap layout, with a unit (16G, 4T):',
+    '                        makes large sparse dumps for benchmarks; at least the highest page present',
     '  -y, --sympath PATH    (triage) where nt\'s symbols are: the crashing thread and process are found through them',
     '--to triage keeps the crashing PRCB, thread, process and stack, the module list, the debugger data and',
     'the pages the analysis reads (contexts, records, pointers in registers, module images, their PTEs).',
-    'OUT is written to a temporary file and renamed, so an interrupted run leaves no half file;',
+    '--to full writes at most 42 runs of pages (the header\'s limit): more are merged, the absent pages',
+    'between them written as zeros (the summary says how many); --to kernel-bitmap keeps exactly the pages.',
+    'OUT is written to a temporary file, flushed and renamed, so an error or Ctrl-C leaves no half file;',
     'IN is never overwritten.',
   ].join('\n'),
   async run(args, io) {
@@ -57,6 +69,9 @@ export const convertCommand: CliCommand = {
     }
     if (files.length !== 2) throw new UsageError('need IN and OUT');
     if (!to || !(LAYOUTS as readonly string[]).includes(to)) throw new UsageError(`--to must be one of ${LAYOUTS.join(', ')}`);
+    if (physicalPages !== undefined && (to === 'full' || to === 'triage')) {
+      throw new UsageError(`--physical-size applies to the bitmap layouts (kernel-bitmap, full-bitmap); a ${to} dump has no bitmap`);
+    }
     const [input, output] = files;
     const realIn = await realpath(input);
     const realOut = await realpath(output).catch(() => resolve(output));
@@ -81,19 +96,20 @@ export const convertCommand: CliCommand = {
         await close();
       }
     }
-    const source = new PageCache(await FileSource.open(input));
+    const source = new PageCache(await FileSource.open(input, 'dump file'));
     try {
       const dump = await openKernelDump(source);
       if (dump.triage) {
         // Up from a small dump: rebuild memory, page tables and the kernel lists through the kernel model.
         const { target, close } = await openSession(input, { sympath, offline, json: false, markdown: false, commands: [], rest: [] }, io);
         try {
-          const { facts, pages } = await fullFromTriage(target);
+          const { facts, pages, notes } = await fullFromTriage(target);
           const sink = await FileSink.create(output);
           try {
-            const size = await writeKernelDump(sink, facts, pages, { layout: to as WriteLayout, physicalPages });
+            const r = await writeKernelDump(sink, facts, pages, { layout: to as WriteLayout, physicalPages });
             await sink.commit();
-            io.out(`wrote ${output}: ${to}, ${pages.size} pages, ${size} bytes`);
+            io.out(summary(output, to, r));
+            for (const n of notes) io.out(`note: ${n}`);
           } catch (e) {
             await sink.abort();
             throw e;
@@ -107,7 +123,7 @@ export const convertCommand: CliCommand = {
       try {
         const r = await convertKernelDump(dump, sink, { layout: to as (typeof LAYOUTS)[number], physicalPages });
         await sink.commit();
-        io.out(`wrote ${output}: ${to}, ${r.pages} pages, ${r.size} bytes`);
+        io.out(summary(output, to, r));
       } catch (e) {
         await sink.abort();
         throw e;

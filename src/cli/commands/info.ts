@@ -18,11 +18,13 @@ export const infoCommand: CliCommand = {
   async run(args, io) {
     const opts = parseCommonOptions(args);
     if (!opts.dump) throw new UsageError('missing DUMP');
-    const source = new PageCache(await FileSource.open(opts.dump));
+    const source = new PageCache(await FileSource.open(opts.dump, 'dump file'));
     try {
       const d = await openDump(source);
       const info = d.format === 'kernel' ? describeKernelDump(d) : describeMinidump(d, source.name, source.size);
-      io.out(opts.json ? JSON.stringify(info, null, 2) : renderDumpInfo(info));
+      // What the file lacks (a truncated dump) comes first: every other line is read with that in mind.
+      const warnings = d.format === 'kernel' ? d.limitations.map((l) => `WARNING: ${l}\n`).join('') : '';
+      io.out(opts.json ? JSON.stringify(info, null, 2) : `${warnings}${renderDumpInfo(info)}`);
       return 0;
     } finally {
       await source.close();

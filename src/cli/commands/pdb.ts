@@ -37,6 +37,10 @@ function parse(args: string[]): PdbOptions {
 
 const hex = (n: number, w = 8) => n.toString(16).padStart(w, '0');
 
+// IMAGE_FILE_MACHINE_* (winnt.h): PDBs and ISF tables both record the PE machine code.
+const MACHINES: Record<number, string> = { 332: 'x86', 34404: 'x64', 452: 'ARM', 43620: 'ARM64' };
+const machineText = (m: number | undefined) => (m === undefined ? undefined : `0x${m.toString(16)}${MACHINES[m] ? ` (${MACHINES[m]})` : ''}`);
+
 export const pdbCommand: CliCommand = {
   name: 'pdb',
   summary: 'Inspect a PDB or ISF symbol file: identity, public symbols, procedures, type layouts',
@@ -45,10 +49,10 @@ export const pdbCommand: CliCommand = {
     '',
     'FILE is an MSF 7.00 PDB or a Volatility ISF table (.json or .json.xz).',
     '  (no option)   identity (GUID, age, machine) and counts',
-    '  --publics     public symbols: name, section, offset, rva, isFunction',
+    '  --publics     public symbols: name, section, offset, rva, isFunction (null: the ISF does not say)',
     '  --symbols     procedures (with code sizes) and data symbols of a private PDB; every ISF symbol',
-    '  --modules     the compilands (object files) of a PDB',
-    '  --types       names, kinds and sizes of every structure, union, class and enum',
+    '  --modules     the compilands (object files) of a PDB (ISF tables have none)',
+    '  --types       names, kinds, sizes (and PDB type indices) of every structure, union, class and enum',
     '  --type NAME   the layout of one type: fields with offsets, types and bit positions',
     '  --json        machine-readable output',
   ].join('\n'),
@@ -64,16 +68,20 @@ export const pdbCommand: CliCommand = {
       const any = o.publics || o.symbols || o.types || o.modules || o.type.length > 0;
       if (!any) {
         const id = pdb
-          ? { format: 'pdb', guid: pdb.guid, age: pdb.dbiAge, infoAge: pdb.infoAge, machine: `0x${pdb.machine.toString(16)}` }
-          : { format: 'isf', pdbName: isf?.identity.pdbName, guid: isf?.identity.guid, age: isf?.identity.age, machine: isf?.identity.machine };
+          ? { format: 'pdb', guid: pdb.guid, age: pdb.dbiAge, infoAge: pdb.infoAge, machine: machineText(pdb.machine) }
+          : { format: 'isf', pdbName: isf?.identity.pdbName, guid: isf?.identity.guid, age: isf?.identity.age, machine: machineText(isf?.identity.machine) };
         const counts = {
           publics: pdb ? (await pdb.publics()).length : undefined,
           symbols: (await source.symbols()).length,
           modules: pdb ? pdb.modules().length : undefined,
-          types: (await source.typeNames()).length,
+          types: pdb ? (await pdb.types()).definitionList().length : (await source.typeNames()).length,
         };
         Object.assign(result, id, counts);
         for (const [k, v] of Object.entries({ ...id, ...counts })) if (v !== undefined) text.push(`${k.padEnd(10)} ${v}`);
+      }
+      if (o.modules && !pdb) {
+        io.err(`dumpscope pdb: ${o.file} is an ISF table: ISF tables have no modules (compilands); --modules lists a PDB's`);
+        return 1;
       }
       if (o.modules && pdb) {
         result.modules = pdb.modules().map((m) => ({ index: m.index, name: m.name, objectName: m.objectName, symbolStream: m.symbolStream ?? null }));
@@ -82,11 +90,12 @@ export const pdbCommand: CliCommand = {
       if (o.publics) {
         const pubs = pdb
           ? (await pdb.publics()).map((p) => ({ name: p.name, section: p.section, offset: p.offset, rva: p.rva ?? null, isFunction: p.isFunction }))
-          : (await source.symbols()).map((s) => ({ name: s.name, section: null, offset: null, rva: s.rva, isFunction: s.isFunction }));
+          : // An ISF table says a symbol is a function only when it gives the symbol a type: otherwise unknown.
+            (await source.symbols()).map((s) => ({ name: s.name, section: null, offset: null, rva: s.rva, isFunction: s.kind === 'function' ? true : null }));
         result.publics = pubs;
         for (const p of pubs) {
           const addr = p.section === null ? '         ' : `${hex(p.section, 4)}:${hex(p.offset ?? 0)}`;
-          text.push(`${addr}  ${p.rva === null ? '        ' : hex(p.rva)}  ${p.isFunction ? 'F' : ' '}  ${p.name}`);
+          text.push(`${addr}  ${p.rva === null ? '        ' : hex(p.rva)}  ${p.isFunction ? 'F' : p.isFunction === null ? '?' : ' '}  ${p.name}`);
         }
       }
       if (o.symbols) {
@@ -95,14 +104,23 @@ export const pdbCommand: CliCommand = {
         for (const s of syms) text.push(`${s.rva === null ? '        ' : hex(s.rva)}  ${s.size === null ? '     ' : hex(s.size, 5)}  ${s.kind.padEnd(8)}  ${s.name}`);
       }
       if (o.types) {
-        const names = [...(await source.typeNames())].sort();
-        const list = [];
-        for (const n of names) {
-          const t = await source.findType(n);
-          if (t) list.push({ name: n, kind: t.kind === 'udt' ? t.udtKind : t.kind, size: t.size });
+        const list: { name: string; kind: string; size: number; typeIndex?: number }[] = [];
+        if (pdb) {
+          // Every definition, by type index: several may share a name ('<anonymous-tag>').
+          const types = await pdb.types();
+          for (const d of types.definitionList()) {
+            const t = types.type(d.ti);
+            list.push({ name: d.name, kind: t.kind === 'udt' ? t.udtKind : t.kind, size: t.size, typeIndex: d.ti });
+          }
+          list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : (a.typeIndex ?? 0) - (b.typeIndex ?? 0)));
+        } else {
+          for (const n of [...(await source.typeNames())].sort()) {
+            const t = await source.findType(n);
+            if (t) list.push({ name: n, kind: t.kind === 'udt' ? t.udtKind : t.kind, size: t.size });
+          }
         }
         result.types = list;
-        for (const t of list) text.push(`${hex(t.size, 6)}  ${t.kind.padEnd(6)}  ${t.name}`);
+        for (const t of list) text.push(`${hex(t.size, 6)}  ${t.kind.padEnd(6)}  ${t.name}${t.typeIndex !== undefined ? `  (0x${t.typeIndex.toString(16)})` : ''}`);
       }
       if (o.type.length) {
         const layouts = [];

@@ -1,15 +1,32 @@
 // `dumpscope shell DUMP`: an interactive WinDbg-like session (prompt `0: kd> `, history, completion,
 // Ctrl-C aborts the running command, `q` quits). node:readline, because node:repl rejects dot-commands.
 import { createInterface } from 'node:readline';
+import { yieldToEventLoop } from '../../commands/checkpoint.js';
+import { ABORTED_TEXT } from '../../commands/engine.js';
 import { createEngine } from '../../commands/registry.js';
 import { openSession } from '../../node/open-session.js';
-import { type CliCommand, UsageError } from '../command.js';
+import { type CliCommand, type CliIo, UsageError } from '../command.js';
 import { parseCommonOptions } from '../options.js';
+
+/** Lines written between two event-loop turns: stdout is synchronous on Linux, so a long result is printed
+ * in slices and Ctrl-C can stop the printing too. */
+const PRINT_SLICE = 200;
+
+/** Prints `text` in slices; false when the command was aborted before all of it was out. */
+async function printInSlices(io: CliIo, text: string, signal: AbortSignal): Promise<boolean> {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i += PRINT_SLICE) {
+    if (signal.aborted) return false;
+    io.out(lines.slice(i, i + PRINT_SLICE).join('\n'));
+    if (i + PRINT_SLICE < lines.length) await yieldToEventLoop();
+  }
+  return true;
+}
 
 export const shellCommand: CliCommand = {
   name: 'shell',
   summary: 'Interactive WinDbg-style session on a dump',
-  usage: 'Usage: dumpscope shell DUMP [-y SYMPATH] [--offline]\n\nType .help for the commands, q to quit. Ctrl-C stops a running command.',
+  usage: 'Usage: dumpscope shell DUMP [-y SYMPATH] [--offline]\n\nType .help for the commands, q to quit. Ctrl-C stops a running command and the rest of its line.',
   async run(args, io) {
     const opts = parseCommonOptions(args);
     if (!opts.dump) throw new UsageError('missing DUMP');
@@ -28,15 +45,17 @@ export const shellCommand: CliCommand = {
       },
     });
     let running: AbortController | undefined;
-    rl.on('SIGINT', () => {
-      if (running) {
-        running.abort();
-        io.out('^C (command aborted)');
-      } else {
+    // Ctrl-C on a terminal reaches readline as a key ('SIGINT' on rl); a real SIGINT (kill -INT, or input
+    // from a pipe) reaches the process. Either aborts the running command, never the session.
+    const interrupt = () => {
+      if (running) running.abort();
+      else {
         io.out('\n(type q to quit)');
         rl.prompt();
       }
-    });
+    };
+    rl.on('SIGINT', interrupt);
+    process.on('SIGINT', interrupt);
     const prompt = () => {
       rl.setPrompt(`${session.processor}: kd> `);
       rl.prompt();
@@ -47,9 +66,19 @@ export const shellCommand: CliCommand = {
         const t = line.trim();
         if (t === 'q' || t === 'qq' || t === '.quit') break;
         if (t) {
-          running = new AbortController();
+          const controller = new AbortController();
+          running = controller;
+          let noted = false;
           try {
-            for (const o of await engine.run(session, t, running.signal)) io.out(o.text);
+            await engine.run(session, t, controller.signal, async (o) => {
+              if (noted) return;
+              if (o.error === 'aborted' || !(await printInSlices(io, o.text, controller.signal))) {
+                io.out(ABORTED_TEXT);
+                noted = true;
+              }
+            });
+            // Aborted between two commands of the line: the rest was skipped, say so once.
+            if (controller.signal.aborted && !noted) io.out(ABORTED_TEXT);
           } finally {
             running = undefined;
           }
@@ -57,6 +86,7 @@ export const shellCommand: CliCommand = {
         prompt();
       }
     } finally {
+      process.off('SIGINT', interrupt);
       rl.close();
       await close();
     }

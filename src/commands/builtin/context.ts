@@ -1,12 +1,22 @@
-// `.cxr`, `r`, `.exr`: register contexts and exception records, laid out as WinDbg prints them.
+// `.cxr`, `.trap`, `r`, `.exr`: register contexts and exception records, laid out as WinDbg prints them.
 import { decodeExceptionRecord64, decodeX64Context, type ExceptionRecord } from '../../formats/kernel-dump/records.js';
+import { exceptionCodeName } from '../../knowledge/exception-names.js';
+import { renderRegisters } from '../../render/registers.js';
 import { addr64, hex16, hexPad } from '../../util/hex.js';
 import type { CommandSpec } from '../command.js';
-import { currentRegisters, evalArg, kernelTarget, registerDisplay } from './target-access.js';
+import { registerItems, type RegisterState, type RegisterValuesResult, registerState, renderRegisterValues, scopeRegisters } from './register-state.js';
+import { evalArg, kernelTarget } from './target-access.js';
 
 export interface RegistersResult {
   kind: 'registers';
-  text: string;
+  /** Lines WinDbg prints before the registers (the trap-frame warning). */
+  notes: string[];
+  /** The display; absent when the command only reset the scope (`.cxr` without an address). */
+  state?: RegisterState;
+}
+
+export function renderRegistersResult(r: RegistersResult): string {
+  return [...r.notes, ...(r.state ? [renderRegisters(r.state)] : [])].join('\n');
 }
 
 export const cxrCommand: CommandSpec<RegistersResult> = {
@@ -17,26 +27,27 @@ export const cxrCommand: CommandSpec<RegistersResult> = {
     const t = kernelTarget(session);
     if (!args) {
       session.registers = undefined;
-      return { kind: 'registers', text: '' };
+      return { kind: 'registers', notes: [] };
     }
     const address = await evalArg(session, args);
     const bytes = await t.memory.read(address, 0x100);
     const regs = decodeX64Context(bytes, `CONTEXT at ${addr64(address)}`);
     session.registers = regs;
-    return { kind: 'registers', text: await registerDisplay(t, regs, true) };
+    return { kind: 'registers', notes: [], state: await registerState(t, regs, true) };
   },
-  renderText: (r) => r.text,
+  renderText: renderRegistersResult,
 };
 
-export const registersCommand: CommandSpec<RegistersResult> = {
+export const registersCommand: CommandSpec<RegistersResult | RegisterValuesResult> = {
   names: ['r'],
-  summary: 'Show the registers of the current context',
-  usage: 'r',
-  async run(session) {
+  summary: 'Show the registers of the local scope; r REG[,REG…] shows some, r REG=EXPR sets one ($t0…$t19 too)',
+  usage: 'r [REG[, REG…] | REG=EXPRESSION]',
+  async run(session, args) {
     const t = kernelTarget(session);
-    return { kind: 'registers', text: await registerDisplay(t, await currentRegisters(session), true) };
+    if (args.trim()) return registerItems(session, t, args, (e) => evalArg(session, e));
+    return { kind: 'registers', notes: [], state: await registerState(t, await scopeRegisters(session), true) };
   },
-  renderText: (r) => r.text,
+  renderText: (r) => (r.kind === 'registers' ? renderRegistersResult(r) : renderRegisterValues(r)),
 };
 
 export interface ExceptionResult {
@@ -44,14 +55,9 @@ export interface ExceptionResult {
   address: bigint;
   record: ExceptionRecord;
   symbol?: string;
+  /** WinDbg's name for the code: its short exception name, else the NTSTATUS name. */
+  codeName?: string;
 }
-
-const CODE_NAMES = new Map<number, string>([
-  [0xc0000005, 'Access violation'], [0x80000003, 'Break instruction exception'], [0xc000001d, 'Illegal instruction'],
-  [0xc0000094, 'Integer divide-by-zero'], [0xc0000096, 'Privileged instruction'], [0xc00000fd, 'Stack overflow'],
-  [0xc0000409, 'Security check failure or stack buffer overrun'], [0x80000004, 'Single step exception'],
-  [0xc0000006, 'In-page I/O error'], [0x80000002, 'Data misaligned'],
-]);
 
 export const exrCommand: CommandSpec<ExceptionResult> = {
   names: ['.exr'],
@@ -61,14 +67,14 @@ export const exrCommand: CommandSpec<ExceptionResult> = {
     const t = kernelTarget(session);
     const address = await evalArg(session, args);
     const record = decodeExceptionRecord64(await t.memory.read(address, 0x98), `EXCEPTION_RECORD at ${addr64(address)}`);
-    return { kind: 'exception-record', address, record, symbol: await t.symbolize(record.address) };
+    return { kind: 'exception-record', address, record, symbol: await t.symbolize(record.address), codeName: exceptionCodeName(record.code) };
   },
   renderText(r) {
     const e = r.record;
     const sym = r.symbol ? ` (${r.symbol.replace(/\+0x([0-9a-f]+)$/, (_, h: string) => `+0x${h.padStart(16, '0')}`)})` : '';
     const lines = [
       `ExceptionAddress: ${hex16(e.address)}${sym}`,
-      `   ExceptionCode: ${hexPad(e.code, 8)}${CODE_NAMES.has(e.code) ? ` (${CODE_NAMES.get(e.code)})` : ''}`,
+      `   ExceptionCode: ${hexPad(e.code, 8)}${r.codeName ? ` (${r.codeName})` : ''}`,
       `  ExceptionFlags: ${hexPad(e.flags, 8)}`,
       `NumberParameters: ${e.parameters.length}`,
       ...e.parameters.map((p, i) => `   Parameter[${i}]: ${hex16(p)}`),
@@ -90,13 +96,13 @@ export const trapCommand: CommandSpec<RegistersResult> = {
     const t = kernelTarget(session);
     if (!args.trim()) {
       session.registers = undefined;
-      return { kind: 'registers', text: '' };
+      return { kind: 'registers', notes: [] };
     }
     const address = await evalArg(session, args);
     const regs = await t.trapRegisters(address);
     session.registers = regs;
-    const note = 'NOTE: The trap frame does not contain all registers.\nSome register values may be zeroed or incorrect.';
-    return { kind: 'registers', text: `${note}\n${await registerDisplay(t, regs, false)}` };
+    const notes = ['NOTE: The trap frame does not contain all registers.', 'Some register values may be zeroed or incorrect.'];
+    return { kind: 'registers', notes, state: await registerState(t, regs, false) };
   },
-  renderText: (r) => r.text,
+  renderText: renderRegistersResult,
 };

@@ -90,6 +90,7 @@ function layoutRows(t: Type & { kind: 'udt' }, base: number, depth: number, mem:
     const at = base + f.offset;
     const row: DtRow = { offset: f.offset, name: f.name, typeName: dtTypeName(f.type), depth: level };
     if (f.bitLength !== undefined) row.bits = { position: f.bitPosition ?? 0, length: f.bitLength };
+    if (f.role) row.role = f.role;
     if (mem) row.value = valueText(f.type, at, mem, row.bits);
     out.push(row);
     if (f.type.kind === 'udt' && level < depth) row.children = layoutRows(f.type, at, depth, mem, state, address, level + 1);

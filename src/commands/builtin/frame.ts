@@ -1,32 +1,52 @@
-// `.frame [/r] N`: select frame N of the current stack; /r shows the registers as unwound to that frame.
+// `.frame [/r] [N]`: select frame N of the context's stack as the local scope (WinDbg's "local context"):
+// `r`, `u`, `ub` and `@reg` then see the registers unwound to it (rip = the frame's instruction, rsp = its
+// Child-SP, nonvolatiles restored). Without N it shows the frame in scope; /r adds its registers.
 import { DumpscopeError } from '../../io/errors.js';
-import { renderStack } from '../../render/stack.js';
+import { renderRegisters } from '../../render/registers.js';
+import { renderStack, type StackRow } from '../../render/stack.js';
+import type { StackFrame } from '../../unwind/x64-unwinder.js';
 import type { CommandSpec } from '../command.js';
-import { currentRegisters, evalArg, kernelTarget, registerDisplay } from './target-access.js';
+import { type RegisterState, registerState } from './register-state.js';
+import { currentRegisters, evalArg, kernelTarget } from './target-access.js';
 
 export interface FrameResult {
   kind: 'frame';
-  line: string;
-  registers?: string;
+  /** The frame's `k` line as data. */
+  frame: StackRow;
+  /** With /r: the registers of that frame. */
+  registers?: RegisterState;
 }
+
+/** Frames `.frame` walks at most: the same bound `k` accepts. */
+const MAX_FRAMES = 1024;
 
 export const frameCommand: CommandSpec<FrameResult> = {
   names: ['.frame'],
-  summary: 'Select a stack frame (with /r: show its registers)',
-  usage: '.frame [/r] FRAME_NUMBER',
+  summary: 'Select a stack frame as the local scope for r, u, ub and @registers (no number: show the current one; /r: with its registers)',
+  usage: '.frame [/r] [FRAME_NUMBER]',
   async run(session, args) {
     const t = kernelTarget(session);
     const showRegs = /(^|\s)\/r(\s|$)/.test(args);
     const numText = args.replace(/(^|\s)\/r(\s|$)/, ' ').trim();
-    if (!numText) throw new DumpscopeError('usage: .frame [/r] FRAME_NUMBER', 'BAD_ARGUMENT');
-    const n = Number(await evalArg(session, numText));
-    const frames = await t.walk(await currentRegisters(session), { maxFrames: Math.min(n + 2, 1024) });
+    const wanted = numText ? await evalArg(session, numText) : BigInt(session.frame?.index ?? 0);
+    const context = await currentRegisters(session);
+    const n = wanted < BigInt(MAX_FRAMES) ? Number(wanted) : MAX_FRAMES;
+    // Walk one frame past the one asked for (so its return address is known), or the whole stack when it is
+    // out of range, to say how many frames there are.
+    let frames: StackFrame[] = await t.walk(context, { maxFrames: Math.min(n + 2, MAX_FRAMES) });
+    if (!frames[n]) {
+      frames = await t.walk(context, { maxFrames: MAX_FRAMES });
+      // The user's number in decimal with WinDbg's 0n prefix, so the two numbers cannot be misread.
+      throw new DumpscopeError(`Frame 0n${wanted} is past the end of the stack (0n${frames.length} frames); previous scope unchanged`, 'BAD_ARGUMENT');
+    }
     const f = frames[n];
-    if (!f) throw new DumpscopeError(`frame ${n.toString(16)} does not exist (the stack has ${frames.length} frames)`, 'BAD_ARGUMENT');
-    const callSite = (await t.symbolize(f.ip)) ?? f.ip.toString(16);
-    const line = renderStack({ rows: [{ index: n, childSp: f.sp, retAddr: f.returnAddress, callSite }], notes: [] }, 'k').split('\n')[1];
-    // Only the registers the unwind restored are exact; the rest are carried over (WinDbg does the same).
-    return { kind: 'frame', line, registers: showRegs ? await registerDisplay(t, f.registers, true) : undefined };
+    if (numText) session.selectFrame({ index: n, registers: f.registers });
+    const callSite = (await t.symbolize(f.ip)) ?? f.ip.toString(16).padStart(16, '0').replace(/^(.{8})/, '$1`');
+    const frame: StackRow = { index: n, childSp: f.sp, retAddr: f.returnAddress, callSite };
+    return { kind: 'frame', frame, registers: showRegs ? await registerState(t, f.registers, true) : undefined };
   },
-  renderText: (r) => (r.registers ? `${r.line}\n${r.registers}` : r.line),
+  renderText(r) {
+    const line = renderStack({ rows: [r.frame], notes: [] }, 'k').split('\n')[1];
+    return r.registers ? `${line}\n${renderRegisters(r.registers)}` : line;
+  },
 };

@@ -1,96 +1,103 @@
-// The short views the walkthroughs use from the mex extension, built in: `!t` (one thread with its stack),
-// `!p` (the process table row), and `!us [FUNCTION]` (threads grouped by identical stacks).
+// The short views the walkthroughs use from the mex extension, built in: `!t` (one thread with its wait
+// objects, priorities and stack), `!p` (the process table row and its memory figures), and `!us [FUNCTION]`
+// (threads grouped by identical stacks).
 import { DumpscopeError } from '../../io/errors.js';
-import { THREAD_STATES, type ProcessInfo, type ThreadInfo } from '../../target/kernel-objects.js';
+import { type MexProcessView, type MexThreadView, renderMexProcess, renderMexThread } from '../../render/mex.js';
+import { kernelClock, ticksToMs } from '../../target/kernel-clock.js';
+import type { ThreadInfo } from '../../target/kernel-objects.js';
 import type { KernelTarget } from '../../target/kernel-target.js';
+import { handleCountOf, sessionIdOf } from '../../target/object-details.js';
+import { filetimeToDate } from '../../util/cformat.js';
+import { checkpoint } from '../checkpoint.js';
 import type { CommandSpec } from '../command.js';
 import { evalArg, kernelTarget } from './target-access.js';
+import { threadFacts, threadStackListing } from './thread-facts.js';
 
-const WAIT_REASONS = ['Executive', 'FreePage', 'PageIn', 'PoolAllocation', 'DelayExecution', 'Suspended', 'UserRequest', 'WrExecutive', 'WrFreePage', 'WrPageIn', 'WrPoolAllocation', 'WrDelayExecution', 'WrSuspended', 'WrUserRequest', 'WrEventPair', 'WrQueue', 'WrLpcReceive', 'WrLpcReply', 'WrVirtualMemory', 'WrPageOut', 'WrRendezvous', 'WrKeyedEvent', 'WrTerminated', 'WrProcessInSwap', 'WrCpuRateControl', 'WrCalloutStack', 'WrKernel', 'WrResource', 'WrPushLock', 'WrMutex', 'WrQuantumEnd', 'WrDispatchInt', 'WrPreempted', 'WrYieldExecution', 'WrFastMutex', 'WrGuardedMutex', 'WrRundown', 'WrAlertByThreadId', 'WrDeferredPreempt'];
 const h16 = (v: bigint | undefined) => (v ?? 0n).toString(16).padStart(16, '0');
 
-interface StackLine {
-  sp: bigint;
-  ret: bigint;
-  site: string;
-  ip: bigint;
+/** A thread's frames as instruction pointers and call sites (frame 0 at rip, the others at return addresses). */
+async function stackFrames(t: KernelTarget, th: ThreadInfo): Promise<{ frames: { sp: bigint; ret: bigint; ip: bigint; site: string }[]; note?: string }> {
+  const s = await threadStackListing(t, th, false);
+  if (!s.stack || s.rip === undefined) return { frames: [], note: s.note };
+  const rip = s.rip;
+  const frames = s.stack.rows.map((r, i, rows) => ({ sp: r.childSp, ret: r.retAddr, ip: i === 0 ? rip : rows[i - 1].retAddr, site: r.callSite }));
+  return { frames, note: s.stack.notes.map((n) => n.replace(/^\((.*)\)$/, '$1')).join('; ') || undefined };
 }
 
-async function threadStack(t: KernelTarget, th: ThreadInfo, max = 64): Promise<StackLine[]> {
-  const regs = await t.threadRegisters(th).catch(() => undefined);
-  if (!regs) return [];
-  const frames = await t.walk(regs, { maxFrames: max });
-  const out: StackLine[] = [];
-  for (const f of frames) out.push({ sp: f.sp, ret: f.returnAddress, ip: f.ip, site: (await t.symbolize(f.ip)) ?? h16(f.ip) });
-  return out;
-}
-
-export interface MexThreadResult {
+export interface MexThreadResult extends MexThreadView {
   kind: 'mex-thread';
-  thread: ThreadInfo;
-  processName?: string;
-  running?: number;
-  stack: StackLine[];
 }
 
 export const mexThreadCommand: CommandSpec<MexThreadResult> = {
   names: ['!t', '!mex.t'],
-  summary: 'A thread in one line (process, IDs, times, wait reason, state), its priorities and its stack',
+  summary: 'A thread in one line (process, IDs, times, wait reason, wait age, state), its wait objects, priorities and stack',
   usage: '!t [ADDRESS]',
   async run(session, args) {
     const t = kernelTarget(session);
     const crash = await t.crashState();
     const th = args.trim() ? await t.thread(await evalArg(session, args.trim())) : crash.thread;
     if (!th) throw new DumpscopeError('the crashing thread is not known', 'NO_THREAD');
-    const proc = th.processAddress ? await t.process(th.processAddress).catch(() => undefined) : undefined;
-    return { kind: 'mex-thread', thread: th, processName: proc?.name, running: crash.thread?.address === th.address ? crash.prcb?.number : undefined, stack: await threadStack(t, th) };
+    const f = await threadFacts(t, th);
+    const state =
+      f.running !== undefined ? `Running on processor ${f.running}` : f.standby !== undefined ? `${f.stateName ?? 'Standby'} on processor ${f.standby}` : (f.stateName ?? (th.state === undefined ? '?' : String(th.state)));
+    const ms = (ticks: number | undefined) => (ticks === undefined ? undefined : ticksToMs(ticks, f.clock));
+    const stack = await stackFrames(t, th);
+    const notes = [...f.notes, ...f.clock.notes];
+    if (stack.note) notes.push(stack.note);
+    return {
+      kind: 'mex-thread',
+      thread: th,
+      processName: f.processName,
+      state,
+      // An unknown reason is shown as its number, never as a guess.
+      waitReason: f.waitReasonName ?? (th.waitReason === undefined ? '?' : String(th.waitReason)),
+      userMs: ms(th.userTime),
+      kernelMs: ms(th.kernelTime),
+      sinceMs: ms(f.ticks),
+      waitObjects: f.waitObjects,
+      stack: stack.frames.map(({ sp, ret, site }) => ({ sp, ret, site })),
+      notes,
+    };
   },
-  renderText(r) {
-    const th = r.thread;
-    const state = r.running !== undefined ? `Running on processor ${r.running}` : th.state !== undefined ? (THREAD_STATES[th.state] ?? String(th.state)) : '?';
-    const ms = (ticks?: number) => (ticks === undefined ? '?' : `${Math.round(ticks * 15.625)}ms`);
-    const proc = `${r.processName ?? '?'} (${h16(th.processAddress)})`;
-    const lines = [
-      `${'Process'.padEnd(proc.length)} ${'Thread'.padEnd(16)} ${'CID'.padEnd(9)} UserTime KernelTime ContextSwitches Wait Reason State`,
-      `${proc} ${h16(th.address)} ${`${th.processId.toString(16)}.${th.threadId.toString(16)}`.padEnd(9)} ${ms(th.userTime).padStart(8)} ${ms(th.kernelTime).padStart(10)} ${String(th.contextSwitches ?? '?').padStart(15)} ${(WAIT_REASONS[th.waitReason ?? 0] ?? '?').padEnd(11)} ${state}`,
-      '',
-      'Priority:',
-      '    Current Base',
-      `    ${String(th.priority ?? '?').padEnd(7)} ${th.basePriority ?? '?'}`,
-      '',
-      ' # Child-SP         Return           Call Site',
-      ...r.stack.map((s, i) => `${i.toString(16).padStart(2)} ${h16(s.sp)} ${h16(s.ret)} ${s.site}`),
-    ];
-    if (!r.stack.length) lines.push('(no saved context for this thread in the dump)');
-    return lines.join('\n');
-  },
+  renderText: (r) => renderMexThread(r),
 };
 
-export interface MexProcessResult {
+export interface MexProcessResult extends MexProcessView {
   kind: 'mex-process';
-  process: ProcessInfo;
-  threads?: number;
 }
 
 export const mexProcessCommand: CommandSpec<MexProcessResult> = {
   names: ['!p', '!mex.p'],
-  summary: 'The current (or given) process as one table row: name, address, PID, parent, PEB, threads',
+  summary: 'The current (or given) process as one table row (session, PIDs, PEB, create time, handles, threads) and its memory figures',
   usage: '!p [ADDRESS]',
   async run(session, args) {
     const t = kernelTarget(session);
     const p = args.trim() ? await t.process(await evalArg(session, args.trim())) : (await t.crashState()).process;
     if (!p) throw new DumpscopeError('the current process is not known', 'NO_PROCESS');
-    return { kind: 'mex-process', process: p, threads: p.activeThreads };
+    const notes: string[] = [];
+    const clock = await kernelClock(t);
+    const utc = p.createTime ? filetimeToDate(p.createTime) : undefined;
+    const local = utc && clock.timeZoneBias !== undefined ? new Date(utc.getTime() - Number(clock.timeZoneBias / 10_000n)) : undefined;
+    if (utc && !local) notes.push("Create Time is UTC: the target's time zone (KUSER_SHARED_DATA.TimeZoneBias) is not in the dump");
+    // mex shows session 0 for a process outside any session (System).
+    const sessionId = p.sessionSpace === 0n ? 0 : await sessionIdOf(t, p);
+    // User-mode modules are listed in the PEB, whose pages a kernel dump does not hold; System has none.
+    const modules = p.peb === 0n ? 0 : undefined;
+    if (modules === undefined) notes.push("Mods: the process's module list lives in user memory (its PEB), which is not in this dump");
+    return {
+      kind: 'mex-process',
+      process: p,
+      sessionId,
+      createTime: local ?? utc,
+      localTime: local !== undefined,
+      modules,
+      handles: await handleCountOf(t, p),
+      threads: p.activeThreads,
+      system: p.processId === 4n,
+      notes,
+    };
   },
-  renderText(r) {
-    const p = r.process;
-    const name = p.name.padEnd(6);
-    return [
-      `${'Name'.padEnd(name.length)} Address          PID${' '.repeat(5)}Parent  PEB              Thrd`,
-      `${'='.repeat(name.length)} ================ ======= ======= ================ ====`,
-      `${name} ${h16(p.address)} ${`${p.processId} (0n${p.processId})`.padEnd(7)} ${`${p.parentId ?? '?'}`.padEnd(7)} ${h16(p.peb)} ${String(r.threads ?? '?').padStart(4)}`,
-    ].join('\n');
-  },
+  renderText: (r) => renderMexProcess(r),
 };
 
 export interface UniqueStacksResult {
@@ -127,8 +134,8 @@ export const uniqueStacksCommand: CommandSpec<UniqueStacksResult> = {
     const groups = new Map<string, { threads: bigint[]; frames: { ip: bigint; site: string }[] }>();
     let matched = 0;
     for (const th of threads) {
-      if (signal.aborted) break;
-      const stack = await threadStack(t, th);
+      await checkpoint(signal);
+      const { frames: stack } = await stackFrames(t, th);
       if (!stack.length) continue;
       const frames = stack.map((s) => ({ ip: s.ip, site: s.site }));
       if (filter && !frames.some((f) => f.site === filter || f.site.startsWith(`${filter}+`) || f.site.toLowerCase().includes(filter.toLowerCase()))) continue;

@@ -1,5 +1,7 @@
 // `lm`, `lm m PATTERN`, `lmv m NAME`/`lmvm NAME`: the module list.
 import { isReproducibleBuild, readVersionInfo, type VersionInfo } from '../../formats/pe/pe-directories.js';
+import { timestampText } from '../../target/system-info.js';
+import { symbolStatusText } from '../../target/module-symbols.js';
 import { addr64, hexPad } from '../../util/hex.js';
 import type { CommandSpec } from '../command.js';
 import { kernelTarget } from './target-access.js';
@@ -16,8 +18,10 @@ export interface ModuleRow {
   symbols: string;
   symbolFile?: string;
   version?: VersionInfo;
-  /** The image was linked reproducibly: its TimeDateStamp is a content hash. */
+  /** The image was linked reproducibly (a REPRO debug entry): its TimeDateStamp is a content hash. Undefined: no image to tell. */
   reproducible?: boolean;
+  /** The image file read from the symbol path (WinDbg's "Mapped memory image file"), when not from the dump. */
+  imageFile?: string;
 }
 
 export interface ModulesResult {
@@ -56,15 +60,17 @@ export const modulesCommand: CommandSpec<ModulesResult> = {
       if (pattern && !pattern.test(m.name)) continue;
       // Verbose listings look symbols up (and read the version resource); plain ones show what is loaded.
       const syms = verbose ? await t.moduleSymbols(m) : t.symbolsIfLoaded(m);
-      const symbols = !syms ? '(deferred)' : syms.status === 'pdb' ? '(pdb symbols)' : syms.status === 'isf' ? '(isf symbols)' : syms.status === 'exports' ? '(export symbols)' : '(no symbols)';
+      const symbols = symbolStatusText(syms);
       let version: VersionInfo | undefined;
       let reproducible: boolean | undefined;
+      let imageFile: string | undefined;
       if (verbose) {
         const img = await t.image(m);
         if (img.image) version = await readVersionInfo(img.image).catch(() => undefined);
-        reproducible = img.image ? await isReproducibleBuild(img.image) : undefined;
+        reproducible = img.image ? await isReproducibleBuild(img.image).catch(() => undefined) : undefined;
+        if (img.image && img.origin !== 'dump') imageFile = img.origin;
       }
-      rows.push({ base: m.base, end: m.base + BigInt(m.size), name: m.name, imageName: m.imageName, fullPath: m.fullPath, timestamp: m.timestamp, checksum: m.checksum, size: m.size, symbols, symbolFile: syms?.source ? syms.detail : undefined, version, reproducible });
+      rows.push({ base: m.base, end: m.base + BigInt(m.size), name: m.name, imageName: m.imageName, fullPath: m.fullPath, timestamp: m.timestamp, checksum: m.checksum, size: m.size, symbols, symbolFile: syms?.source ? syms.detail : undefined, version, reproducible, imageFile });
     }
     const unloaded = pattern ? [] : t.modules.unloaded.map((u) => ({ imageName: u.imageName, base: u.base, end: u.end }));
     return { kind: 'modules', verbose, rows, unloaded };
@@ -73,24 +79,10 @@ export const modulesCommand: CommandSpec<ModulesResult> = {
     const w = Math.max(8, ...r.rows.map((m) => m.name.length)) + 3;
     const lines = ['start             end                 module name'];
     for (const m of r.rows) {
-      lines.push(`${addr64(m.base)} ${addr64(m.end)}   ${m.name.padEnd(w)}${m.symbols.padEnd(23)}`);
-      if (r.verbose) {
-        if (m.symbolFile) lines.push(`    Loaded symbol image file: ${m.symbolFile}`);
-        if (m.fullPath) lines.push(`    Image path: ${m.fullPath}`);
-        lines.push(`    Image name: ${m.imageName}`);
-        if (m.timestamp !== undefined) {
-          lines.push(m.reproducible ? `    Timestamp:        ${hexPad(m.timestamp, 8).toUpperCase()} (This is a reproducible build file hash, not a timestamp)` : `    Timestamp:        ${new Date(m.timestamp * 1000).toUTCString()} (${hexPad(m.timestamp, 8).toUpperCase()})`);
-        }
-        if (m.checksum !== undefined) lines.push(`    CheckSum:         ${hexPad(m.checksum, 8).toUpperCase()}`);
-        lines.push(`    ImageSize:        ${hexPad(m.size, 8).toUpperCase()}`);
-        const v = m.version;
-        if (v) {
-          if (v.fileVersion) lines.push(`    File version:     ${v.fileVersion}`);
-          if (v.productVersion) lines.push(`    Product version:  ${v.productVersion}`);
-          const names: [string, string][] = [['CompanyName', 'CompanyName'], ['ProductName', 'ProductName'], ['InternalName', 'InternalName'], ['OriginalFilename', 'OriginalFilename'], ['ProductVersion', 'ProductVersion'], ['FileVersion', 'FileVersion'], ['FileDescription', 'FileDescription'], ['LegalCopyright', 'LegalCopyright']];
-          for (const [k, label] of names) if (v.strings[k] !== undefined) lines.push(`    ${`${label}:`.padEnd(18)}${v.strings[k]}`);
-        }
-      }
+      // The symbol file follows the status column; an ISF match's explanation goes on its own line.
+      const file = m.symbols === '(isf symbols)' ? m.symbolFile?.match(/^(.*?) \((.*)\)$/) : undefined;
+      lines.push(`${addr64(m.base)} ${addr64(m.end)}   ${m.name.padEnd(w)}${m.symbols.padEnd(23)}${r.verbose && m.symbolFile ? (file?.[1] ?? m.symbolFile) : ''}`);
+      if (r.verbose) lines.push(...verboseLines(m, file?.[2]));
     }
     if (r.unloaded.length) {
       lines.push('', 'Unloaded modules:');
@@ -99,3 +91,45 @@ export const modulesCommand: CommandSpec<ModulesResult> = {
     return lines.join('\n');
   },
 };
+
+const hex8 = (v: number) => hexPad(v, 8).toUpperCase();
+const OS_HIGH: Record<number, string> = { 1: 'DOS', 2: 'OS/2 16', 3: 'OS/2 32', 4: 'NT', 5: 'WINCE' };
+const OS_LOW: Record<number, string> = { 1: 'Win16', 2: 'PM16', 3: 'PM32', 4: 'Win32' };
+const FILE_TYPES: Record<number, string> = { 1: 'App', 2: 'Dll', 3: 'Driver', 4: 'Font', 5: 'VXD', 7: 'Static library' };
+// WinDbg's order of the StringFileInfo values it shows.
+const STRING_NAMES = ['CompanyName', 'ProductName', 'InternalName', 'OriginalFilename', 'ProductVersion', 'FileVersion', 'PrivateBuild', 'SpecialBuild', 'FileDescription', 'LegalCopyright', 'LegalTrademarks', 'Comments'];
+// With no version resource, WinDbg lists the translations it tried.
+const DEFAULT_TRANSLATIONS = ['0000.04b0', '0000.04e4', '0409.04b0', '0409.04e4'];
+
+/** `lmv`'s detail lines (WinDbg's "Browse …" lines are UI links and are left out). */
+function verboseLines(m: ModuleRow, symbolNote?: string): string[] {
+  const L = [`    Loaded symbol image file: ${m.imageName}`];
+  if (symbolNote) L.push(`    Symbol file match: ${symbolNote}`);
+  if (m.imageFile) L.push(`    Mapped memory image file: ${m.imageFile}`);
+  if (m.fullPath) L.push(`    Image path: ${m.fullPath}`);
+  L.push(`    Image name: ${m.imageName}`);
+  if (m.reproducible) L.push('    Image was built with /Brepro flag.');
+  if (m.timestamp !== undefined) {
+    if (m.reproducible) L.push(`    Timestamp:        ${hex8(m.timestamp)} (This is a reproducible build file hash, not a timestamp)`);
+    else if (m.reproducible === false) L.push(`    Timestamp:        ${timestampText(m.timestamp)} (${hex8(m.timestamp)})`);
+    else L.push(`    Timestamp:        ${timestampText(m.timestamp)} (${hex8(m.timestamp)}) (the image is not available: this may be a reproducible build file hash, not a timestamp)`);
+  }
+  if (m.checksum !== undefined) L.push(`    CheckSum:         ${hex8(m.checksum)}`);
+  L.push(`    ImageSize:        ${hex8(m.size)}`);
+  const v = m.version;
+  if (v?.fileVersion) L.push(`    File version:     ${v.fileVersion}`);
+  if (v?.productVersion) L.push(`    Product version:  ${v.productVersion}`);
+  if (v?.fixed) {
+    const f = v.fixed;
+    const os = [OS_HIGH[f.os >>> 16], OS_LOW[f.os & 0xffff]].filter(Boolean).join(' ');
+    L.push(`    File flags:       ${(f.flags & f.flagsMask).toString(16).toUpperCase()} (Mask ${f.flagsMask.toString(16).toUpperCase()})`);
+    L.push(`    File OS:          ${f.os.toString(16).toUpperCase()}${os ? ` ${os}` : ''}`);
+    L.push(`    File type:        ${f.type.toString(16).toUpperCase()}.${f.subtype.toString(16).toUpperCase()}${FILE_TYPES[f.type] ? ` ${FILE_TYPES[f.type]}` : ''}`);
+    L.push(`    File date:        ${hex8(f.dateMs)}.${hex8(f.dateLs)}`);
+  }
+  L.push(`    Translations:     ${(v?.translations?.length ? v.translations : DEFAULT_TRANSLATIONS).join(' ')}`);
+  L.push('    Information from resource tables:');
+  const names = [...STRING_NAMES, ...Object.keys(v?.strings ?? {}).filter((k) => !STRING_NAMES.includes(k))];
+  for (const k of names) if (v?.strings[k] !== undefined) L.push(`        ${`${k}:`.padEnd(18)}${v.strings[k]}`);
+  return L;
+}

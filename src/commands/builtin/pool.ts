@@ -1,24 +1,26 @@
-// `!pool ADDRESS`: the pool blocks of the page holding an address, read as _POOL_HEADERs by field name —
-// size, previous size, allocated or free, tag as text — with the block containing the address starred.
-// Segment-heap pages do not start with a header chain; then the block is found by scanning back from the
-// address for a header whose size covers it.
+// `!pool ADDRESS`: the pool blocks of the page holding an address (read as _POOL_HEADERs by field name, the
+// shared reader in src/analysis/pool-page.ts) with the block containing the address starred, the page's
+// region ("Paged pool"/"Nonpaged pool": the kernel's VA-region map, else the block's PoolType) and the
+// owning component of the starred block's tag (a known Windows tag, else the loaded driver whose code uses
+// the tag as an instruction operand).
+import { type PoolBlock, poolKind, poolPage } from '../../analysis/pool-page.js';
+import { vaRegion } from '../../analysis/region.js';
 import { DumpscopeError } from '../../io/errors.js';
-import { poolTagText } from '../../knowledge/pool-tag.js';
+import { imagesUsingPoolTag } from '../../knowledge/pool-tag-search.js';
 import { knownPoolTag } from '../../knowledge/pool-tags-known.js';
+import type { PeImage } from '../../formats/pe/pe-image.js';
 import type { KernelTarget } from '../../target/kernel-target.js';
-import type { StructView } from '../../target/struct-view.js';
+import { isCanonical48 } from '../../util/hex.js';
 import type { CommandSpec } from '../command.js';
 import { evalArg, kernelTarget } from './target-access.js';
 
-export interface PoolBlock {
-  address: bigint;
-  size: number;
-  previousSize: number;
-  allocated: boolean;
-  tag: number;
-  tagText: string;
-  owner?: string;
-  contains: boolean;
+export type { PoolBlock };
+
+export interface PoolOwner {
+  /** 'known': the tag is a documented Windows tag; 'driver': a loaded image's code uses it; 'unknown'. */
+  kind: 'known' | 'driver' | 'unknown';
+  text?: string;
+  binary?: string;
 }
 
 export interface PoolResult {
@@ -26,94 +28,68 @@ export interface PoolResult {
   address: bigint;
   page: bigint;
   region: string;
+  /** How the region was established. */
+  regionSource: 'region map' | 'pool header' | 'address range' | 'unknown';
   blocks: PoolBlock[];
+  owner?: PoolOwner;
   note?: string;
 }
 
-function printable(tag: number): boolean {
-  for (let i = 0; i < 4; i++) {
-    const c = (tag >>> (8 * i)) & 0x7f;
-    if (c < 0x20 || c > 0x7e) return false;
+const MAX_IMAGES = 512;
+
+async function ownerOf(t: KernelTarget, b: PoolBlock): Promise<PoolOwner> {
+  const known = knownPoolTag(b.tagText);
+  if (known) return { kind: 'known', text: known.description, binary: known.owner };
+  const images: PeImage[] = [];
+  for (const m of t.modules.modules.slice(0, MAX_IMAGES)) {
+    const img = await t.image(m).catch(() => undefined);
+    if (img?.image) images.push(img.image);
   }
-  return true;
+  const hits = (await imagesUsingPoolTag(images, b.tag).catch(() => [])).filter((o) => o.hits.some((h) => h.instruction));
+  const binary = hits[0] ? (t.modules.byModuleName(hits[0].image)?.imageName ?? hits[0].image) : undefined;
+  return hits[0] ? { kind: 'driver', binary, text: `its code uses the tag '${b.tagText}' as an instruction operand` } : { kind: 'unknown' };
 }
 
-function block(v: StructView, address: bigint, target: bigint): PoolBlock {
-  const size = v.num('BlockSize') * 16;
-  const tag = v.num('PoolTag');
-  return {
-    address,
-    size,
-    previousSize: v.num('PreviousSize') * 16,
-    allocated: v.num('PoolType') !== 0,
-    tag,
-    tagText: poolTagText(tag),
-    owner: (() => { const k = knownPoolTag(poolTagText(tag)); return k ? `${k.owner}, ${k.description}` : undefined; })(),
-    contains: target >= address && target < address + BigInt(Math.max(size, 16)),
-  };
-}
-
-async function regionOf(t: KernelTarget, va: bigint): Promise<string> {
-  if (va < 0xffff800000000000n) return 'user space';
+async function regionOf(t: KernelTarget, va: bigint, containing?: PoolBlock): Promise<{ region: string; regionSource: PoolResult['regionSource'] }> {
+  if (va < 0xffff800000000000n) return { region: 'user space', regionSource: 'address range' };
   const pte = await t.pteBase();
-  if (pte !== undefined && va >= pte && va < pte + 0x8000000000n) return 'page tables';
-  return 'kernel pool (paged or nonpaged)';
+  if (pte !== undefined && va >= pte && va < pte + 0x8000000000n) return { region: 'page tables', regionSource: 'address range' };
+  const kt = await t.kernelTypes();
+  const nt = t.modules.modules[0];
+  const mapped = kt && nt ? await vaRegion(kt, t.memory, nt.base, va).catch(() => undefined) : undefined;
+  if (mapped?.text) return { region: mapped.text, regionSource: 'region map' };
+  const kind = containing ? poolKind(containing) : undefined;
+  return kind ? { region: kind, regionSource: 'pool header' } : { region: 'Unknown', regionSource: 'unknown' };
 }
 
 export const poolCommand: CommandSpec<PoolResult> = {
   names: ['!pool'],
-  summary: 'Pool blocks of the page holding an address: headers, sizes, tags, allocated or free',
+  summary: 'Pool blocks of the page holding an address: headers, sizes, tags, allocated or free, region, owner',
   usage: '!pool ADDRESS',
   async run(session, args) {
     const t = kernelTarget(session);
-    const address = await evalArg(session, args.trim().split(/\s+/)[0] ?? '');
+    const text = args.trim().split(/\s+/)[0] ?? '';
+    if (!text) throw new DumpscopeError('usage: !pool ADDRESS', 'USAGE');
+    const address = await evalArg(session, text);
+    if (!isCanonical48(address)) throw new DumpscopeError(`${address.toString(16).padStart(16, '0')} is not a canonical address (bits 48-63 must copy bit 47): no pool block can be there`, 'BAD_ADDRESS');
     const kt = await t.kernelTypes();
-    if (!kt) throw new DumpscopeError("!pool needs nt's types (a PDB or ISF table on the symbol path) to read _POOL_HEADER", 'NO_TYPES');
-    const header = await kt.struct('_POOL_HEADER');
-    const page = address & ~0xfffn;
-    const mem = await t.memory.readSparse(page, 0x1000);
-    if (mem.valid.every((x) => x === 0)) throw new DumpscopeError(`the page ${page.toString(16)} is not in this dump (a small dump keeps only the memory the crash needed)`, 'NO_MEMORY');
-    const view = async (a: bigint) => (await kt.readPartial(t.memory, '_POOL_HEADER', a).catch(() => undefined));
-    const blocks: PoolBlock[] = [];
-    // Classic pool pages: headers chained from the start of the page.
-    for (let at = page; at < page + 0x1000n && blocks.length < 256; ) {
-      const v = await view(at);
-      if (!v?.has('PoolTag')) break;
-      const b = block(v, at, address);
-      if (b.size === 0 || at + BigInt(b.size) > page + 0x1000n || (b.allocated && !printable(b.tag))) {
-        blocks.length = 0;
-        break;
-      }
-      blocks.push(b);
-      at += BigInt(b.size);
-    }
-    let note: string | undefined;
-    if (!blocks.some((b) => b.contains)) {
-      // Segment heap or a partial page: scan back for a header whose block covers the address.
-      blocks.length = 0;
-      for (let at = (address - BigInt(header.size)) & ~0xfn; at >= page; at -= 16n) {
-        const v = await view(at);
-        if (!v?.has('PoolTag')) continue;
-        // Sixteen identical bytes are a fill (an overrun's 'AAAA…'), not a header.
-        const raw = v.bytes.subarray(0, 16);
-        if (raw.every((x) => x === raw[0])) continue;
-        const b = block(v, at, address);
-        if (b.size > 0 && printable(b.tag) && b.contains) {
-          blocks.push(b);
-          note = 'the page is not a chain of pool headers (segment heap?): the block was found by scanning back from the address';
-          break;
-        }
-      }
-    }
-    if (!blocks.length) note = `no pool header covering ${address.toString(16)} was found in its page`;
-    return { kind: 'pool', address, page, region: await regionOf(t, address), blocks, note };
+    if (!kt) throw new DumpscopeError("nt's types are needed (a PDB or ISF table on the symbol path) to read _POOL_HEADER", 'NO_TYPES');
+    const pg = await poolPage(t, kt, address);
+    if (!pg.present) throw new DumpscopeError(`the page ${pg.page.toString(16)} is not in this dump${t.dump.triage ? ' (a small dump keeps only the memory the crash needed)' : ''}`, 'NO_MEMORY');
+    const containing = pg.blocks.find((b) => b.contains);
+    const { region, regionSource } = await regionOf(t, address, containing);
+    return { kind: 'pool', address, page: pg.page, region, regionSource, blocks: pg.blocks, owner: containing ? await ownerOf(t, containing) : undefined, note: pg.note };
   },
   renderText(r) {
     const h = (v: bigint) => v.toString(16).padStart(16, '0');
     const lines = [`Pool page ${h(r.address)} region is ${r.region}`];
     for (const b of r.blocks) {
       lines.push(`${b.contains ? '*' : ' '}${h(b.address)} size: ${b.size.toString(16).padStart(4)} previous size: ${b.previousSize.toString(16).padStart(4)}  (${b.allocated ? 'Allocated' : 'Free'}) ${b.contains ? '*' : ' '}${b.tagText}`);
-      if (b.contains) lines.push(`\t\tPooltag ${b.tagText} : ${b.owner ?? 'not a known Windows tag: search the loaded drivers for it (analyze does)'}`);
+      if (!b.contains || !r.owner) continue;
+      const o = r.owner;
+      if (o.kind === 'known') lines.push(`\t\tPooltag ${b.tagText} : ${o.text}, Binary : ${o.binary}`);
+      else if (o.kind === 'driver') lines.push(`\t\tOwning component : ${o.binary} (${o.text})`);
+      else lines.push('\t\tOwning component : Unknown (update pooltag.txt)');
     }
     if (r.note) lines.push(`(${r.note})`);
     return lines.join('\n');

@@ -23,6 +23,8 @@ export interface PoolUsedResult {
   kind: 'poolused';
   sortedBy: 'nonpaged' | 'paged';
   rows: PoolUsedRow[];
+  /** Why there are no rows, when there are none (an empty table, or no tag matching the filter). */
+  empty?: string;
 }
 
 export const poolUsedCommand: CommandSpec<PoolUsedResult> = {
@@ -35,12 +37,15 @@ export const poolUsedCommand: CommandSpec<PoolUsedResult> = {
     const sortPaged = words[0] === '4';
     const tagFilter = words.find((w) => !/^\d+$/.test(w));
     const kt = await t.kernelTypes();
-    if (!kt) throw new DumpscopeError("!poolused needs nt's types (a PDB or ISF table) to read _POOL_TRACKER_TABLE", 'NO_TYPES');
+    if (!kt) throw new DumpscopeError("nt's types are needed (a PDB or ISF table on the symbol path) to read _POOL_TRACKER_TABLE", 'NO_TYPES');
     const nt = t.modules.modules[0];
     const tablePtr = t.debuggerData?.pointer('PoolTrackTable') ?? (nt ? await kt.global(nt.base, 'PoolTrackTable') : undefined);
     const sizePtr = nt ? await kt.global(nt.base, 'PoolTrackTableSize') : undefined;
     if (!tablePtr) throw new DumpscopeError('the pool tracker table (PoolTrackTable) is unknown for this kernel', 'NO_POOL_TABLE');
-    const read64 = async (a: bigint) => new DataView((await t.memory.read(a, 8)).buffer).getBigUint64(0, true);
+    const read64 = async (a: bigint) => {
+      const b = await t.memory.read(a, 8);
+      return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+    };
     let table: bigint;
     let count: number;
     try {
@@ -49,13 +54,16 @@ export const poolUsedCommand: CommandSpec<PoolUsedResult> = {
     } catch {
       throw new DumpscopeError('the pool tracker table is not in this dump (a small dump keeps only what the crash needed)', 'NO_MEMORY');
     }
+    if (!table) return { kind: 'poolused', sortedBy: sortPaged ? 'paged' : 'nonpaged', rows: [], empty: 'nt!PoolTrackTable is null: the kernel has no pool tracker table, so there are no entries' };
     const entry = await kt.struct('_POOL_TRACKER_TABLE');
     const rows: PoolUsedRow[] = [];
+    let tags = 0;
     for (let i = 0; i < count; i++) {
       const e = await kt.read(t.memory, '_POOL_TRACKER_TABLE', table + BigInt(i * entry.size)).catch(() => undefined);
       if (!e) break;
       const tag = e.num('Key');
       if (!tag) continue;
+      tags++;
       const tagText = poolTagText(tag);
       if (tagFilter && !new RegExp(`^${tagFilter.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(tagText.trimEnd())) continue;
       const known = knownPoolTag(tagText);
@@ -70,14 +78,18 @@ export const poolUsedCommand: CommandSpec<PoolUsedResult> = {
       });
     }
     rows.sort((a, b) => Number((sortPaged ? b.pagedBytes - a.pagedBytes : b.nonPagedBytes - a.nonPagedBytes) || (sortPaged ? b.nonPagedBytes - a.nonPagedBytes : b.pagedBytes - a.pagedBytes)));
-    return { kind: 'poolused', sortedBy: sortPaged ? 'paged' : 'nonpaged', rows };
+    const empty = rows.length ? undefined : tags ? `no tag in the pool tracker table matches '${tagFilter}'` : `the pool tracker table at ${table.toString(16)} has no entries`;
+    return { kind: 'poolused', sortedBy: sortPaged ? 'paged' : 'nonpaged', rows, empty };
   },
   renderText(r) {
-    const lines = [`   Sorting by ${r.sortedBy === 'paged' ? 'Paged' : 'NonPaged'} Pool Consumed`, '', '               NonPaged                  Paged', ' Tag     Allocs         Used     Allocs         Used'];
-    for (const x of r.rows) {
-      lines.push(` ${x.tagText.padEnd(4)} ${String(x.nonPagedAllocs).padStart(10)} ${x.nonPagedBytes.toString().padStart(12)} ${String(x.pagedAllocs).padStart(10)} ${x.pagedBytes.toString().padStart(12)}\t${x.owner ?? `UNKNOWN pooltag '${x.tagText}', please update pooltag.txt`}`);
-    }
-    lines.push('', ' TOTAL'.padEnd(6) + ` ${String(r.rows.reduce((n, x) => n + x.nonPagedAllocs, 0)).padStart(10)} ${r.rows.reduce((n, x) => n + x.nonPagedBytes, 0n).toString().padStart(12)} ${String(r.rows.reduce((n, x) => n + x.pagedAllocs, 0)).padStart(10)} ${r.rows.reduce((n, x) => n + x.pagedBytes, 0n).toString().padStart(12)}`);
+    if (r.empty) return r.empty;
+    const lines = [`   Sorting by ${r.sortedBy === 'paged' ? 'Paged' : 'NonPaged'} Pool Consumed`, '', '               NonPaged                  Paged', ' Tag     Allocs         Used     Allocs         Used', ''];
+    const cols = (a: number, b: bigint, c: number, d: bigint) => `${String(a).padStart(10)} ${b.toString().padStart(12)} ${String(c).padStart(10)} ${d.toString().padStart(12)}`;
+    for (const x of r.rows) lines.push(` ${x.tagText.padEnd(4)} ${cols(x.nonPagedAllocs, x.nonPagedBytes, x.pagedAllocs, x.pagedBytes)}\t${x.owner ?? `UNKNOWN pooltag '${x.tagText}', please update pooltag.txt`}`);
+    // 'TOTAL' is one character wider than a tag and its separator: the numbers stay in their columns.
+    const sum = (f: (x: PoolUsedRow) => number) => r.rows.reduce((n, x) => n + f(x), 0);
+    const sumB = (f: (x: PoolUsedRow) => bigint) => r.rows.reduce((n, x) => n + f(x), 0n);
+    lines.push('', ` TOTAL${cols(sum((x) => x.nonPagedAllocs), sumB((x) => x.nonPagedBytes), sum((x) => x.pagedAllocs), sumB((x) => x.pagedBytes))}`);
     return lines.join('\n');
   },
 };

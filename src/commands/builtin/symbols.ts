@@ -1,13 +1,12 @@
-// Symbol commands: `ln` (nearest symbols), `x MODULE!PATTERN`, `.sympath`, `.reload`, `.load` (accepted
-// for extensions such as mex, whose commands dumpscope provides itself), and `uf` (a whole function,
-// from its unwind range).
-import { type DecodedInstruction, renderInstruction } from '../../disasm/x64.js';
+// Symbol commands: `ln` (nearest symbols), `x MODULE!PATTERN`, `.sympath[+]`, `.reload`, and `.load`
+// (accepted for mex, whose commands dumpscope provides itself; other extensions are not available).
 import { DumpscopeError } from '../../io/errors.js';
 import type { SymbolInfo } from '../../symbols/symbol-source.js';
 import type { KernelTarget } from '../../target/kernel-target.js';
 import { addr64 } from '../../util/hex.js';
 import type { CommandSpec } from '../command.js';
-import { decodeAt, evalArg, kernelTarget } from './target-access.js';
+import { checkpoint } from '../checkpoint.js';
+import { evalArg, kernelTarget } from './target-access.js';
 
 async function sortedSymbols(t: KernelTarget, module: string): Promise<readonly SymbolInfo[] | undefined> {
   const m = t.modules.byModuleName(module);
@@ -76,7 +75,7 @@ export const xCommand: CommandSpec<XResult> = {
   names: ['x'],
   summary: 'Symbols matching MODULE!PATTERN (* and ? wildcards)',
   usage: 'x MODULE!PATTERN',
-  async run(session, args) {
+  async run(session, args, _name, signal) {
     const t = kernelTarget(session);
     const spec = args.trim();
     const bang = spec.indexOf('!');
@@ -86,6 +85,7 @@ export const xCommand: CommandSpec<XResult> = {
     const matches: XResult['matches'] = [];
     let truncated = false;
     for (const m of mods.slice(0, 512)) {
+      await checkpoint(signal);
       const syms = await sortedSymbols(t, m.name);
       for (const s of syms ?? []) {
         if (!re.test(s.name)) continue;
@@ -113,13 +113,18 @@ export interface SympathResult {
 }
 
 export const sympathCommand: CommandSpec<SympathResult> = {
-  names: ['.sympath'],
-  summary: 'Show or set the symbol path (WinDbg syntax: srv*CACHE*URL;DIR;…)',
-  usage: '.sympath [PATH]',
-  async run(session, args) {
+  names: ['.sympath', '.sympath+'],
+  summary: 'Show or set the symbol path (WinDbg syntax: srv*CACHE*URL;DIR;…); .sympath+ appends to it',
+  usage: '.sympath [PATH] | .sympath+ PATH',
+  async run(session, args, name) {
     const t = kernelTarget(session);
-    if (args.trim()) t.setSymbolPath(args.trim());
-    return { kind: 'sympath', path: t.symbolPath ?? '', changed: !!args.trim() };
+    let text = args.trim();
+    // `.sympath+ DIR` (also typed `.sympath +DIR`) appends, as WinDbg does.
+    const append = name === '.sympath+' || text.startsWith('+');
+    if (text.startsWith('+')) text = text.slice(1).trim();
+    if (append && !text) throw new DumpscopeError('usage: .sympath+ PATH', 'USAGE');
+    if (text) t.setSymbolPath(append && t.symbolPath ? `${t.symbolPath};${text}` : text);
+    return { kind: 'sympath', path: t.symbolPath ?? '', changed: !!text };
   },
   renderText: (r) => `Symbol search path is: ${r.path || '<empty>'}${r.changed ? '\nExpanded Symbol search path is: ' + r.path.toLowerCase() : ''}`,
 };
@@ -136,55 +141,21 @@ export const reloadCommand: CommandSpec<{ kind: 'reload'; modules: number }> = {
   renderText: (r) => `Loading Kernel Symbols\nLoading unloaded module list\n(${r.modules} modules; symbols are loaded when first needed)`,
 };
 
-export const loadCommand: CommandSpec<{ kind: 'load'; name: string }> = {
+/** Extensions whose commands dumpscope has built in: `.load` of them succeeds. */
+const BUILT_IN_EXTENSIONS: Record<string, string> = { mex: '!t, !p, !us, .thread and .process' };
+
+export const loadCommand: CommandSpec<{ kind: 'load'; name: string; builtIn: string }> = {
   names: ['.load'],
-  summary: 'Accepted for WinDbg extensions (mex…); dumpscope has their commands built in',
+  summary: 'Accepted for mex, whose commands (!t, !p, !us) are built in; other extensions are not available',
   usage: '.load NAME',
   async run(_session, args) {
-    return { kind: 'load', name: args.trim() };
+    const name = args.trim();
+    if (!name) throw new DumpscopeError('usage: .load NAME', 'USAGE');
+    // `mex`, `mex.dll`, `C:\dbg\mex.dll`: the extension's base name decides.
+    const base = name.replace(/^.*[\\/]/, '').replace(/\.dll$/i, '').toLowerCase();
+    const builtIn = BUILT_IN_EXTENSIONS[base];
+    if (!builtIn) throw new DumpscopeError(`extension ${name} is not available: dumpscope cannot load WinDbg extension DLLs, and its commands are not built in`, 'NO_EXTENSION');
+    return { kind: 'load', name, builtIn };
   },
-  renderText: (r) => (r.name ? `(${r.name}: not needed; dumpscope provides !t, !p, !us and the other commands it is used for)` : ''),
-};
-
-export interface UfResult {
-  kind: 'uf';
-  heading?: string;
-  instructions: DecodedInstruction[];
-}
-
-const MAX_UF = 20_000;
-
-export const ufCommand: CommandSpec<UfResult> = {
-  names: ['uf'],
-  summary: 'Disassemble the whole function containing an address (its .pdata range)',
-  usage: 'uf ADDRESS',
-  async run(session, args) {
-    const t = kernelTarget(session);
-    const address = await evalArg(session, args);
-    const m = t.modules.at(address);
-    if (!m) throw new DumpscopeError(`${addr64(address)} is not in a loaded module`, 'NO_MODULE');
-    const img = await t.image(m);
-    if (!img.image) throw new DumpscopeError(`no image for ${m.name} (${img.origin}): the function's extent is unknown`, 'NO_IMAGE');
-    const fn = await img.image.functionAt(Number(address - m.base));
-    if (!fn) throw new DumpscopeError(`no unwind data covers ${addr64(address)} (a leaf function?): use u instead`, 'NO_FUNCTION');
-    const start = m.base + BigInt(fn.begin);
-    const end = m.base + BigInt(fn.end);
-    const out: DecodedInstruction[] = [];
-    let at = start;
-    while (at < end && out.length < MAX_UF) {
-      const batch = await decodeAt(t, at, 64);
-      if (!batch.length) break;
-      let progressed = false;
-      for (const ins of batch) {
-        if (ins.address >= end || out.length >= MAX_UF) break;
-        out.push(ins);
-        at = ins.address + BigInt(Math.max(1, ins.bytes.length));
-        progressed = true;
-      }
-      if (!progressed) break;
-    }
-    const heading = await t.symbolize(start);
-    return { kind: 'uf', heading: heading ? `${heading}:` : undefined, instructions: out };
-  },
-  renderText: (r) => [...(r.heading ? [r.heading] : []), ...r.instructions.map((i) => renderInstruction(i))].join('\n'),
+  renderText: (r) => `(${r.name}: not needed; dumpscope provides ${r.builtIn} itself)`,
 };

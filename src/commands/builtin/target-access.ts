@@ -1,11 +1,11 @@
 // Shared helpers for commands that need an open kernel dump.
 import { decode, type DecodedInstruction } from '../../disasm/x64.js';
 import { DumpscopeError } from '../../io/errors.js';
-import { effectiveAddress, renderRegisters } from '../../render/registers.js';
+import { renderRegisters } from '../../render/registers.js';
 import { KernelTarget } from '../../target/kernel-target.js';
 import type { X64Registers } from '../../target/x64-registers.js';
-import { addr64 } from '../../util/hex.js';
 import { evaluateExpression } from '../expr/masm.js';
+import { registerState } from './register-state.js';
 import type { Session } from '../session.js';
 
 export function kernelTarget(session: Session): KernelTarget {
@@ -36,18 +36,5 @@ export async function decodeAt(t: KernelTarget, address: bigint, count: number):
 
 /** The WinDbg register display, ending with the instruction at rip and its memory operand. */
 export async function registerDisplay(t: KernelTarget, regs: X64Registers, showSegments: boolean): Promise<string> {
-  const [ins] = await decodeAt(t, regs.rip, 1);
-  let operand: { address: bigint; size: number; value?: Uint8Array } | undefined;
-  if (ins?.memory && !ins.memory.isLea) {
-    const address = effectiveAddress(ins, regs);
-    if (address !== undefined) {
-      const size = ins.memory.size || 8;
-      const s = await t.memory.readSparse(address, size);
-      operand = { address, size, value: s.valid.every((v) => v === 1) ? s.bytes : undefined };
-    }
-  }
-  const ripSymbol = await t.symbolize(regs.rip);
-  const text = renderRegisters({ registers: regs, showSegments, ripSymbol, instruction: ins, operand });
-  // Without code bytes (not in the dump, no image) WinDbg shows `??` for the instruction.
-  return ins ? text : `${text}\n${addr64(regs.rip)} ??              ???`;
+  return renderRegisters(await registerState(t, regs, showSegments));
 }

@@ -1,7 +1,7 @@
 // `vertarget`/`!di`, `.bugcheck`, `.lastevent`, `!crash`: what the dump is and how the machine stopped.
 import { bugcheckName } from '../../knowledge/bugchecks/index.js';
 import { ntstatusName } from '../../knowledge/errors.js';
-import { productName, type SystemInfo, sessionTimeText, systemInfo, uptimeText } from '../../target/system-info.js';
+import { cpuText, productName, type SystemInfo, sessionTimeText, suiteNames, systemInfo, uptimeText } from '../../target/system-info.js';
 import { addr64 } from '../../util/hex.js';
 import type { CommandSpec } from '../command.js';
 import { buildStackListing } from './stack.js';
@@ -10,29 +10,57 @@ import { renderStack, type StackListing } from '../../render/stack.js';
 
 export interface VertargetResult {
   kind: 'vertarget';
+  /** `!di` (mex's display information) adds the computer name, CPU and bugcheck to vertarget's lines. */
+  style: 'vertarget' | 'di';
   info: SystemInfo;
 }
 
-function renderVertarget(i: SystemInfo): string {
-  const L = [`Windows ${i.majorVersion === 0xf ? '10' : i.majorVersion} Kernel Version ${i.build} ${i.processors > 1 ? 'MP' : 'UP'} (${i.processors} procs) Free ${i.machine}`];
+const hexUp = (v: bigint | number) => v.toString(16).toUpperCase();
+
+function windowsLine(i: SystemInfo): string {
+  return `Windows ${i.majorVersion === 0xf || i.majorVersion === 0xc ? '10' : i.majorVersion} Kernel Version ${i.build} ${i.processors > 1 ? 'MP' : 'UP'} (${i.processors} procs) ${i.majorVersion === 0xc ? 'Checked' : 'Free'} ${i.machine}`;
+}
+
+function productLine(i: SystemInfo): string | undefined {
   const product = productName(i.productType);
-  if (product) L.push(`Product: ${product}`);
-  if (i.buildLab) L.push(`Edition build lab: ${i.buildLab}`);
-  if (i.kernelBase !== undefined) L.push(`Kernel base = 0x${addr64(i.kernelBase)} PsLoadedModuleList = ${i.psLoadedModuleList ? `0x${addr64(i.psLoadedModuleList)}` : '?'}`);
+  if (!product) return undefined;
+  const suites = suiteNames(i.suiteMask);
+  return suites.length ? `Product: ${product}, suite: ${suites.join(' ')}` : `Product: ${product}`;
+}
+
+function kernelBaseLine(i: SystemInfo): string | undefined {
+  return i.kernelBase !== undefined ? `Kernel base = 0x${addr64(i.kernelBase)} PsLoadedModuleList = ${i.psLoadedModuleList ? `0x${addr64(i.psLoadedModuleList)}` : '?'}` : undefined;
+}
+
+function renderVertarget(i: SystemInfo): string {
+  const L = [windowsLine(i), productLine(i), i.buildLab && `Edition build lab: ${i.buildLab}`, 'Machine Name:', kernelBaseLine(i)];
   if (i.sessionTime) L.push(`Debug session time: ${sessionTimeText(i.sessionTime)}`);
   if (i.uptime !== undefined) L.push(`System Uptime: ${uptimeText(i.uptime)}`);
-  L.push(`Dump type: ${i.dumpType}`);
-  return L.join('\n');
+  return L.filter((l): l is string => !!l).join('\n');
+}
+
+/**
+ * mex's `!di`: vertarget's facts plus the computer name ("Not Found": it lives in the registry), the CPU and
+ * the bugcheck. SystemManufacturer/SystemProductName (SMBIOS) and the dump and share paths are not recorded
+ * in the dump, so those lines are left out.
+ */
+function renderDi(i: SystemInfo): string {
+  const L = [`Computer Name:  ${i.computerName ?? 'Not Found'}`, windowsLine(i), productLine(i), i.buildLab && `Edition build lab: ${i.buildLab}`, kernelBaseLine(i)];
+  if (i.sessionTime) L.push(`Debug session time: ${sessionTimeText(i.sessionTime)}`);
+  if (i.uptime !== undefined) L.push(`System Uptime: ${uptimeText(i.uptime)}`);
+  if (i.cpu) L.push(`Processor: ${cpuText(i.cpu)}`);
+  L.push(`Bugcheck: ${hexUp(i.bugcheckCode)} (${i.bugcheckArgs.map(hexUp).join(', ')})`);
+  return L.filter((l): l is string => !!l).join('\n');
 }
 
 export const vertargetCommand: CommandSpec<VertargetResult> = {
   names: ['vertarget', '!di'],
-  summary: 'Version of the crashed system: build, build lab, processors, kernel base, session time, uptime',
-  usage: 'vertarget',
-  async run(session) {
-    return { kind: 'vertarget', info: await systemInfo(kernelTarget(session)) };
+  summary: 'Version of the crashed system (vertarget); !di adds computer name, CPU and bugcheck',
+  usage: 'vertarget | !di',
+  async run(session, _args, name) {
+    return { kind: 'vertarget', style: name === '!di' ? 'di' : 'vertarget', info: await systemInfo(kernelTarget(session)) };
   },
-  renderText: (r) => renderVertarget(r.info),
+  renderText: (r) => (r.style === 'di' ? renderDi(r.info) : renderVertarget(r.info)),
 };
 
 export interface BugcheckResult {
@@ -40,6 +68,10 @@ export interface BugcheckResult {
   code: number;
   name?: string;
   args: bigint[];
+}
+
+function renderBugcheck(r: BugcheckResult): string {
+  return `Bugcheck code ${r.code.toString(16).toUpperCase().padStart(8, '0')}\nArguments ${r.args.map(addr64).join(' ')}`;
 }
 
 export const dotBugcheckCommand: CommandSpec<BugcheckResult> = {
@@ -50,12 +82,18 @@ export const dotBugcheckCommand: CommandSpec<BugcheckResult> = {
     const h = kernelTarget(session).dump.header;
     return { kind: 'bugcheck', code: h.bugcheckCode, name: bugcheckName(h.bugcheckCode), args: h.bugcheckArgs };
   },
-  renderText: (r) => `Bugcheck code ${r.code.toString(16).toUpperCase().padStart(8, '0')}\nArguments ${r.args.map(addr64).join(' ')}`,
+  renderText: (r) => renderBugcheck(r),
 };
 
 export interface LastEventResult {
   kind: 'last-event';
-  text: string;
+  /** The processor the event happened on (`3.0:` is processor 3, thread 0 in WinDbg's kernel notation). */
+  processor: number;
+  bugcheckCode: number;
+  bugcheckName: string;
+  /** For exception bugchecks, the exception code (Arg1) and its name. */
+  exceptionCode?: number;
+  exceptionName?: string;
   time?: string;
 }
 
@@ -67,15 +105,18 @@ export const lastEventCommand: CommandSpec<LastEventResult> = {
     const t = kernelTarget(session);
     const h = t.dump.header;
     const crash = await t.crashState();
-    const where = crash.prcb ? `${crash.prcb.number}` : `${session.processor}`;
+    const processor = crash.prcb ? crash.prcb.number : session.processor;
     const name = bugcheckName(h.bugcheckCode) ?? 'unknown bugcheck';
     // For exception bugchecks the first argument is the exception code: name it as WinDbg does.
     const exc = [0x7e, 0x8e, 0x1e, 0x3b].includes(h.bugcheckCode & 0xfffffff) ? Number(h.bugcheckArgs[0] & 0xffffffffn) : undefined;
-    const excName = exc !== undefined ? ntstatusName(exc) : undefined;
-    const text = `Last event: ${where}.0: Bugcheck ${h.bugcheckCode.toString(16).toUpperCase()} (${name})${excName ? `, exception ${exc?.toString(16)} (${excName})` : ''}`;
-    return { kind: 'last-event', text, time: h.systemTime };
+    const exceptionName = exc !== undefined ? ntstatusName(exc) : undefined;
+    return { kind: 'last-event', processor, bugcheckCode: h.bugcheckCode, bugcheckName: name, exceptionCode: exceptionName ? exc : undefined, exceptionName, time: h.systemTime };
   },
-  renderText: (r) => `${r.text}${r.time ? `\n  debugger time: ${sessionTimeText(r.time)}` : ''}`,
+  renderText: (r) => {
+    const exc = r.exceptionName ? `, exception ${r.exceptionCode?.toString(16)} (${r.exceptionName})` : '';
+    const text = `Last event: ${r.processor}.0: Bugcheck ${r.bugcheckCode.toString(16).toUpperCase()} (${r.bugcheckName})${exc}`;
+    return `${text}${r.time ? `\n  debugger time: ${sessionTimeText(r.time)}` : ''}`;
+  },
 };
 
 export interface CrashResult {
@@ -100,13 +141,10 @@ export const crashCommand: CommandSpec<CrashResult> = {
       stack: regs ? await buildStackListing(t, regs, false, 64) : undefined,
     };
   },
-  renderText: (r) =>
-    [
-      renderVertarget(r.info),
-      '',
-      `${r.bugcheck.name ?? 'Bugcheck'} (${r.bugcheck.code.toString(16)})`,
-      `Arguments ${r.bugcheck.args.map(addr64).join(' ')}`,
-      '',
-      r.stack ? renderStack(r.stack, 'k') : '(no register context)',
-    ].join('\n'),
+  renderText: (r) => {
+    const rule = '='.repeat(44);
+    const L = ['Dump Info', rule, renderDi(r.info), '', '', 'Bugcheck details', rule, renderBugcheck(r.bugcheck), '', 'Crashing Stack', rule];
+    L.push(r.stack ? renderStack(r.stack, 'k') : '(no register context)');
+    return L.join('\n');
+  },
 };

@@ -1,5 +1,6 @@
 // Tokens of WinDbg's MASM expression syntax. Numbers default to hex; `0n` decimal, `0x` hex, `0t` octal,
-// `0y` binary, a trailing `h` is allowed, and backticks separate the halves of 64-bit values.
+// `0y` binary, a trailing `h` is allowed, and backticks separate the halves of 64-bit values. A character
+// constant of up to eight characters in single quotes ('A', 'WrB1') is a number, first character highest.
 import { ExpressionError } from './errors.js';
 
 export type Token =
@@ -48,6 +49,25 @@ export function tokenize(src: string): Token[] {
       const name = src.slice(start + 1, i);
       if (!name) throw new ExpressionError(`'@' must be followed by a register name`, start);
       out.push({ t: 'reg', v: name.toLowerCase(), pos: start });
+      continue;
+    }
+    if (c === "'") {
+      i++;
+      let v = 0n;
+      let n = 0;
+      while (i < src.length && src[i] !== "'") {
+        // \' and \\ stand for the quote and the backslash.
+        if (src[i] === '\\' && (src[i + 1] === "'" || src[i + 1] === '\\')) i++;
+        const code = src.charCodeAt(i);
+        if (code > 0xff) throw new ExpressionError(`character constant holds a non-ASCII character`, i);
+        v = (v << 8n) | BigInt(code);
+        n++;
+        i++;
+      }
+      if (i >= src.length) throw new ExpressionError('character constant is not closed', start);
+      if (n === 0 || n > 8) throw new ExpressionError(`character constant must hold 1 to 8 characters`, start);
+      i++;
+      out.push({ t: 'num', v, pos: start, text: src.slice(start, i) });
       continue;
     }
     if (/[0-9]/.test(c)) {

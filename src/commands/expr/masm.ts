@@ -51,10 +51,14 @@ class Parser {
     return undefined;
   }
   parse(): Expr {
-    const e = this.binary(0);
-    const t = this.peek();
-    if (t.t !== 'end') throw new ExpressionError(`unexpected '${'v' in t ? t.v : ''}'`, t.pos);
-    return e;
+    const { expr, next } = this.parsePrefix();
+    if (next.t !== 'end') throw new ExpressionError(`unexpected '${'v' in next ? next.v : ''}'`, next.pos);
+    return expr;
+  }
+  /** The longest expression at the start; `next` is the first token that cannot continue it. */
+  parsePrefix(): { expr: Expr; next: Token } {
+    const expr = this.binary(0);
+    return { expr, next: this.peek() };
   }
   private binary(level: number): Expr {
     if (level === LEVELS.length) return this.unary(0);
@@ -120,6 +124,16 @@ class Parser {
 export function parseExpression(src: string): Expr {
   if (src.trim() === '') throw new ExpressionError('empty expression');
   return new Parser(tokenize(src)).parse();
+}
+
+/**
+ * Parses the expression at the start of `src` and returns the text after it, the way WinDbg separates
+ * `ADDRESS ENDADDRESS` and `ADDRESS L COUNT`: the first expression ends at a token that cannot continue it.
+ */
+export function parseExpressionPrefix(src: string): { expr: Expr; rest: string } {
+  if (src.trim() === '') throw new ExpressionError('empty expression');
+  const { expr, next } = new Parser(tokenize(src)).parsePrefix();
+  return { expr, rest: next.t === 'end' ? '' : src.slice(next.pos).trim() };
 }
 
 export async function evaluate(e: Expr, env: ExpressionEnv): Promise<bigint> {

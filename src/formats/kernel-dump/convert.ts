@@ -1,9 +1,10 @@
 // Rewrites a full-memory kernel dump in another layout (full, kernel-bitmap, full-bitmap), like WinDbg's
 // `.dump /f` and `/k`: the same header facts, context and exception bytes, and exactly the same physical
-// pages, read one at a time so a many-GB dump never sits in memory.
+// pages, streamed in large batches so a many-GB dump never sits in memory.
 import { UnsupportedError } from '../../io/errors.js';
+import { PAGE_SIZE } from '../../memory/physical.js';
 import type { KernelDump } from './kernel-dump.js';
-import { type DumpSink, type DumpFacts, type WriteLayout, writeKernelDump } from './writer.js';
+import { type DumpSink, type DumpFacts, type PageRun, type WriteLayout, type WriteResult, writeKernelDump } from './writer.js';
 
 export interface ConvertOptions {
   layout: WriteLayout | 'triage';
@@ -34,27 +35,26 @@ export function factsOf(d: KernelDump): DumpFacts {
   };
 }
 
-export async function convertKernelDump(d: KernelDump, sink: DumpSink, o: ConvertOptions): Promise<{ pages: number; size: number }> {
+export async function convertKernelDump(d: KernelDump, sink: DumpSink, o: ConvertOptions): Promise<WriteResult> {
   if (o.layout === 'triage' || d.triage) {
-    throw new UnsupportedError(`converting ${d.triage ? 'from' : 'to'} the small (triage) layout: its driver list, string pool and copies of the crashing thread are not rebuilt yet`);
+    throw new UnsupportedError(`converting ${d.triage ? 'from' : 'to'} the small (triage) layout needs the kernel model (use the convert command)`);
   }
   if (d.header.machine !== 'x64' && o.layout !== 'full32') throw new UnsupportedError(`${d.header.machine} dumps can only be written in the full32 layout`);
   const phys = d.physical;
   if (!phys) throw new UnsupportedError(`${d.header.dumpType} dumps have no physical memory to convert`);
-  const pfns: number[] = [];
-  for (const r of phys.runs()) for (let i = 0; i < r.pageCount; i++) pfns.push(r.basePfn + i);
-  const size = await writeKernelDump(
+  // Only the runs are listed up front (a few per contiguous stretch of memory), never every page.
+  const runs: PageRun[] = [];
+  for await (const r of phys.runs()) if (r.pageCount > 0) runs.push({ basePage: r.basePfn, pageCount: r.pageCount });
+  return writeKernelDump(
     sink,
     factsOf(d),
     {
-      pfns,
-      read: async (pfn) => {
-        const p = await phys.readPage(pfn);
-        if (!p) throw new UnsupportedError(`page 0x${pfn.toString(16)} listed as present could not be read`);
-        return p;
+      runs,
+      readPages: async (pfn, dest) => {
+        if (phys.readInto) await phys.readInto(pfn * PAGE_SIZE, dest);
+        else dest.set(await phys.read(pfn * PAGE_SIZE, dest.length));
       },
     },
     { layout: o.layout, physicalPages: o.physicalPages },
   );
-  return { pages: pfns.length, size };
 }

@@ -35,6 +35,8 @@ export function describeKernelDump(d: KernelDump): DumpInfo {
     attributes: h.attributes === undefined ? null : hex0x(h.attributes),
     comment: h.comment ?? null,
   };
+  if (d.truncation) info.truncated = { expectedSize: d.truncation.expectedSize, actualSize: d.truncation.actualSize, missingBytes: d.truncation.expectedSize - d.truncation.actualSize };
+  if (d.limitations.length) info.limitations = d.limitations;
   if (h.dumpType === 'full') {
     info.physicalRuns = h.physicalRuns.map((r) => ({ basePage: hex0x(r.basePage), pageCount: hex0x(r.pageCount) }));
     info.physicalPages = h.physicalPages;

@@ -90,7 +90,7 @@ export function parseDumpHeader(bytes: Uint8Array, fileName: string): DumpHeader
 }
 
 function parse64(le: LE): DumpHeader {
-  le.check(0, 0x2000, 'DUMP_HEADER64 (0x2000 bytes)');
+  if (le.length < 0x2000) throw new FormatError(le.format, `the ${le.length}-byte file ends inside the 0x2000-byte DUMP_HEADER64 (cut off before any memory)`, le.length);
   const machineImageType = le.u32(0x30);
   const nRuns = le.u32(0x88);
   const dumpTypeValue = le.u32(0xf98);
@@ -133,7 +133,7 @@ function parse64(le: LE): DumpHeader {
 }
 
 function parse32(le: LE): DumpHeader {
-  le.check(0, 0x1000, 'DUMP_HEADER32 (0x1000 bytes)');
+  if (le.length < 0x1000) throw new FormatError(le.format, `the ${le.length}-byte file ends inside the 0x1000-byte DUMP_HEADER32 (cut off before any memory)`, le.length);
   const machineImageType = le.u32(0x20);
   const nRuns = le.u32(0x64);
   const dumpTypeValue = le.u32(0xf88);

@@ -4,7 +4,7 @@ import type { ByteSource } from '../../io/byte-source.js';
 import { FormatError } from '../../io/errors.js';
 import type { PhysicalMemory } from '../../memory/physical.js';
 import type { X64Registers } from '../../target/x64-registers.js';
-import { BitmapPhysicalMemory, BITMAP_HEADER_SIZE, parseBitmapHeader, type BitmapHeader } from './bitmap-memory.js';
+import { BitmapPhysicalMemory, BITMAP_HEADER_SIZE, MAX_BITMAP_PAGES, parseBitmapHeader, type BitmapHeader } from './bitmap-memory.js';
 import { type DumpHeader, parseDumpHeader } from './header.js';
 import { decodeExceptionRecord64, decodeX64Context, type ExceptionRecord } from './records.js';
 import { RunsPhysicalMemory } from './runs-memory.js';
@@ -21,15 +21,17 @@ export interface KernelDump {
   /** The CONTEXT stored in the header (x64 only): the processor state where KeBugCheckEx was called. */
   context?: X64Registers;
   exception?: ExceptionRecord;
+  /** Set when the file is shorter than its layout says: pages past `actualSize` read as missing. */
+  truncation?: { expectedSize: number; actualSize: number };
+  /** What the file itself lacks (a truncated file), for `info` and the analysis' limitations. */
+  limitations: string[];
 }
 
-/** Sanity bound for a bitmap: 2^40 page frames is 4 PiB of physical address space. */
-const MAX_BITMAP_PAGES = 2 ** 40;
 
 export async function openKernelDump(source: ByteSource): Promise<KernelDump> {
   const first = await source.read(0, Math.min(source.size, 0x2000));
   const header = parseDumpHeader(first, source.name);
-  const dump: KernelDump = { format: 'kernel', source, header };
+  const dump: KernelDump = { format: 'kernel', source, header, limitations: [] };
   if (header.is64 && header.machine === 'x64') {
     dump.context = decodeX64Context(header.contextBytes, 'dump header CONTEXT', 0x348);
     dump.exception = decodeExceptionRecord64(header.exceptionBytes, 'dump header EXCEPTION_RECORD64', 0xf00);
@@ -37,28 +39,53 @@ export async function openKernelDump(source: ByteSource): Promise<KernelDump> {
     dump.exception = decodeExceptionRecord64(header.exceptionBytes, 'dump header EXCEPTION_RECORD64', 0xf00);
   }
   switch (header.dumpType) {
-    case 'full':
-      dump.physical = new RunsPhysicalMemory(source, header.headerSize, header.physicalRuns);
+    case 'full': {
+      const phys = new RunsPhysicalMemory(source, header.headerSize, header.physicalRuns);
+      dump.physical = phys;
+      noteTruncation(dump, phys.expectedSize, phys.pageCount, phys.declaredPages, header.headerSize);
       break;
+    }
     case 'full-bitmap':
     case 'kernel-bitmap':
     case 'automatic': {
       const at = header.headerSize;
       const bh = parseBitmapHeader(await source.read(at, BITMAP_HEADER_SIZE), at, source.size);
       if (bh.pages > MAX_BITMAP_PAGES) throw new FormatError('bitmap dump header', `bitmap covers ${bh.pages} pages, more than any machine has`, at + 0x30);
-      const bitmap = await source.read(at + BITMAP_HEADER_SIZE, Math.ceil(bh.pages / 8));
+      const phys = await BitmapPhysicalMemory.open(source, bh, at + BITMAP_HEADER_SIZE);
       dump.bitmap = bh;
-      dump.physical = new BitmapPhysicalMemory(source, bh, bitmap);
+      dump.physical = phys;
+      noteTruncation(dump, phys.expectedSize, phys.pageCount, bh.totalPresentPages, bh.firstPage);
       break;
     }
-    case 'triage':
-      dump.triage = await readTriage(source, header.headerSize);
+    case 'triage': {
+      const t = await readTriage(source, header.headerSize);
+      dump.triage = t;
+      if (t.expectedSize > source.size) {
+        dump.truncation = { expectedSize: t.expectedSize, actualSize: source.size };
+        dump.limitations.push(
+          `truncated dump: the file is ${t.expectedSize - source.size} bytes shorter than its header says (${source.size} of ${t.expectedSize}); ` +
+            `parts past file offset 0x${source.size.toString(16)} are missing: ${t.notes.join('; ')}`,
+        );
+      }
       break;
+    }
     default:
       // Summary (DumpType 2) and header-only dumps have no memory we can read; the header facts still stand.
       break;
   }
   return dump;
+}
+
+/** A file cut short keeps the pages before the cut; says so, once, in words a support engineer can act on. */
+function noteTruncation(dump: KernelDump, expectedSize: number, readable: number, declared: number, dataAt: number): void {
+  const actualSize = dump.source.size;
+  if (actualSize >= expectedSize) return;
+  dump.truncation = { expectedSize, actualSize };
+  const cut = dataAt + readable * 0x1000;
+  dump.limitations.push(
+    `truncated dump: the file is ${expectedSize - actualSize} bytes shorter than its header says (${actualSize} of ${expectedSize}); ` +
+      `pages past file offset 0x${cut.toString(16)} are missing (${declared - readable} of ${declared} pages), so memory they held reads as not in the dump`,
+  );
 }
 
 /** The layout name used in `info --json` (`dumpType`). */

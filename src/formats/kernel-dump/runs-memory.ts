@@ -1,12 +1,19 @@
-// Physical memory of a full (DumpType 1) dump: the pages of each run follow the header back to back.
+// Physical memory of a full (DumpType 1) dump: the pages of each run follow the header back to back. A file
+// cut short (the machine rebooted while writing, a partial upload) keeps the pages before the cut; pages
+// past it read as missing, like memory the dump never had.
 import type { ByteSource } from '../../io/byte-source.js';
 import { FormatError } from '../../io/errors.js';
 import { PAGE_SIZE, type PhysicalMemory } from '../../memory/physical.js';
 import type { PhysicalRun } from './header.js';
-import { type FileSpan, readPhysicalSpans, readPhysicalSpansInto } from './read-physical.js';
+import { type FileSpan, pastEndReason, readPhysicalSpans, readPhysicalSpansInto, type SpanMap } from './read-physical.js';
 
-export class RunsPhysicalMemory implements PhysicalMemory {
+export class RunsPhysicalMemory implements PhysicalMemory, SpanMap {
+  /** Pages readable from the file (fewer than declared when it is truncated). */
   readonly pageCount: number;
+  /** Pages the runs declare. */
+  readonly declaredPages: number;
+  /** File size the runs imply: header + every declared page. */
+  readonly expectedSize: number;
   /** Cumulative page index of each run's first page in the file. */
   private readonly starts: number[] = [];
 
@@ -23,12 +30,14 @@ export class RunsPhysicalMemory implements PhysicalMemory {
       this.starts.push(total);
       total += r.pageCount;
     }
-    this.pageCount = total;
-    // Declared pages may lie past the end of a truncated file; reads of those fail with ReadPastEndError.
-    if (!Number.isSafeInteger(dataOffset + total * PAGE_SIZE)) throw new FormatError('kernel dump', `physical memory runs describe ${total} pages, too many to address`);
+    this.declaredPages = total;
+    this.expectedSize = dataOffset + total * PAGE_SIZE;
+    if (!Number.isSafeInteger(this.expectedSize)) throw new FormatError('kernel dump', `physical memory runs describe ${total} pages, too many to address`);
+    this.pageCount = Math.min(total, Math.max(0, Math.floor((source.size - dataOffset) / PAGE_SIZE)));
   }
 
-  private fileOffset(pfn: number): number | undefined {
+  /** File offset of a declared page (which may lie past the end of a truncated file). */
+  private declaredOffset(pfn: number): number | undefined {
     let lo = 0;
     let hi = this.runList.length - 1;
     while (lo <= hi) {
@@ -41,8 +50,18 @@ export class RunsPhysicalMemory implements PhysicalMemory {
     return undefined;
   }
 
+  private fileOffset(pfn: number): number | undefined {
+    const off = this.declaredOffset(pfn);
+    return off !== undefined && off + PAGE_SIZE <= this.source.size ? off : undefined;
+  }
+
   hasPage(pfn: number): boolean {
     return this.fileOffset(pfn) !== undefined;
+  }
+
+  missing(pfn: number): string {
+    const off = this.declaredOffset(pfn);
+    return off === undefined ? `page frame 0x${pfn.toString(16)} is not in the dump` : pastEndReason(pfn, off, this.source.size);
   }
 
   async readPage(pfn: number): Promise<Uint8Array | undefined> {
@@ -60,15 +79,21 @@ export class RunsPhysicalMemory implements PhysicalMemory {
   }
 
   read(pa: number, length: number): Promise<Uint8Array> {
-    return readPhysicalSpans(this.source, (p, n) => this.spanAt(p, n), pa, length);
+    return readPhysicalSpans(this.source, this, pa, length);
   }
 
   readInto(pa: number, dest: Uint8Array): Promise<void> {
-    return readPhysicalSpansInto(this.source, (p, n) => this.spanAt(p, n), pa, dest);
+    return readPhysicalSpansInto(this.source, this, pa, dest);
   }
 
+  /** Runs of readable pages: a truncated file's runs end at the cut. */
   *runs(): Iterable<{ basePfn: number; pageCount: number }> {
-    for (const r of this.runList) yield { basePfn: r.basePage, pageCount: r.pageCount };
+    let left = this.pageCount;
+    for (const r of this.runList) {
+      if (left <= 0) return;
+      const n = Math.min(r.pageCount, left);
+      if (n > 0) yield { basePfn: r.basePage, pageCount: n };
+      left -= r.pageCount;
+    }
   }
 }
-

@@ -67,6 +67,10 @@ export interface TriageParts {
   /** Captured virtual memory: call stack, data blocks, data page. */
   memory: BlockAddressSpace;
   blocks: CapturedBlock[];
+  /** What a file cut short lost (empty for a whole file). */
+  notes: string[];
+  /** The file size the header's parts imply (larger than the file when it is cut short). */
+  expectedSize: number;
 }
 
 // DUMP_DRIVER_ENTRY64: DriverNameOffset (u32, padded to 8) + a loader entry of 0x88 bytes. In that copy
@@ -77,7 +81,7 @@ const UNLOADED_ENTRY_SIZE = 0x38;
 const MAX_DRIVERS = 65536;
 const MAX_BLOCKS = 1 << 20;
 
-export function parseTriageHeader(bytes: Uint8Array, at: number, fileSize: number): TriageHeader {
+export function parseTriageHeader(bytes: Uint8Array, at: number): TriageHeader {
   const le = new LE(bytes, 'TRIAGE_DUMP header', at);
   const u = (o: number) => le.u32(o);
   const h: TriageHeader = {
@@ -88,18 +92,31 @@ export function parseTriageHeader(bytes: Uint8Array, at: number, fileSize: numbe
     topOfStack: le.u64(0x48), dataPageAddress: le.u64(0x60), dataPageOffset: u(0x68), dataPageSize: u(0x6c),
     debuggerDataOffset: u(0x70), debuggerDataSize: u(0x74), dataBlocksOffset: u(0x78), dataBlocksCount: u(0x7c),
   };
-  const inFile = (off: number, len: number, what: string, fieldOff: number) => {
-    if (off !== 0 && off + len > fileSize) throw new FormatError(le.format, `${what} (0x${off.toString(16)}, 0x${len.toString(16)} bytes) lies past the end of the 0x${fileSize.toString(16)}-byte file`, at + fieldOff);
-  };
   if (h.driverCount > MAX_DRIVERS) throw new FormatError(le.format, `DriverCount ${h.driverCount} is impossible`, at + 0x34);
   if (h.dataBlocksCount > MAX_BLOCKS) throw new FormatError(le.format, `DataBlocksCount ${h.dataBlocksCount} is impossible`, at + 0x7c);
-  inFile(h.callStackOffset, h.sizeOfCallStack, 'call stack', 0x28);
-  inFile(h.driverListOffset, h.driverCount * DRIVER_ENTRY_SIZE, 'driver list', 0x30);
-  inFile(h.stringPoolOffset, h.stringPoolSize, 'string pool', 0x38);
-  inFile(h.debuggerDataOffset, h.debuggerDataSize, 'debugger data block', 0x70);
-  inFile(h.dataBlocksOffset, h.dataBlocksCount * 16, 'data block table', 0x78);
-  inFile(h.dataPageOffset, h.dataPageSize, 'data page', 0x68);
   return h;
+}
+
+/**
+ * Parts the header places (partly) past the end of the file: a small dump cut short (a partial upload, a
+ * reboot while writing) keeps what lies before the cut. Each part is clipped to the file and noted once.
+ */
+class Clipper {
+  readonly notes: string[] = [];
+  /** The file size the header's parts imply. */
+  expectedSize: number;
+  constructor(private readonly size: number) {
+    this.expectedSize = size;
+  }
+  /** Bytes of [off, off+len) inside the file (0 when the part is absent or wholly past the end). */
+  clip(what: string, off: number, len: number): number {
+    if (!off || !len) return 0;
+    this.expectedSize = Math.max(this.expectedSize, off + len);
+    if (off + len <= this.size) return len;
+    const kept = Math.max(0, this.size - off);
+    this.notes.push(kept ? `${what} (0x${len.toString(16)} bytes at 0x${off.toString(16)}) is cut to 0x${kept.toString(16)} bytes` : `${what} (0x${len.toString(16)} bytes at 0x${off.toString(16)}) is missing`);
+    return kept;
+  }
 }
 
 async function readString(source: ByteSource, off: number, h: TriageHeader): Promise<string> {
@@ -113,65 +130,98 @@ async function readString(source: ByteSource, off: number, h: TriageHeader): Pro
 }
 
 export async function readTriage(source: ByteSource, headerAt: number): Promise<TriageParts> {
-  const h = parseTriageHeader(await source.read(headerAt, 0x80), headerAt, source.size);
+  if (source.size < headerAt + 0x80) throw new FormatError('TRIAGE_DUMP header', `the ${source.size}-byte file ends inside the 0x80-byte TRIAGE_DUMP header at 0x${headerAt.toString(16)}`, headerAt);
+  const h = parseTriageHeader(await source.read(headerAt, 0x80), headerAt);
+  const cut = new Clipper(source.size);
   const drivers: TriageDriver[] = [];
-  if (h.driverCount > 0) {
-    const list = new LE(await source.read(h.driverListOffset, h.driverCount * DRIVER_ENTRY_SIZE), 'TRIAGE_DUMP driver list', h.driverListOffset);
-    for (let i = 0; i < h.driverCount; i++) {
+  const poolKept = cut.clip('driver name string pool', h.stringPoolOffset, h.stringPoolSize);
+  const listKept = Math.floor(cut.clip('driver list', h.driverListOffset, h.driverCount * DRIVER_ENTRY_SIZE) / DRIVER_ENTRY_SIZE);
+  if (listKept > 0) {
+    const list = new LE(await source.read(h.driverListOffset, listKept * DRIVER_ENTRY_SIZE), 'TRIAGE_DUMP driver list', h.driverListOffset);
+    const pool = { ...h, stringPoolSize: poolKept };
+    let unnamed = 0;
+    for (let i = 0; i < listKept; i++) {
       const e = i * DRIVER_ENTRY_SIZE;
-      const path = await readString(source, list.u32(e), h);
       const ldr = list.sub(e + LDR_COPY, DRIVER_ENTRY_SIZE - LDR_COPY);
       const l = new LE(ldr, 'TRIAGE_DUMP driver entry', h.driverListOffset + e + LDR_COPY);
+      const base = l.u64(0x30);
+      let path: string;
+      try {
+        path = await readString(source, list.u32(e), pool);
+      } catch (err) {
+        // A cut string pool loses names, not the drivers: their ranges still name the code in a stack.
+        if (poolKept === h.stringPoolSize) throw err;
+        path = `driver_${base.toString(16)}.sys`;
+        unnamed++;
+      }
       drivers.push({
         path,
         name: path.split(/[\\/]/).pop() ?? path,
         ldrEntry: ldr,
         ldrEntryOffset: h.driverListOffset + e + LDR_COPY,
-        base: l.u64(0x30),
+        base,
         size: l.u32(0x40),
         checksum: l.u32(0x78),
         timestamp: l.u32(0x80),
       });
     }
+    if (unnamed) cut.notes.push(`${unnamed} driver names are lost with the string pool`);
   }
   const unloadedDrivers: TriageUnloadedDriver[] = [];
-  if (h.unloadedDriversOffset) {
+  if (h.unloadedDriversOffset && cut.clip('unloaded driver list', h.unloadedDriversOffset, 8) === 8) {
     const head = new LE(await source.read(h.unloadedDriversOffset, 8), 'TRIAGE_DUMP unloaded drivers', h.unloadedDriversOffset);
     const n = head.u32(0);
-    if (n > 1024 || h.unloadedDriversOffset + 8 + n * UNLOADED_ENTRY_SIZE > source.size) {
-      throw new FormatError('TRIAGE_DUMP unloaded drivers', `count ${n} does not fit in the file`, h.unloadedDriversOffset);
-    }
-    const list = new LE(await source.read(h.unloadedDriversOffset + 8, n * UNLOADED_ENTRY_SIZE), 'TRIAGE_DUMP unloaded drivers', h.unloadedDriversOffset + 8);
-    for (let i = 0; i < n; i++) {
+    if (n > 1024) throw new FormatError('TRIAGE_DUMP unloaded drivers', `count ${n} is impossible`, h.unloadedDriversOffset);
+    const kept = Math.floor(cut.clip('unloaded driver list', h.unloadedDriversOffset + 8, n * UNLOADED_ENTRY_SIZE) / UNLOADED_ENTRY_SIZE);
+    const list = new LE(await source.read(h.unloadedDriversOffset + 8, kept * UNLOADED_ENTRY_SIZE), 'TRIAGE_DUMP unloaded drivers', h.unloadedDriversOffset + 8);
+    for (let i = 0; i < kept; i++) {
       const e = i * UNLOADED_ENTRY_SIZE;
       const len = Math.min(list.u16(e), 24);
       unloadedDrivers.push({ name: list.utf16(e + 0x10, len, true), start: list.u64(e + 0x28), end: list.u64(e + 0x30) });
     }
   }
   const blocks: CapturedBlock[] = [];
-  if (h.callStackOffset && h.sizeOfCallStack) blocks.push({ va: h.topOfStack, fileOffset: h.callStackOffset, size: h.sizeOfCallStack, what: 'call stack' });
-  if (h.dataPageOffset && h.dataPageSize) blocks.push({ va: h.dataPageAddress, fileOffset: h.dataPageOffset, size: h.dataPageSize, what: 'data page' });
-  if (h.dataBlocksCount > 0) {
-    const t = new LE(await source.read(h.dataBlocksOffset, h.dataBlocksCount * 16), 'TRIAGE_DUMP data blocks', h.dataBlocksOffset);
-    for (let i = 0; i < h.dataBlocksCount; i++) {
+  const stackKept = cut.clip('call stack', h.callStackOffset, h.sizeOfCallStack);
+  if (stackKept) blocks.push({ va: h.topOfStack, fileOffset: h.callStackOffset, size: stackKept, what: 'call stack' });
+  const pageKept = cut.clip('data page', h.dataPageOffset, h.dataPageSize);
+  if (pageKept) blocks.push({ va: h.dataPageAddress, fileOffset: h.dataPageOffset, size: pageKept, what: 'data page' });
+  const tableKept = Math.floor(cut.clip('data block table', h.dataBlocksOffset, h.dataBlocksCount * 16) / 16);
+  if (tableKept > 0) {
+    const t = new LE(await source.read(h.dataBlocksOffset, tableKept * 16), 'TRIAGE_DUMP data blocks', h.dataBlocksOffset);
+    let lost = 0;
+    let cutBlocks = 0;
+    for (let i = 0; i < tableKept; i++) {
       const va = t.u64(i * 16);
       const fileOffset = t.u32(i * 16 + 8);
       const size = t.u32(i * 16 + 12);
-      if (fileOffset + size > source.size) throw new FormatError('TRIAGE_DUMP data blocks', `block ${i} (0x${size.toString(16)} bytes at 0x${fileOffset.toString(16)}) lies past the end of the file`, h.dataBlocksOffset + i * 16);
-      blocks.push({ va, fileOffset, size, what: 'data block' });
+      cut.expectedSize = Math.max(cut.expectedSize, fileOffset + size);
+      const kept = Math.min(size, Math.max(0, source.size - fileOffset));
+      if (kept < size) {
+        if (kept) cutBlocks++;
+        else lost++;
+      }
+      if (kept) blocks.push({ va, fileOffset, size: kept, what: 'data block' });
     }
+    if (lost || cutBlocks) cut.notes.push(`of ${h.dataBlocksCount} captured memory blocks, ${lost} are missing${cutBlocks ? ` and ${cutBlocks} cut short` : ''}`);
   }
-  const debuggerData = h.debuggerDataOffset && h.debuggerDataSize ? await source.read(h.debuggerDataOffset, h.debuggerDataSize) : undefined;
-  const span = (a: number, b: number) => ({ offset: a, size: Math.max(0, b - a) });
+  const kdKept = cut.clip('debugger data block', h.debuggerDataOffset, h.debuggerDataSize);
+  const debuggerData = kdKept ? await source.read(h.debuggerDataOffset, kdKept) : undefined;
+  // The PRCB, process and thread copies lie back to back; each ends where the next part starts.
+  const span = (what: string, a: number, b: number) => ({ offset: a, size: cut.clip(what, a, Math.max(0, b - a)) });
+  const prcb = span('PRCB copy', h.prcbOffset, h.processOffset);
+  const process = span('process copy', h.processOffset, h.threadOffset);
+  const thread = span('thread copy', h.threadOffset, h.callStackOffset);
   return {
     header: h,
     drivers,
     unloadedDrivers,
-    prcb: span(h.prcbOffset, h.processOffset),
-    process: span(h.processOffset, h.threadOffset),
-    thread: span(h.threadOffset, h.callStackOffset),
+    prcb,
+    process,
+    thread,
     debuggerData,
     memory: new BlockAddressSpace(source, blocks),
     blocks,
+    notes: cut.notes,
+    expectedSize: cut.expectedSize,
   };
 }

@@ -3,7 +3,8 @@
 // so a sparse 16 GiB dump never exists in memory (and takes little disk on a file system with holes).
 import { PAGE_SIZE } from '../../memory/physical.js';
 import type { X64Registers } from '../../target/x64-registers.js';
-import { BITMAP_HEADER_SIZE } from './bitmap-memory.js';
+import { DumpscopeError } from '../../io/errors.js';
+import { BITMAP_HEADER_SIZE, MAX_BITMAP_PAGES } from './bitmap-memory.js';
 import { encodeExceptionRecord64, encodeX64Context, type ExceptionRecord } from './records.js';
 
 export interface DumpSink {
@@ -51,15 +52,48 @@ function filled(size: number): Uint8Array {
   return b;
 }
 
+/** A run of consecutive page frames. */
+export interface PageRun {
+  basePage: number;
+  pageCount: number;
+}
+
 /** Groups sorted PFNs into runs of consecutive pages. */
-export function pagesToRuns(pfns: readonly number[]): { basePage: number; pageCount: number }[] {
-  const runs: { basePage: number; pageCount: number }[] = [];
+export function pagesToRuns(pfns: readonly number[]): PageRun[] {
+  const runs: PageRun[] = [];
   for (const p of pfns) {
     const last = runs[runs.length - 1];
     if (last && last.basePage + last.pageCount === p) last.pageCount++;
     else runs.push({ basePage: p, pageCount: 1 });
   }
   return runs;
+}
+
+/**
+ * Fits sorted, disjoint runs into at most `max` by closing the smallest gaps between neighbours (the pages
+ * of a closed gap are written as zeros). Physical memory is mostly contiguous, so few pages are added.
+ */
+export function mergeRuns(runs: readonly PageRun[], max: number): { runs: PageRun[]; zeroPages: number } {
+  if (runs.length <= max) return { runs: runs.map((r) => ({ ...r })), zeroPages: 0 };
+  const gaps = runs.slice(1).map((r, i) => ({ i, size: r.basePage - (runs[i].basePage + runs[i].pageCount) }));
+  gaps.sort((a, b) => a.size - b.size || a.i - b.i);
+  const close = new Uint8Array(runs.length);
+  let zeroPages = 0;
+  for (const g of gaps.slice(0, runs.length - max)) {
+    close[g.i] = 1;
+    zeroPages += g.size;
+  }
+  const out: PageRun[] = [];
+  let cur = { ...runs[0] };
+  for (let i = 1; i < runs.length; i++) {
+    if (close[i - 1]) cur.pageCount = runs[i].basePage + runs[i].pageCount - cur.basePage;
+    else {
+      out.push(cur);
+      cur = { ...runs[i] };
+    }
+  }
+  out.push(cur);
+  return { runs: out, zeroPages };
 }
 
 export function header64(f: DumpFacts, dumpType: number, runs: { basePage: number; pageCount: number }[] | undefined, fileSize: number): Uint8Array {
@@ -79,7 +113,7 @@ export function header64(f: DumpFacts, dumpType: number, runs: { basePage: numbe
   for (let i = 0; i < 4; i++) dv.setBigUint64(0x40 + i * 8, f.bugcheckArgs[i] ?? 0n, true);
   dv.setBigUint64(0x80, f.kdDebuggerDataBlock ?? 0n, true);
   if (runs) {
-    if (runs.length > 42) throw new RangeError(`a PAGEDU64 header holds at most 42 runs; this page set needs ${runs.length}`);
+    if (runs.length > MAX_RUNS_64) throw new RangeError(`a PAGEDU64 header holds at most ${MAX_RUNS_64} runs; merge them first (mergeRuns)`);
     dv.setUint32(0x88, runs.length, true);
     dv.setUint32(0x8c, 0, true);
     dv.setBigUint64(0x90, BigInt(runs.reduce((n, r) => n + r.pageCount, 0)), true);
@@ -121,7 +155,7 @@ function header32(f: DumpFacts, runs: { basePage: number; pageCount: number }[],
   dv.setUint32(0x28, f.bugcheckCode, true);
   for (let i = 0; i < 4; i++) dv.setUint32(0x2c + i * 4, Number((f.bugcheckArgs[i] ?? 0n) & 0xffffffffn), true);
   dv.setUint32(0x60, Number((f.kdDebuggerDataBlock ?? 0n) & 0xffffffffn), true);
-  if (runs.length > 86) throw new RangeError(`a PAGEDUMP header holds at most 86 runs; this page set needs ${runs.length}`);
+  if (runs.length > MAX_RUNS_32) throw new RangeError(`a PAGEDUMP header holds at most ${MAX_RUNS_32} runs; merge them first (mergeRuns)`);
   dv.setUint32(0x64, runs.length, true);
   dv.setUint32(0x68, runs.reduce((n, r) => n + r.pageCount, 0), true);
   runs.forEach((r, i) => {
@@ -137,68 +171,150 @@ function header32(f: DumpFacts, runs: { basePage: number; pageCount: number }[],
   return h;
 }
 
-/** Pages to write, read one at a time (a converted dump's pages never all sit in memory). */
+/** Pages to write, read in batches (a converted dump's pages never all sit in memory). */
 export interface PageSource {
-  /** Present page frame numbers, ascending. */
-  readonly pfns: readonly number[];
-  read(pfn: number): Promise<Uint8Array>;
+  /** Runs of present pages: ascending, disjoint, none empty. */
+  readonly runs: readonly PageRun[];
+  /** Fills `dest` (a whole number of pages) with consecutive pages from `pfn`, all inside one run. */
+  readPages(pfn: number, dest: Uint8Array): Promise<void>;
 }
 
 function pageSource(pages: ReadonlyMap<number, Uint8Array> | PageSource): PageSource {
   if (!(pages instanceof Map)) return pages as PageSource;
   const map = pages as ReadonlyMap<number, Uint8Array>;
-  return { pfns: [...map.keys()].sort((a, b) => a - b), read: async (p) => map.get(p) as Uint8Array };
+  return {
+    runs: pagesToRuns([...map.keys()].sort((a, b) => a - b)),
+    readPages: async (pfn, dest) => {
+      for (let i = 0; i * PAGE_SIZE < dest.length; i++) {
+        const page = map.get(pfn + i);
+        if (!page || page.length !== PAGE_SIZE) throw new RangeError(`page 0x${(pfn + i).toString(16)} is not ${PAGE_SIZE} bytes`);
+        dest.set(page, i * PAGE_SIZE);
+      }
+    },
+  };
 }
 
-/** Writes a dump of `pages` (pfn → 4 KiB) in the chosen layout. Returns the file size. */
-export async function writeKernelDump(sink: DumpSink, facts: DumpFacts, pages: ReadonlyMap<number, Uint8Array> | PageSource, options: WriteOptions): Promise<number> {
-  const src = pageSource(pages);
-  const pfns = src.pfns;
-  const writePages = async (at: number) => {
-    for (let i = 0; i < pfns.length; i++) {
-      const page = await src.read(pfns[i]);
-      if (page.length !== PAGE_SIZE) throw new RangeError(`page 0x${pfns[i].toString(16)} is not ${PAGE_SIZE} bytes`);
-      await sink.write(at + i * PAGE_SIZE, page);
+/** What was written. */
+export interface WriteResult {
+  /** File size in bytes. */
+  size: number;
+  /** Pages of the page set written. */
+  pages: number;
+  /** Full layouts: runs in the header, and the runs of the page set when they had to be merged to fit. */
+  headerRuns?: number;
+  mergedFrom?: number;
+  /** Absent pages written as zeros to close the gaps between merged runs. */
+  zeroPages: number;
+}
+
+const MAX_RUNS_64 = 42; // the 700-byte PhysicalMemoryBlock of DUMP_HEADER64
+const MAX_RUNS_32 = 86;
+/** Pages per write: large writes run at the disk's speed; two buffers let a read overlap the last write. */
+const BATCH_PAGES = 1024;
+
+/**
+ * Writes the pages of `src` into the file: a page of `layoutRuns` run k at index i lies at
+ * `at + (pages of runs before k + i) * PAGE_SIZE`. Source runs lie inside layout runs (equal, or merged).
+ */
+async function writePages(sink: DumpSink, src: PageSource, layoutRuns: readonly PageRun[], at: number): Promise<number> {
+  const bufs = [new Uint8Array(BATCH_PAGES * PAGE_SIZE), new Uint8Array(BATCH_PAGES * PAGE_SIZE)];
+  let which = 0;
+  let inFlight: Promise<void> = Promise.resolve();
+  let k = 0;
+  let before = 0; // pages of layout runs before run k
+  let written = 0;
+  for (const r of src.runs) {
+    while (k < layoutRuns.length && r.basePage >= layoutRuns[k].basePage + layoutRuns[k].pageCount) before += layoutRuns[k++].pageCount;
+    const lr = layoutRuns[k];
+    if (!lr || r.basePage < lr.basePage || r.basePage + r.pageCount > lr.basePage + lr.pageCount) throw new RangeError(`run at page 0x${r.basePage.toString(16)} is outside the layout's runs`);
+    for (let done = 0; done < r.pageCount; ) {
+      const n = Math.min(BATCH_PAGES, r.pageCount - done);
+      const buf = bufs[which].subarray(0, n * PAGE_SIZE);
+      which ^= 1;
+      await src.readPages(r.basePage + done, buf);
+      await inFlight;
+      inFlight = sink.write(at + (before + r.basePage + done - lr.basePage) * PAGE_SIZE, buf);
+      done += n;
+      written += n;
     }
-  };
-  if (options.layout === 'full' || options.layout === 'full32') {
-    const runs = pagesToRuns(pfns);
-    const headerSize = options.layout === 'full' ? 0x2000 : 0x1000;
-    const size = headerSize + pfns.length * PAGE_SIZE;
-    await sink.write(0, options.layout === 'full' ? header64(facts, 1, runs, size) : header32(facts, runs, size));
-    await writePages(headerSize);
-    await sink.truncate(size);
-    return size;
   }
-  const total = Math.max(options.physicalPages ?? 0, pfns.length ? pfns[pfns.length - 1] + 1 : 0);
+  await inFlight;
+  return written;
+}
+
+/** Writes a dump of `pages` (pfn → 4 KiB, or a batched page source) in the chosen layout. */
+export async function writeKernelDump(sink: DumpSink, facts: DumpFacts, pages: ReadonlyMap<number, Uint8Array> | PageSource, options: WriteOptions): Promise<WriteResult> {
+  const src = pageSource(pages);
+  const present = src.runs.reduce((n, r) => n + r.pageCount, 0);
+  const last = src.runs[src.runs.length - 1];
+  const highest = last ? last.basePage + last.pageCount : 0;
+  if (options.layout === 'full' || options.layout === 'full32') {
+    if (options.physicalPages !== undefined) throw new DumpscopeError('a physical address space size applies to bitmap layouts only (a full dump lists its runs)', 'BAD_OPTION');
+    const is64 = options.layout === 'full';
+    if (!is64 && highest > 2 ** 32) throw new DumpscopeError(`page frame 0x${(highest - 1).toString(16)} does not fit the 32-bit full layout`, 'BAD_OPTION');
+    const { runs, zeroPages } = mergeRuns(src.runs, is64 ? MAX_RUNS_64 : MAX_RUNS_32);
+    const headerSize = is64 ? 0x2000 : 0x1000;
+    const size = headerSize + (present + zeroPages) * PAGE_SIZE;
+    await sink.write(0, is64 ? header64(facts, 1, runs, size) : header32(facts, runs, size));
+    await writePages(sink, src, runs, headerSize);
+    await sink.truncate(size);
+    return { size, pages: present, headerRuns: runs.length, mergedFrom: src.runs.length > runs.length ? src.runs.length : undefined, zeroPages };
+  }
+  if (options.physicalPages !== undefined && options.physicalPages < highest) {
+    throw new DumpscopeError(`the physical address space (0x${options.physicalPages.toString(16)} pages) is smaller than the highest page present (0x${(highest - 1).toString(16)})`, 'BAD_OPTION');
+  }
+  const total = Math.max(options.physicalPages ?? 0, highest);
+  if (total > MAX_BITMAP_PAGES) throw new DumpscopeError(`a bitmap of 0x${total.toString(16)} pages is larger than any machine's physical address space (at most 2^40 pages)`, 'BAD_OPTION');
   const bitmapBytes = Math.ceil(total / 8);
   const firstPage = Math.ceil((0x2000 + BITMAP_HEADER_SIZE + bitmapBytes) / PAGE_SIZE) * PAGE_SIZE;
-  const size = firstPage + pfns.length * PAGE_SIZE;
+  const size = firstPage + present * PAGE_SIZE;
   await sink.write(0, header64(facts, options.layout === 'full-bitmap' ? 5 : 6, undefined, size));
   const bh = new Uint8Array(BITMAP_HEADER_SIZE);
   const dv = new DataView(bh.buffer);
   bh.set(new TextEncoder().encode(options.layout === 'full-bitmap' ? 'FDMPDUMP' : 'SDMPDUMP'), 0);
   dv.setBigUint64(0x20, BigInt(firstPage), true);
-  dv.setBigUint64(0x28, BigInt(pfns.length), true);
+  dv.setBigUint64(0x28, BigInt(present), true);
   dv.setBigUint64(0x30, BigInt(total), true);
   await sink.write(0x2000, bh);
-  // The bitmap is written in slices so a huge, mostly empty one is never built whole.
-  const SLICE = 1 << 20;
-  for (let start = 0; start < bitmapBytes; start += SLICE) {
-    const slice = new Uint8Array(Math.min(SLICE, bitmapBytes - start));
-    let any = false;
-    for (const p of pfns) {
-      const byte = p >> 3;
-      if (byte >= start && byte < start + slice.length) {
-        slice[byte - start] |= 1 << (p & 7);
-        any = true;
-      }
-    }
-    if (any || start === 0) await sink.write(0x2000 + BITMAP_HEADER_SIZE + start, slice);
-  }
-  await writePages(firstPage);
+  await writeBitmap(sink, 0x2000 + BITMAP_HEADER_SIZE, bitmapBytes, src.runs);
+  await writePages(sink, src, src.runs, firstPage);
   await sink.truncate(size);
-  return size;
+  return { size, pages: present, zeroPages: 0 };
+}
+
+/** The bitmap, 1 MiB at a time: all-zero slices are left as holes, so a huge, mostly empty one costs little. */
+async function writeBitmap(sink: DumpSink, at: number, bitmapBytes: number, runs: readonly PageRun[]): Promise<void> {
+  const SLICE = 1 << 20;
+  const slice = new Uint8Array(SLICE);
+  let r = 0;
+  for (let start = 0; start < bitmapBytes; start += SLICE) {
+    const len = Math.min(SLICE, bitmapBytes - start);
+    const lo = start * 8;
+    const hi = (start + len) * 8;
+    slice.fill(0, 0, len);
+    let any = false;
+    while (r < runs.length && runs[r].basePage + runs[r].pageCount <= lo) r++;
+    for (let i = r; i < runs.length && runs[i].basePage < hi; i++) {
+      const a = Math.max(runs[i].basePage, lo) - lo;
+      const b = Math.min(runs[i].basePage + runs[i].pageCount, hi) - lo;
+      setBits(slice, a, b);
+      any = true;
+    }
+    if (any || start === 0) await sink.write(at + start, slice.subarray(0, len));
+  }
+}
+
+/** Sets bits [a, b) of `bytes`. */
+function setBits(bytes: Uint8Array, a: number, b: number): void {
+  while (a < b && a & 7) {
+    bytes[a >> 3] |= 1 << (a & 7);
+    a++;
+  }
+  if (b - a >= 8) {
+    bytes.fill(0xff, a >> 3, b >> 3);
+    a = b & ~7;
+  }
+  for (; a < b; a++) bytes[a >> 3] |= 1 << (a & 7);
 }
 
 /** A sink that collects the file in memory (tests, small dumps, the browser). */

@@ -59,8 +59,9 @@ export class Dbi {
       buildNumber: s.u16(14),
       publicStream: s.u16(16),
       symRecordStream: s.u16(20),
-      flags: s.u16(60),
-      machine: s.u16(62),
+      // DBI header: ... OptionalDbgHeaderSize @48, ECSubstreamSize @52, Flags @56, Machine @58, padding @60.
+      flags: s.u16(56),
+      machine: s.u16(58),
     };
     const sizes = [24, 28, 32, 36, 40, 48, 52].map((o) => s.i32(o)); // mod, sc, secmap, files, tsm, opt, ec
     sizes.forEach((v, i) => {

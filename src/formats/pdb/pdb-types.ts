@@ -178,7 +178,8 @@ export class PdbTypes {
           () => {
             if (!this.tpi.has(r.argList)) return [];
             const a = this.tpi.record(r.argList);
-            return a.leaf === 'arglist' ? a.args.map((x) => this.type(x)) : [];
+            // Index 0 (no type) marks an unprototyped `f()` parameter list, not a parameter.
+            return a.leaf === 'arglist' ? a.args.filter((x) => x !== 0).map((x) => this.type(x)) : [];
           },
         );
       case 'bitfield':
@@ -208,6 +209,17 @@ export class PdbTypes {
   private fields(fieldList: number): Field[] {
     const out: Field[] = [];
     for (const m of this.members(fieldList)) {
+      if (m.kind === 'base' && !m.virtual) {
+        out.push({ name: '__BaseClass', offset: m.offset, type: this.type(m.type), role: 'base' });
+        continue;
+      }
+      // Virtual bases sit where the virtual-base table says at run time: no fixed offset to show.
+      if (m.kind === 'vfunctab') {
+        // The pointer's target is a table shape (LF_VTSHAPE), not a data type; the compiler puts it first.
+        const p = this.tpi.has(m.type) ? this.tpi.record(m.type) : undefined;
+        out.push({ name: '__VFN_table', offset: 0, type: { kind: 'pointer', size: p?.leaf === 'pointer' && p.size ? p.size : 8, target: VOID }, role: 'vfptr' });
+        continue;
+      }
       if (m.kind !== 'member') continue;
       const raw = m.type >= this.tpi.begin && this.tpi.has(m.type) ? this.tpi.record(m.type) : undefined;
       if (raw?.leaf === 'bitfield') {
@@ -247,6 +259,21 @@ export class PdbTypes {
   /** The type index of a complete type by name (for `pdb --type` reports). */
   typeIndexOf(name: string): number | undefined {
     return this.defs().get(`\0${name}`);
+  }
+
+  /**
+   * Every complete structure, union, class and enum by type index. Names repeat: anonymous types all
+   * share '<anonymous-tag>' and separate compilands may define different types under one name.
+   */
+  definitionList(): { name: string; ti: number }[] {
+    const out: { name: string; ti: number }[] = [];
+    for (let ti = this.tpi.begin; ti < this.tpi.end; ti++) {
+      const k = this.tpi.leafKind(ti);
+      if (k !== LF.STRUCTURE && k !== LF.CLASS && k !== LF.UNION && k !== LF.ENUM && k !== LF.INTERFACE) continue;
+      const r = this.tpi.record(ti);
+      if ((r.leaf === 'udt' || r.leaf === 'enum') && !(r.props & PROP_FWDREF)) out.push({ name: r.name, ti });
+    }
+    return out;
   }
 
   typeNames(): string[] {

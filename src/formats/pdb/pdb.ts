@@ -9,7 +9,7 @@ import type { Type } from '../../symbols/types.js';
 import { Dbi, type DbiModule, type SectionContribution } from './dbi.js';
 import { Msf } from './msf.js';
 import { PdbTypes } from './pdb-types.js';
-import { decodeSymbol, type SymbolRecord, walkSymbols } from './symbol-records.js';
+import { decodeSymbol, S, type SymbolRecord, walkSymbols } from './symbol-records.js';
 import { TypeStream } from './tpi.js';
 
 export interface PublicSymbol {
@@ -44,6 +44,15 @@ export function guidString(b: Uint8Array): string {
   return h(dv.getUint32(0, true), 8) + h(dv.getUint16(4, true), 4) + h(dv.getUint16(6, true), 4) + [...b.subarray(8, 16)].map((x) => h(x, 2)).join('');
 }
 
+/**
+ * Sorted by RVA, stable (earlier entries first among equal RVAs). Linkers emit symbols mostly in address
+ * order, so an already sorted list is detected in one pass and left as it is.
+ */
+function byRva(list: SymbolInfo[]): SymbolInfo[] {
+  for (let i = 1; i < list.length; i++) if (list[i].rva < list[i - 1].rva) return list.sort((a, b) => a.rva - b.rva);
+  return list;
+}
+
 /** Finds the last element whose key is <= value in an array sorted by key. */
 function floorIndex<T>(a: readonly T[], key: (t: T) => number, value: number): number {
   let lo = 0;
@@ -64,7 +73,8 @@ export class PdbFile implements SymbolSource {
   private publicsCache?: PublicSymbol[];
   private symbolsCache?: PdbSymbol[];
   private sectionsCache?: { name: string; va: number; size: number }[];
-  private indexCache?: { procs: SymbolInfo[]; others: SymbolInfo[]; byName: Map<string, SymbolInfo> };
+  private indexCache?: { procs: SymbolInfo[]; others: SymbolInfo[] };
+  private byNameCache?: Map<string, SymbolInfo>;
   private typesCache?: PdbTypes;
 
   private constructor(
@@ -188,7 +198,14 @@ export class PdbFile implements SymbolSource {
         out.push({ name: s.name, kind: 'data', section: s.section, offset: s.offset, rva: rva(s.section, s.offset), global: s.global, module, type: s.type });
       }
     };
-    for (const g of await this.globals()) add(g);
+    // Only data records are wanted from the globals: the procedure references, UDT names and publics there
+    // (most of the stream) are not decoded at all.
+    const recs = await this.symRecords();
+    walkSymbols(recs, 0, recs.length, (kind, at, len) => {
+      if (kind !== S.GDATA32 && kind !== S.LDATA32 && kind !== S.GTHREAD32 && kind !== S.LTHREAD32) return;
+      const d = decodeSymbol(kind, recs, at, len);
+      if (d) add(d);
+    });
     for (const m of this.modules()) for (const s of await this.moduleSymbols(m)) add(s, m.index);
     this.symbolsCache = out;
     return out;
@@ -198,23 +215,25 @@ export class PdbFile implements SymbolSource {
     if (this.indexCache) return this.indexCache;
     const procs: SymbolInfo[] = [];
     const others: SymbolInfo[] = [];
-    const byName = new Map<string, SymbolInfo>();
     for (const s of await this.privateSymbols()) {
       if (s.rva === undefined) continue;
-      const info: SymbolInfo = { name: s.name, rva: s.rva, size: s.size, kind: s.kind, isFunction: s.kind === 'function' };
-      (s.kind === 'function' ? procs : others).push(info);
-      if (!byName.has(s.name)) byName.set(s.name, info);
+      (s.kind === 'function' ? procs : others).push({ name: s.name, rva: s.rva, size: s.size, kind: s.kind, isFunction: s.kind === 'function' });
     }
-    for (const p of await this.publics()) {
-      if (p.rva === undefined) continue;
-      const info: SymbolInfo = { name: p.name, rva: p.rva, kind: 'public', isFunction: p.isFunction };
-      others.push(info);
-      if (!byName.has(p.name)) byName.set(p.name, info);
-    }
-    procs.sort((a, b) => a.rva - b.rva);
-    others.sort((a, b) => a.rva - b.rva);
-    this.indexCache = { procs, others, byName };
+    for (const p of await this.publics()) if (p.rva !== undefined) others.push({ name: p.name, rva: p.rva, kind: 'public', isFunction: p.isFunction });
+    this.indexCache = { procs: byRva(procs), others: byRva(others) };
     return this.indexCache;
+  }
+
+  /** Name → symbol (private symbols first, then publics; the first of a name wins), built on the first lookup. */
+  private async names(): Promise<Map<string, SymbolInfo>> {
+    if (this.byNameCache) return this.byNameCache;
+    const map = new Map<string, SymbolInfo>();
+    for (const s of await this.privateSymbols()) {
+      if (s.rva !== undefined && !map.has(s.name)) map.set(s.name, { name: s.name, rva: s.rva, size: s.size, kind: s.kind, isFunction: s.kind === 'function' });
+    }
+    for (const p of await this.publics()) if (p.rva !== undefined && !map.has(p.name)) map.set(p.name, { name: p.name, rva: p.rva, kind: 'public', isFunction: p.isFunction });
+    this.byNameCache = map;
+    return map;
   }
 
   /** A procedure whose code range contains `rva`; else the nearest public or data symbol at or below it. */
@@ -228,7 +247,7 @@ export class PdbFile implements SymbolSource {
   }
 
   async lookup(name: string): Promise<SymbolInfo | undefined> {
-    return (await this.index()).byName.get(name);
+    return (await this.names()).get(name);
   }
 
   /** Every symbol once: a public at the same address and name as a procedure or data symbol is dropped. */

@@ -115,6 +115,10 @@ export interface VersionInfo {
   /** StringFileInfo values of the first language (CompanyName, FileDescription, …). */
   strings: Record<string, string>;
   language?: string;
+  /** VS_FIXEDFILEINFO's flags, OS, type and date (`lmv`'s File flags/OS/type/date lines). */
+  fixed?: { flagsMask: number; flags: number; os: number; type: number; subtype: number; dateMs: number; dateLs: number };
+  /** VarFileInfo/Translation: language/code-page pairs as 'LLLL.CCCC' hex. */
+  translations?: string[];
 }
 
 const RT_VERSION = 16;
@@ -163,6 +167,7 @@ export function parseVersionInfo(v: LE): VersionInfo | undefined {
     const ver = (hi: number, lo: number) => `${hi >>> 16}.${hi & 0xffff}.${lo >>> 16}.${lo & 0xffff}`;
     out.fileVersion = ver(v.u32(fixed + 8), v.u32(fixed + 12));
     out.productVersion = ver(v.u32(fixed + 16), v.u32(fixed + 20));
+    out.fixed = { flagsMask: v.u32(fixed + 24), flags: v.u32(fixed + 28), os: v.u32(fixed + 32), type: v.u32(fixed + 36), subtype: v.u32(fixed + 40), dateMs: v.u32(fixed + 44), dateLs: v.u32(fixed + 48) };
   }
   // Children: StringFileInfo { StringTable { String* } }, VarFileInfo.
   const total = Math.min(v.u16(0), v.length);
@@ -171,6 +176,15 @@ export function parseVersionInfo(v: LE): VersionInfo | undefined {
     const len = v.u16(at);
     if (len < 6) break;
     const k = key(at + 6, 64);
+    if (k.text === 'VarFileInfo') {
+      // One Var ('Translation') whose value is DWORDs: language in the low word, code page in the high.
+      const varAt = k.next;
+      const varKey = varAt + 6 < total ? key(varAt + 6, 32) : undefined;
+      if (varKey?.text === 'Translation') {
+        const n = Math.min(v.u16(varAt + 2), Math.max(0, Math.min(at + len, total) - varKey.next)) >> 2;
+        out.translations = Array.from({ length: Math.min(n, 64) }, (_, i) => v.u32(varKey.next + i * 4)).map((d) => `${(d & 0xffff).toString(16).padStart(4, '0')}.${(d >>> 16).toString(16).padStart(4, '0')}`);
+      }
+    }
     if (k.text === 'StringFileInfo') {
       let tAt = k.next;
       const tEnd = Math.min(at + len, total);

@@ -32,6 +32,8 @@ export interface RuntimeFunction {
 
 const MAX_SECTIONS = 96;
 const MAX_PDATA = 1 << 20;
+/** Chained UNWIND_INFO records followed at most (real chains are one or two deep). */
+const MAX_CHAIN = 32;
 
 function guidString(b: Uint8Array): string {
   const dv = new DataView(b.buffer, b.byteOffset, 16);
@@ -167,44 +169,55 @@ export class PeImage {
     return undefined;
   }
 
-  /** Decodes the UNWIND_INFO of a function, following chained entries (bounded). */
-  async unwindInfo(fn: RuntimeFunction, depth = 0): Promise<FunctionUnwind | undefined> {
-    if (depth > 32) throw new FormatError(`PE ${this.name}`, 'chained unwind information loops', fn.unwindRva);
-    const head = await this.readRva(fn.unwindRva & ~1, 4);
+  /**
+   * Decodes the UNWIND_INFO of a function, following chained entries. A chain that comes back to a record
+   * already seen, runs deeper than MAX_CHAIN, or a record that is malformed (unknown version or operation,
+   * codes running past CountOfCodes) throws a FormatError naming the record's RVA: the stack walker turns it
+   * into a note that ends the walk, keeping the frames before it.
+   */
+  async unwindInfo(fn: RuntimeFunction, seen: Set<number> = new Set()): Promise<FunctionUnwind | undefined> {
+    const at = fn.unwindRva & ~1;
+    if (seen.has(at)) throw new FormatError(`PE ${this.name}`, 'chained unwind information loops back to a record already followed', at);
+    if (seen.size >= MAX_CHAIN) throw new FormatError(`PE ${this.name}`, `chained unwind information is more than ${MAX_CHAIN} records deep`, at);
+    seen.add(at);
+    if (this.sizeOfImage && at + 4 > this.sizeOfImage) throw new FormatError(`PE ${this.name}`, `UNWIND_INFO RVA 0x${at.toString(16)} is outside the image`, at);
+    const head = await this.readRva(at, 4);
     if (!head) return undefined;
-    const h = new LE(head, `PE ${this.name} UNWIND_INFO`, fn.unwindRva);
+    const h = new LE(head, `PE ${this.name} UNWIND_INFO`, at);
     const version = h.u8(0) & 7;
     const flags = h.u8(0) >> 3;
-    if (version !== 1 && version !== 2) throw new FormatError(h.format, `unwind info version ${version} is not 1 or 2`, fn.unwindRva);
+    if (version !== 1 && version !== 2) throw new FormatError(h.format, `unwind info version ${version} is not 1 or 2`, at);
     const count = h.u8(2);
     const codesLen = count * 2 + (count & 1 ? 2 : 0);
-    const body = await this.readRva(fn.unwindRva & ~1, 4 + codesLen + 12);
+    const body = await this.readRva(at, 4 + codesLen + 12);
     if (!body) return undefined;
-    const u = new LE(body, h.format, fn.unwindRva);
+    const u = new LE(body, h.format, at);
     const ops: UnwindOp[] = [];
     for (let i = 0; i < count; ) {
       const off = 4 + i * 2;
       const prologOffset = u.u8(off);
       const op = u.u8(off + 1) & 0xf;
       const info = u.u8(off + 1) >> 4;
+      const nodes = unwindNodes(op, info, version);
+      if (nodes === undefined) {
+        const what = op === 11 ? 'unwind operation 11 (UWOP_SET_FPREG_LARGE, a CoreCLR-on-Unix extension) is not part of Windows x64 unwind data' : `unknown unwind operation ${op}`;
+        throw new FormatError(h.format, what, at + off);
+      }
+      if (i + nodes > count) throw new FormatError(h.format, `unwind operation ${op} needs ${nodes} slots but only ${count - i} of CountOfCodes ${count} remain`, at + off);
       const slot = (k: number) => u.u16(off + 2 * k);
       switch (op) {
-        case 0: ops.push({ op: 'push_nonvol', prologOffset, reg: info }); i += 1; break;
-        case 1:
-          if (info === 0) { ops.push({ op: 'alloc', prologOffset, size: slot(1) * 8 }); i += 2; }
-          else { ops.push({ op: 'alloc', prologOffset, size: slot(1) + slot(2) * 65536 }); i += 3; }
-          break;
-        case 2: ops.push({ op: 'alloc', prologOffset, size: info * 8 + 8 }); i += 1; break;
-        case 3: ops.push({ op: 'set_fpreg', prologOffset }); i += 1; break;
-        case 4: ops.push({ op: 'save_nonvol', prologOffset, reg: info, offset: slot(1) * 8 }); i += 2; break;
-        case 5: ops.push({ op: 'save_nonvol', prologOffset, reg: info, offset: slot(1) + slot(2) * 65536 }); i += 3; break;
-        case 6: ops.push({ op: 'epilog', prologOffset }); i += version === 2 ? 1 : 2; break;
-        case 7: ops.push({ op: 'epilog', prologOffset }); i += 3; break;
-        case 8: ops.push({ op: 'save_xmm128', prologOffset, reg: info, offset: slot(1) * 16 }); i += 2; break;
-        case 9: ops.push({ op: 'save_xmm128', prologOffset, reg: info, offset: slot(1) + slot(2) * 65536 }); i += 3; break;
-        case 10: ops.push({ op: 'push_machframe', prologOffset, errorCode: info === 1 }); i += 1; break;
-        default: throw new FormatError(h.format, `unknown unwind operation ${op}`, fn.unwindRva + off);
+        case 0: ops.push({ op: 'push_nonvol', prologOffset, reg: info }); break;
+        case 1: ops.push({ op: 'alloc', prologOffset, size: info === 0 ? slot(1) * 8 : slot(1) + slot(2) * 65536 }); break;
+        case 2: ops.push({ op: 'alloc', prologOffset, size: info * 8 + 8 }); break;
+        case 3: ops.push({ op: 'set_fpreg', prologOffset }); break;
+        case 4: ops.push({ op: 'save_nonvol', prologOffset, reg: info, offset: slot(1) * 8 }); break;
+        case 5: ops.push({ op: 'save_nonvol', prologOffset, reg: info, offset: slot(1) + slot(2) * 65536 }); break;
+        case 6: case 7: ops.push({ op: 'epilog', prologOffset }); break;
+        case 8: ops.push({ op: 'save_xmm128', prologOffset, reg: info, offset: slot(1) * 16 }); break;
+        case 9: ops.push({ op: 'save_xmm128', prologOffset, reg: info, offset: slot(1) + slot(2) * 65536 }); break;
+        case 10: ops.push({ op: 'push_machframe', prologOffset, errorCode: info === 1 }); break;
       }
+      i += nodes;
     }
     const result: FunctionUnwind = {
       begin: fn.begin,
@@ -213,13 +226,28 @@ export class PeImage {
       frameRegister: u.u8(3) & 0xf,
       frameOffset: u.u8(3) >> 4,
       ops,
+      unwindRva: at,
     };
     if (flags & 4) {
       // UNW_FLAG_CHAININFO: a RUNTIME_FUNCTION of the parent follows the codes.
       const c = 4 + codesLen;
       const parent = { begin: u.u32(c), end: u.u32(c + 4), unwindRva: u.u32(c + 8) };
-      result.chained = await this.unwindInfo(parent, depth + 1);
+      result.chained = await this.unwindInfo(parent, seen);
     }
     return result;
+  }
+}
+
+/** Slots (UNWIND_CODE nodes) an operation occupies; undefined for operations Windows does not define. */
+function unwindNodes(op: number, info: number, version: number): number | undefined {
+  switch (op) {
+    case 0: case 2: case 3: case 10: return 1;
+    case 1: return info === 0 ? 2 : 3;
+    case 4: case 8: return 2;
+    case 5: case 9: return 3;
+    // Version 2's UWOP_EPILOG is one slot; in version 1, operation 6 was a two-slot save (UWOP_SAVE_XMM).
+    case 6: return version === 2 ? 1 : 2;
+    case 7: return 3;
+    default: return undefined;
   }
 }

@@ -4,7 +4,8 @@ import { after, test } from 'node:test';
 import { openDump } from '../../../src/formats/open-dump.js';
 import type { KernelDump } from '../../../src/formats/kernel-dump/kernel-dump.js';
 import { BufferSource } from '../../../src/io/buffer-source.js';
-import { DumpscopeError, FormatError, ReadPastEndError } from '../../../src/io/errors.js';
+import { DumpscopeError, FormatError, MemoryNotPresentError } from '../../../src/io/errors.js';
+import type { RunsPhysicalMemory } from '../../../src/formats/kernel-dump/runs-memory.js';
 import { FileSource } from '../../../src/node/file-source.js';
 import { corpus, skipUnlessCorpus } from '../../helpers/corpus.js';
 
@@ -85,7 +86,7 @@ test('ARM64 triage dump: header facts and 245 drivers', { skip: skipUnlessCorpus
   assert.equal(d.context, undefined, 'no x64 CONTEXT is decoded for an ARM64 dump');
 });
 
-test('cut-off full dump: header, 5 runs, 0x7FE86 pages; reads past 16 KiB fail cleanly', { skip: skipUnlessCorpus(FULL) }, async () => {
+test('cut-off full dump: header, 5 runs, 0x7FE86 pages; pages past 16 KiB read as missing, and the dump says it is cut', { skip: skipUnlessCorpus(FULL) }, async () => {
   const d = await open(FULL);
   assert.equal(d.header.dumpType, 'full');
   assert.equal(d.header.ntBuild, 19045);
@@ -93,12 +94,24 @@ test('cut-off full dump: header, 5 runs, 0x7FE86 pages; reads past 16 KiB fail c
   assert.equal(d.header.bugcheckCode, 0x5454414d);
   assert.equal(d.header.physicalRuns.length, 5);
   assert.equal(d.header.physicalPages, 0x7fe86);
-  const phys = d.physical!;
-  assert.equal(phys.pageCount, 0x7fe86);
-  const first = [...phys.runs()][0];
+  const phys = d.physical as RunsPhysicalMemory;
+  assert.equal(phys.declaredPages, 0x7fe86);
+  // 16 KiB = the 0x2000-byte header and two pages; the runs promise 0x7FE86 pages after the header.
+  assert.equal(phys.pageCount, 2);
+  assert.deepEqual(d.truncation, { expectedSize: 0x2000 + 0x7fe86 * 0x1000, actualSize: 0x4000 });
+  assert.match(d.limitations[0], new RegExp(`^truncated dump: the file is ${0x2000 + 0x7fe86 * 0x1000 - 0x4000} bytes shorter than its header says.*past file offset 0x4000 are missing`));
+  const runs = [];
+  for await (const r of phys.runs()) runs.push(r);
+  const first = runs[0];
+  assert.deepEqual(runs, [{ basePfn: first.basePfn, pageCount: 2 }], 'only the pages in the file are listed');
   // Page 1 of the first run sits at 0x2000 + 0x1000 = 0x3000: inside the 16 KiB file.
   assert.ok(await phys.readPage(first.basePfn + 1));
-  await assert.rejects(phys.readPage(first.basePfn + 2), ReadPastEndError);
+  assert.equal(await phys.readPage(first.basePfn + 2), undefined);
+  await assert.rejects(phys.read((first.basePfn + 2) * 0x1000, 8), (e: unknown) => {
+    assert.ok(e instanceof MemoryNotPresentError);
+    assert.match(e.message, /would be at file offset 0x4000, past the end of the truncated file \(0x4000 bytes\)/);
+    return true;
+  });
 });
 
 test('every broken file ends in a clear FormatError naming an offset', { skip: skipUnlessCorpus('broken') }, async () => {

@@ -3,8 +3,11 @@ import { test } from 'node:test';
 import { PdbFile } from '../../../src/formats/pdb/pdb.js';
 import { FileSource } from '../../../src/node/file-source.js';
 import { corpus, repo, skipUnlessCorpus } from '../../helpers/corpus.js';
-import { compareTypes, pdbutil, pdbutilMissing } from '../../helpers/pdbutil.js';
+import { compareTypes, LlvmTypes, members, pdbutil, pdbutilMissing, udtInfo } from '../../helpers/pdbutil.js';
+import { renderTypeLayout, typeLayout } from '../../../src/symbols/layout.js';
 import { readdirSync, readFileSync } from 'node:fs';
+import { type Field, findField, typeName } from '../../../src/symbols/types.js';
+import { dtTypeName } from '../../../src/symbols/windbg-type-name.js';
 
 function pdbPath(name: string): string {
   const dir = corpus(`symbols/${name}`);
@@ -77,6 +80,55 @@ test('types.pdb (built from fixtures/pdb/src/types.c): layouts equal llvm-pdbuti
     assert.ok(f('after_big').offset > 0x1200);
     const list = f('links').type;
     assert.ok(list.kind === 'udt' && list.fields[0].type.kind === 'pointer' && list.fields[0].type.target === list, 'self-reference');
+  } finally {
+    await src.close();
+  }
+});
+
+test('types.pdb: array types are named outermost dimension first, as types.c declares them', async () => {
+  // Expected names come from the C source: `int matrix[3][4][2];` is `int [3][4][2]` (dx, C spelling) and
+  // `[3] [4] [2] Int4B` (dt).
+  const source = readFileSync(repo('fixtures/pdb/src/types.c'), 'utf8');
+  const body = /struct everything \{([\s\S]*?)\n\};/.exec(source)![1];
+  const decls = [...body.matchAll(/^\s+(int|unsigned char)\s+(\w+)((?:\[\w+\])+);/gm)].map((m) => ({ c: m[1], name: m[2], dims: [...m[3].matchAll(/\[(\w+)\]/g)].map((d) => Number(d[1])) }));
+  assert.deepEqual(decls.map((d) => d.name), ['matrix', 'big']);
+  const src = await FileSource.open(repo('fixtures/pdb/bin/types.pdb'));
+  try {
+    const e = (await (await PdbFile.open(src)).types()).findType('everything');
+    assert.ok(e?.kind === 'udt');
+    for (const d of decls) {
+      const field: Field | undefined = e.fields.find((x) => x.name === d.name);
+      assert.ok(field, d.name);
+      assert.equal(typeName(field.type), `${d.c} ${d.dims.map((n) => `[${n}]`).join('')}`);
+      const dtBase = d.c === 'int' ? 'Int4B' : 'UChar';
+      assert.equal(dtTypeName(field.type), `${d.dims.map((n) => `[${n}]`).join(' ')} ${dtBase}`);
+    }
+  } finally {
+    await src.close();
+  }
+});
+
+test('CrashWithException.pdb: C++ base classes and the vtable pointer are fields, shown as WinDbg\'s dt shows them', { skip: skipUnlessCorpus('symbols/CrashWithException.pdb') || pdbutilMissing() }, async () => {
+  const path = pdbPath('CrashWithException.pdb');
+  // Expected from llvm-pdbutil: std::bad_alloc's field list starts with LF_BCLASS std::exception at offset 0,
+  // and std::exception's with LF_VFUNCTAB; its _Data member is at offset 8.
+  const text = pdbutil(['dump', '-types', path]);
+  const llvm = LlvmTypes.from(text);
+  const def = (name: string) => [...llvm.recs.values()].find((r) => r.name === name && r.leaf === 'LF_CLASS' && !/forward ref/.test(r.text))!;
+  const badAlloc = members(llvm.recs.get(udtInfo(def('std::bad_alloc')).fieldList!)!);
+  assert.equal(badAlloc[0].name, '__BaseClass');
+  assert.equal(llvm.name(badAlloc[0].type), 'std::exception');
+  const src = await FileSource.open(path);
+  try {
+    const types = await (await PdbFile.open(src)).types();
+    const t = types.findType('std::bad_alloc');
+    assert.ok(t?.kind === 'udt');
+    assert.deepEqual(t.fields.map((f) => [f.name, f.offset, f.role, typeName(f.type)]), [['__BaseClass', badAlloc[0].offset, 'base', 'std::exception']]);
+    // A derived class has its base's fields (dt FIELD, struct views).
+    assert.equal(findField(t, '_Data')?.offset, 8);
+    const text2 = renderTypeLayout(typeLayout(types.findType('std::exception')!));
+    assert.match(text2, /^ {3}\+0x000 __VFN_table : Ptr64$/m);
+    assert.match(renderTypeLayout(typeLayout(t)), /^ {3}\+0x000 __BaseClass std::exception$/m);
   } finally {
     await src.close();
   }

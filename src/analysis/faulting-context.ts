@@ -1,0 +1,119 @@
+// The faulting context a bugcheck points at: exception and context records named in its arguments
+// (0x7E, 0x3B, 0x139), the exception carried in the arguments themselves (0x1E), a trap frame named in
+// them (0x8E, 0x139) or met unwinding the bugcheck stack (the page-fault family). When none is found the
+// registers are those of the KeBugCheckEx call — good for walking the stack, never evidence of the fault.
+import { decodeExceptionRecord64, decodeX64Context } from '../formats/kernel-dump/records.js';
+import { ntstatusName } from '../knowledge/errors.js';
+import type { KernelTarget } from '../target/kernel-target.js';
+import type { X64Registers } from '../target/x64-registers.js';
+import { addr64 } from '../util/hex.js';
+import { exceptionShortName } from './exception-names.js';
+import type { ExceptionRecordInfo, RegisterContext } from './report.js';
+
+export interface FaultingContext {
+  context?: RegisterContext;
+  trapFrame?: RegisterContext;
+  exceptionRecord?: ExceptionRecordInfo;
+  /** The registers to walk the stack from. */
+  registers?: X64Registers;
+  /** True when `registers` are the faulting context (trap frame or context record), not the bugcheck call's. */
+  faulting: boolean;
+  stackCommand: string;
+  /** `.trap 0x…` / `.cxr 0x…` of the faulting context, else `r`. */
+  registersCommand: string;
+}
+
+/** Bugchecks raised from the page-fault or trap path: their trap frame is the first machine frame of the bugcheck stack. */
+const TRAP_BUGCHECKS = new Set([0x50, 0x0a, 0xd1, 0xd3, 0xce, 0xd5, 0xd6, 0xbe, 0xfc, 0x8e, 0x1e, 0x7f]);
+
+function accessLine(code: number, params: bigint[]): string | undefined {
+  if (code !== 0xc0000005 || params.length < 2) return undefined;
+  const verb = params[0] === 0n ? 'read from' : params[0] === 1n ? 'write to' : 'execute';
+  return `Attempt to ${verb} address ${params[1].toString(16).padStart(16, '0')}`;
+}
+
+export async function faultingContext(t: KernelTarget, limitations: string[]): Promise<FaultingContext> {
+  const h = t.dump.header;
+  const base = h.bugcheckCode & 0x0fffffff;
+  const args = h.bugcheckArgs;
+  let context: RegisterContext | undefined;
+  let exceptionRecord: ExceptionRecordInfo | undefined;
+  let stackCommand = 'k';
+
+  const readRecord = async <T>(what: string, address: bigint, size: number, decode: (b: Uint8Array) => T): Promise<T | undefined> => {
+    try {
+      return decode(await t.memory.read(address, size));
+    } catch (e) {
+      limitations.push(`${what} at ${addr64(address)} is not readable: ${(e as Error).message}`);
+      return undefined;
+    }
+  };
+  const readExceptionRecord = async (address: bigint) => {
+    const exr = await readRecord('exception record', address, 0x98, (b) => decodeExceptionRecord64(b));
+    if (!exr) return;
+    exceptionRecord = { address, source: 'record', code: exr.code, codeName: ntstatusName(exr.code), exceptionName: exceptionShortName(exr.code), flags: exr.flags, exceptionAddress: exr.address, exceptionAddressSymbol: await t.symbolize(exr.address), parameters: exr.parameters, accessLine: accessLine(exr.code, exr.parameters) };
+  };
+  const useContextRecord = async (address: bigint) => {
+    const regs = await readRecord('context record', address, 0x100, (b) => decodeX64Context(b));
+    if (regs) {
+      context = { address, kind: 'context', registers: regs };
+      stackCommand = `.cxr 0x${address.toString(16)} ; kb`;
+    }
+  };
+  let explicitTrap: bigint | undefined;
+  if (base === 0x7e) {
+    // SYSTEM_THREAD_EXCEPTION_NOT_HANDLED: exception record (Arg3) and context (Arg4).
+    await readExceptionRecord(args[2]);
+    await useContextRecord(args[3]);
+  } else if (base === 0x3b) {
+    // SYSTEM_SERVICE_EXCEPTION: the context record is Arg3.
+    await useContextRecord(args[2]);
+  } else if (base === 0x139) {
+    // KERNEL_SECURITY_CHECK_FAILURE: Arg2 is the trap frame, Arg3 the exception record.
+    if (args[2]) await readExceptionRecord(args[2]);
+    if (args[1]) explicitTrap = args[1];
+  } else if (base === 0x8e && args[2]) {
+    // KERNEL_MODE_EXCEPTION_NOT_HANDLED: Arg3 is the trap frame.
+    explicitTrap = args[2];
+  } else if (base === 0x1e) {
+    // KMODE_EXCEPTION_NOT_HANDLED: the exception is in the arguments themselves (no record in memory).
+    const code = Number(args[0] & 0xffffffffn) >>> 0;
+    const params = [args[2], args[3]];
+    exceptionRecord = { source: 'arguments', code, codeName: ntstatusName(code), exceptionName: exceptionShortName(code), flags: 0, exceptionAddress: args[1], exceptionAddressSymbol: await t.symbolize(args[1]), parameters: params, accessLine: accessLine(code, params) };
+  }
+  let registers: X64Registers | undefined = context?.registers;
+  let trapFrame: RegisterContext | undefined;
+  if (!registers && explicitTrap !== undefined) {
+    try {
+      registers = await t.trapRegisters(explicitTrap);
+      trapFrame = { kind: 'trap', address: explicitTrap, registers };
+      stackCommand = `.trap 0x${explicitTrap.toString(16)} ; kb`;
+    } catch (e) {
+      limitations.push(`trap frame at ${explicitTrap.toString(16)} (from the arguments) unreadable: ${(e as Error).message}`);
+    }
+  }
+  let faulting = registers !== undefined;
+  if (!registers && t.dump.context) {
+    registers = t.dump.context;
+    context = { kind: 'bugcheck', registers };
+    if (TRAP_BUGCHECKS.has(base)) {
+      // Page faults and traps: the trap frame is the first machine frame the bugcheck stack unwinds through.
+      const bugFrames = await t.walk(t.dump.context, { maxFrames: 32 });
+      const machine = bugFrames.find((f) => f.method === 'machine-frame');
+      if (machine) {
+        try {
+          registers = await t.trapRegisters(machine.sp);
+          trapFrame = { kind: 'trap', address: machine.sp, registers };
+          context = undefined;
+          faulting = true;
+          stackCommand = `.trap 0x${machine.sp.toString(16)} ; kb`;
+        } catch (e) {
+          limitations.push(`trap frame at ${machine.sp.toString(16)} unreadable: ${(e as Error).message}`);
+        }
+      } else limitations.push("no trap frame found by unwinding the bugcheck stack (nt's unwind data or the stack pages are missing): the dump header context was used instead");
+    }
+    if (!faulting) limitations.push('no faulting context (trap frame or context record) was found: the stack starts at the KeBugCheckEx call, and its registers are not used as evidence');
+  }
+  const registersCommand = context?.kind === 'context' && context.address !== undefined ? `.cxr 0x${context.address.toString(16)}` : trapFrame?.address !== undefined ? `.trap 0x${trapFrame.address.toString(16)}` : 'r';
+  return { context, trapFrame, exceptionRecord, registers, faulting, stackCommand, registersCommand };
+}
