@@ -1,20 +1,43 @@
 #!/usr/bin/env bash
-# Rebuilds fixtures/scenario/bin from fixtures/scenario/src with Debian's clang-14 and lld-link-14:
-# the stand-in kernel (ntoskrnl.exe + ntkrnlmp.pdb) and the sample drivers, each linked at the base the
-# scenarios load it at. /Brepro makes the outputs depend only on their inputs. (-ffreestanding is avoided:
-# with clang-14 it drops the .pdata/.xdata unwind tables the scenarios are built from.)
+# Rebuilds the scenario binaries from fixtures/scenario/src with Debian's clang-14 and lld-link-14: the
+# stand-in kernel (ntoskrnl.exe + ntkrnlmp.pdb) and the sample drivers, each linked at the base the
+# scenarios load it at.
+#   scripts/make-scenario-binaries.sh [OUTDIR]     (default: fixtures/scenario/bin)
+# The outputs depend only on the sources and the compiler version, not on where the tree lives: everything
+# is compiled and linked inside a scratch directory with relative paths, clang records "." as its
+# compilation directory, lld-link's /pdbsourcepath:. replaces the working directory it would write into the
+# PDB, and /Brepro derives the PDB GUID and the image timestamps from the contents instead of the clock.
+# (-ffreestanding is avoided: with clang-14 it drops the .pdata/.xdata unwind tables the scenarios need.)
 set -euo pipefail
-cd "$(dirname "$0")/../fixtures/scenario"
+export LC_ALL=C TZ=UTC
+here="$(cd "$(dirname "$0")/.." && pwd)"
+out="${1:-$here/fixtures/scenario/bin}"
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cp -r "$here/fixtures/scenario/src" "$work/src"
+cd "$work"
 mkdir -p bin obj
-CFLAGS=(--target=x86_64-pc-windows-msvc -g -gcodeview -fstandalone-debug -O1 -fasynchronous-unwind-tables -fno-stack-protector -fno-builtin -mno-red-zone -Wall -Werror -Wno-unused-variable)
-LINK=(lld-link-14 /nodefaultlib /debug:full /Brepro /subsystem:native /filealign:0x200)
+# -ffile-compilation-dir=. : the CodeView build info says "." instead of the scratch path. (No
+# -ffile-prefix-map: clang copies it, scratch path included, into the command line it records.)
+CFLAGS=(--target=x86_64-pc-windows-msvc -g -gcodeview -fstandalone-debug -O1 -fasynchronous-unwind-tables -fno-stack-protector -fno-builtin -mno-red-zone -Wall -Werror -Wno-unused-variable -ffile-compilation-dir=.)
+LINK=(lld-link-14 /nodefaultlib /debug:full /Brepro /pdbsourcepath:. /subsystem:native /filealign:0x200)
 clang-14 "${CFLAGS[@]}" -c src/ntstub.c -o obj/ntstub.obj
-clang-14 --target=x86_64-pc-windows-msvc -c src/ntstub-traps.s -o obj/ntstub-traps.obj
+clang-14 --target=x86_64-pc-windows-msvc -ffile-compilation-dir=. -c src/ntstub-traps.s -o obj/ntstub-traps.obj
 "${LINK[@]}" /dll /noentry /base:0xfffff80116200000 /pdb:bin/ntkrnlmp.pdb /pdbaltpath:ntkrnlmp.pdb /out:bin/ntoskrnl.exe /implib:obj/ntoskrnl.lib obj/ntstub.obj obj/ntstub-traps.obj
 for d in driver:Driver:0xfffff801197f0000 evildriver:EvilDriver:0xfffff80784da0000 ioctl:IoctlDriver:0xfffff80785a00000; do
   IFS=: read -r src name base <<<"$d"
   clang-14 "${CFLAGS[@]}" -c "src/$src.c" -o "obj/$src.obj"
   "${LINK[@]}" /driver /entry:DriverEntry /base:"$base" /pdb:"bin/$name.pdb" /pdbaltpath:"$name.pdb" /out:"bin/$name.sys" "obj/$src.obj" obj/ntoskrnl.lib
 done
-rm -rf obj
-ls -l bin
+if grep -rl --fixed-strings "$work" bin >/dev/null; then
+  echo "make-scenario-binaries: an output still names the scratch directory $work" >&2
+  exit 1
+fi
+# Readers (tests of other work in progress) may be using OUTDIR: stage next to it, then rename file by file.
+stage="$(mktemp -d "$out/.stage.XXXXXX")"
+cp bin/* "$stage/"
+for f in "$stage"/*; do mv -f "$f" "$out/"; done
+rmdir "$stage"
+ls -l "$out"

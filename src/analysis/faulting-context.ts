@@ -7,7 +7,7 @@ import { ntstatusName } from '../knowledge/errors.js';
 import type { KernelTarget } from '../target/kernel-target.js';
 import type { X64Registers } from '../target/x64-registers.js';
 import { addr64 } from '../util/hex.js';
-import { exceptionShortName } from './exception-names.js';
+import { exceptionShortName } from '../knowledge/exception-names.js';
 import type { ExceptionRecordInfo, RegisterContext } from './report.js';
 
 export interface FaultingContext {

@@ -35,3 +35,8 @@ const SHORT_NAMES = new Map<number, string>([
 export function exceptionCodeName(code: number): string | undefined {
   return SHORT_NAMES.get(code >>> 0) ?? ntstatusName(code >>> 0);
 }
+
+/** WinDbg's short name for an exception code, only when it has one (no NTSTATUS fallback). */
+export function exceptionShortName(code: number): string | undefined {
+  return SHORT_NAMES.get(code >>> 0);
+}

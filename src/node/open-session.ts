@@ -58,6 +58,8 @@ export async function openSession(path: string, opts: CommonOptions, io: CliIo):
     const sig = new TextDecoder('latin1').decode(await source.read(0, Math.min(8, source.size)));
     if (sig.startsWith('MDMP')) throw new UnsupportedError(`${path} is a user-mode minidump; only kernel dumps can be opened in a session so far`);
     const dump = await openKernelDump(source);
+    // As WinDbg does at load: what the file itself lacks (a truncated dump) is said before anything else.
+    for (const l of dump.limitations) io.err(`WARNING: ${l}`);
     const stores = [symbolStore(opts, io)];
     const target = new KernelTarget(dump, stores[0]);
     target.symbolPathFactory = (path) => {

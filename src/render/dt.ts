@@ -33,8 +33,6 @@ export interface DtRow {
   elements?: { values: DtValue[]; omitted: number };
   /** C++ base class or vtable pointer (symbols' Field.role). */
   role?: 'base' | 'vfptr';
-  /** `dt -v`: the size of a structure, union or array field, and a structure's member count. */
-  verbose?: string;
 }
 
 export type DtStyle = 'dt' | 'ddt';
@@ -105,8 +103,7 @@ function rowLines(rows: DtRow[], out: string[], lay: Layout): void {
     } else {
       const bitsText = r.bits ? `Pos ${r.bits.position}, ${r.bits.length} Bit${r.bits.length === 1 ? '' : 's'}` : undefined;
       const what = r.value ? dtValueText(r.value, lay.style) : (bitsText ?? (r.role === 'vfptr' ? 'Ptr64 ' : r.typeName));
-      const verbose = r.verbose ? `, ${r.verbose}` : '';
-      out.push(`${pad}${off}${r.name.padEnd(lay.nameWidth)} : ${what}${verbose}`.trimEnd());
+      out.push(`${pad}${off}${r.name.padEnd(lay.nameWidth)} : ${what}`);
     }
     if (r.elements) {
       r.elements.values.forEach((v, i) => {
@@ -134,12 +131,16 @@ export function renderDt(r: DtResult): string {
   if (style === 'ddt') {
     const head = `dt ${r.module}!${r.type}${r.address !== undefined ? ` ${BigInt.asUintN(64, r.address).toString(16)}` : ''} () Recursive: [ -r1 -r2 -r ] Verbose Normal dt`;
     out.push('', head, '='.repeat(head.length));
-  } else if (r.address === undefined || r.symbol) {
-    // A type's layout starts with its name; a global starts with its name too when it is a structure.
-    if (r.symbol === undefined) out.push(`${r.module}!${r.type}`);
+  } else if (r.address === undefined) {
+    // A type's layout starts with its name (a structure in memory or a global does not).
+    out.push(`${r.module}!${r.type}`);
   }
   if (r.verbose) out.push(r.verbose);
-  if (r.scalar) out.push(r.scalar.value ? dtValueText(r.scalar.value, style) : r.scalar.typeName);
+  if (r.head) {
+    // A global's own value: ` [ flink - blink ]` for a list head, the value (or type) of a scalar.
+    const v = r.head.value;
+    out.push(v?.k === 'list' ? ` [ ${dtValueText(v).replace(/^_LIST_ENTRY \[ /, '')}` : v ? dtValueText(v, style) : r.head.typeName);
+  }
   rowLines(r.rows, out, { style, nameWidth: style === 'ddt' ? 20 : 16, offsets: !r.options?.noOffsets, indent: !r.options?.noIndent });
   if (r.truncated) out.push(`(output truncated after ${r.truncated} rows: use fewer -r levels or name the fields)`);
   return out.join('\n');

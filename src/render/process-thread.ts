@@ -160,6 +160,8 @@ export function renderRunning(rows: RunningRow[], notes: string[], opts: { idle?
   // A processor counts as idle when it runs its idle thread and has chosen nothing to run next.
   const isIdle = (r: RunningRow) => r.current === r.idle && !r.next;
   for (const r of rows) {
+    // A damaged PRCB's Number can be any value: only Windows' 2048 possible processors have a mask bit.
+    if (!(r.processor >= 0 && r.processor < 2048)) continue;
     system |= 1n << BigInt(r.processor);
     if (isIdle(r)) idle |= 1n << BigInt(r.processor);
   }

@@ -383,6 +383,37 @@ export class KernelScenario {
     this.mem.u32((await this.global('MiState')) + BigInt(off), n);
   }
 
+  /**
+   * Marks [base, base + bytes) as one kind of system VA in the kernel's region map, by field and enum name:
+   * MiVisibleState → MiState.Vs, whose SystemVaType holds one _MI_SYSTEM_VA_TYPE per slot of the kernel
+   * half (`type`), SystemVaTypeCount the slots of each type, SystemVaRegions[`region`] (an
+   * _MI_ASSIGNED_REGION_TYPES name) the range.
+   */
+  async setSystemVaRegion(type: string, region: string, base: bigint, bytes: bigint): Promise<void> {
+    const enumValue = async (e: string, name: string) => {
+      const t = await this.types.source.findType(e);
+      const v = t?.kind === 'enum' ? t.enumerators.find((x) => x.name === name)?.value : undefined;
+      if (v === undefined) throw new FormatError('scenario kernel', `${e} has no ${name}`);
+      return v;
+    };
+    const vs = (await this.global('MiState')) + BigInt(await this.types.offsetOf('_MI_SYSTEM_INFORMATION', 'Vs'));
+    this.mem.u64(await this.global('MiVisibleState'), vs);
+    const state = new StructWriter(this.mem, await this.types.struct('_MI_VISIBLE_STATE'), vs);
+    const slotsField = state.type.fields.find((f) => f.name === 'SystemVaType');
+    const slots = slotsField?.type.kind === 'array' ? BigInt(slotsField.type.count) : 0n;
+    const slot = slots ? (1n << 47n) / slots : 0n;
+    const first = slot ? (base - 0xffff800000000000n) / slot : -1n;
+    if (!slot || base % slot !== 0n || bytes % slot !== 0n || first < 0n || first + bytes / slot > slots) throw new FormatError('scenario kernel', `[${base.toString(16)}, +${bytes.toString(16)}) is not a whole number of region-map slots`);
+    const value = await enumValue('_MI_SYSTEM_VA_TYPE', type);
+    for (let i = first; i < first + bytes / slot; i++) this.mem.write(state.addressOf('SystemVaType') + i, Uint8Array.of(Number(value)));
+    this.mem.u64(state.addressOf('SystemVaTypeCount') + value * 8n, bytes / slot);
+    const assignment = await this.types.struct('_MI_SYSTEM_VA_ASSIGNMENT');
+    const index = await enumValue('_MI_ASSIGNED_REGION_TYPES', region);
+    if (index * BigInt(assignment.size) >= BigInt(state.type.size - state.offset('SystemVaRegions'))) throw new FormatError('scenario kernel', `SystemVaRegions has no entry ${region}`);
+    const r = new StructWriter(this.mem, assignment, state.addressOf('SystemVaRegions') + index * BigInt(assignment.size));
+    r.set('BaseAddress', base).set('NumberOfBytes', bytes);
+  }
+
   /** Sets `!vm`'s counters by field name: the system partition's, MiState's, each PRCB's, and the paging files. */
   async setVmCounters(v: VmCounters): Promise<void> {
     const partition = await this.struct('_MI_PARTITION', await this.global('MiSystemPartition'));

@@ -1,6 +1,8 @@
 // Builds the physical memory of a synthetic x64 kernel: 4-level page tables with the PML4 mapping itself at
 // a chosen (randomized-looking) self-map slot, pages allocated on first write, and raw PTE values for the
 // states crash analysis cares about (freed, transition…). The result feeds the dump writer.
+import { LimitExceededError } from '../io/errors.js';
+
 const PAGE = 4096;
 const VALID_KERNEL_RW = 0x0a00000000000863n; // present, writable, accessed, dirty, NX clear (as Windows shows ---DA--KWEV)
 const TABLE_ENTRY = 0x0a00000000000863n;
@@ -17,7 +19,11 @@ export class MemoryBuilder {
   readonly pml4Pfn: number;
   /** Frames claimed without a page (a converted dump's PTEs name them, its file lacks them). */
   private readonly reserved = new Set<number>();
-  private readonly reservedRanges: { start: number; end: number }[] = [];
+  /** Large pages claimed the same way: 2 MiB ones by frame >> 9, 1 GiB ones by frame >> 18. */
+  private readonly reserved2m = new Set<number>();
+  private readonly reserved1g = new Set<number>();
+  /** Most pages `allocPfn` may create (a bound on memory for builders fed by untrusted input). */
+  maxPages = Number.POSITIVE_INFINITY;
 
   constructor(
     /** PML4 index that points back at the PML4 (the self-map). */
@@ -46,16 +52,24 @@ export class MemoryBuilder {
 
   /** Is the frame free for a new page (no page, not reserved)? */
   isFree(pfn: number): boolean {
-    return !this.pages.has(pfn) && !this.reserved.has(pfn) && !this.reservedRanges.some((r) => pfn >= r.start && pfn < r.end);
+    return !this.pages.has(pfn) && !this.reserved.has(pfn) && !this.reserved2m.has(Math.floor(pfn / 512)) && !this.reserved1g.has(Math.floor(pfn / 0x40000));
   }
 
-  /** Keeps frames from being handed out, without creating pages there. */
-  reserve(pfn: number, count = 1): void {
+  /** Is any frame of the aligned large page (512 or 0x40000 frames at `base`) reserved as a large page? */
+  largeReserved(base: number, count: number): boolean {
+    if (this.reserved1g.has(Math.floor(base / 0x40000))) return true;
+    for (let b = base / 512; b < (base + count) / 512; b++) if (this.reserved2m.has(b)) return true;
+    return false;
+  }
+
+  /** Keeps a frame from being handed out without creating a page there; or an aligned 2 MiB / 1 GiB page. */
+  reserve(pfn: number, count: 1 | 512 | 0x40000 = 1): void {
     if (count === 1) this.reserved.add(pfn);
-    else this.reservedRanges.push({ start: pfn, end: pfn + count });
+    else (count === 512 ? this.reserved2m : this.reserved1g).add(Math.floor(pfn / count));
   }
 
   allocPfn(): number {
+    if (this.pages.size >= this.maxPages) throw new LimitExceededError('building memory pages', this.maxPages);
     while (!this.isFree(this.nextPfn)) this.nextPfn++; // skip frames placed on purpose
     const pfn = this.nextPfn++;
     this.pages.set(pfn, new Uint8Array(PAGE));
@@ -98,7 +112,10 @@ export class MemoryBuilder {
   /** The page of a frame, created zero-filled if absent (a table or page a present entry names). */
   private frame(pfn: number): Uint8Array {
     let p = this.pages.get(pfn);
-    if (!p) this.pages.set(pfn, (p = new Uint8Array(PAGE)));
+    if (!p) {
+      if (this.pages.size >= this.maxPages) throw new LimitExceededError('building memory pages', this.maxPages);
+      this.pages.set(pfn, (p = new Uint8Array(PAGE)));
+    }
     return p;
   }
 

@@ -68,6 +68,14 @@ export interface Field {
 
 /** How WinDbg names a type in `dt`/`dx` output: '_LIST_ENTRY', 'Ptr64 _LIST_ENTRY', '[5] Uint8B', … */
 export function typeName(t: Type): string {
+  return nameOf(t, 0);
+}
+
+/** Type graphs from damaged symbol files can cycle (a pointer to itself): names are bounded in depth. */
+const MAX_NAME_DEPTH = 64;
+
+function nameOf(t: Type, depth: number): string {
+  if (depth > MAX_NAME_DEPTH) return '<type nested too deep>';
   switch (t.kind) {
     case 'base':
     case 'void':
@@ -75,16 +83,16 @@ export function typeName(t: Type): string {
     case 'enum':
       return t.name;
     case 'pointer':
-      return `${typeName(t.target)} *`;
+      return `${nameOf(t.target, depth + 1)} *`;
     case 'array': {
       // C order: the outermost dimension first (`int [3][4][2]` for `int m[3][4][2]`).
       let dims = '';
       let e: Type = t;
       for (let n = 0; e.kind === 'array' && n < 64; n++, e = e.element) dims += `[${e.count}]`;
-      return `${typeName(e)} ${dims}`;
+      return `${nameOf(e, depth + 1)} ${dims}`;
     }
     case 'function':
-      return `${typeName(t.returnType)} (${t.params.map(typeName).join(', ')})`;
+      return `${nameOf(t.returnType, depth + 1)} (${t.params.map((p) => nameOf(p, depth + 1)).join(', ')})`;
   }
 }
 

@@ -15,7 +15,11 @@ export function windbgUdtName(name: string): string {
   return isAnonymousTypeName(name) ? '<unnamed-tag>' : name;
 }
 
-export function dtTypeName(t: Type): string {
+/** A damaged symbol file can make a pointer its own target: names stop at this depth (as dxTypeName's). */
+const MAX_DEPTH = 32;
+
+export function dtTypeName(t: Type, depth = 0): string {
+  if (depth > MAX_DEPTH) return '…';
   switch (t.kind) {
     case 'void':
       return 'Void';
@@ -26,11 +30,11 @@ export function dtTypeName(t: Type): string {
       const target = t.target;
       // Code pointers show the return type in C spelling after a wide gap, as WinDbg does.
       if (target.kind === 'function') return `${p}     ${cName(target.returnType)} `;
-      return `${p} ${dtTypeName(target)}`;
+      return `${p} ${dtTypeName(target, depth + 1)}`;
     }
     case 'array':
       // Outermost dimension first: `[4] [2] Uint8B` for `ULONG64 Cycles[4][2]`.
-      return `[${t.count}] ${dtTypeName(t.element)}`;
+      return `[${t.count}] ${dtTypeName(t.element, depth + 1)}`;
     case 'udt':
     case 'enum':
       return windbgUdtName(t.name);
@@ -39,9 +43,9 @@ export function dtTypeName(t: Type): string {
   }
 }
 
-function cName(t: Type): string {
-  if (t.kind === 'void') return 'void';
-  if (t.kind === 'pointer') return `${cName(t.target)}*`;
+function cName(t: Type, depth = 0): string {
+  if (t.kind === 'void' || depth > MAX_DEPTH) return 'void';
+  if (t.kind === 'pointer') return `${cName(t.target, depth + 1)}*`;
   return t.kind === 'base' ? t.name : t.kind === 'udt' || t.kind === 'enum' ? windbgUdtName(t.name) : 'void';
 }
 

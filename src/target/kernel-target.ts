@@ -25,6 +25,7 @@ import { BUILTIN_TYPES_NOTE, BuiltinAbiTypes } from '../symbols/builtin-abi-type
 import type { X64Registers } from './x64-registers.js';
 import { type PrcbInfo, type ProcessInfo, readPrcb, readProcess, readThread, type ThreadInfo } from './kernel-objects.js';
 import { walkList } from './list-walk.js';
+import { checkpoint } from '../util/checkpoint.js';
 import { KernelTypes, StructView } from './struct-view.js';
 
 /** The processor, thread and process that crashed, as far as the dump and the kernel's types allow. */
@@ -500,8 +501,8 @@ export class KernelTarget implements SessionTarget {
     return p;
   }
 
-  /** Processes from PsActiveProcessHead (bounded walk), with a note when the list is damaged. */
-  async processes(): Promise<{ processes: ProcessInfo[]; note?: string }> {
+  /** Processes from PsActiveProcessHead (bounded walk, stopped by `signal`), with a note when the list is damaged. */
+  async processes(signal?: AbortSignal): Promise<{ processes: ProcessInfo[]; note?: string }> {
     const kt = await this.kernelTypes();
     const nt = this.modules.modules[0];
     if (!kt || !nt) return { processes: [], note: 'no kernel types' };
@@ -511,9 +512,10 @@ export class KernelTarget implements SessionTarget {
     }
     const head = this.debuggerData?.pointer('PsActiveProcessHead') || this.dump.header.psActiveProcessHead || (await kt.global(nt.base, 'PsActiveProcessHead'));
     if (!head) return { processes: [], note: 'PsActiveProcessHead is unknown' };
-    const walk = await walkList(this.memory, head, await kt.offsetOf('_EPROCESS', 'ActiveProcessLinks'));
+    const walk = await walkList(this.memory, head, await kt.offsetOf('_EPROCESS', 'ActiveProcessLinks'), undefined, signal);
     const processes: ProcessInfo[] = [];
     for (const a of walk.items) {
+      await checkpoint(signal);
       try {
         processes.push(await this.withSession(readProcess(await kt.read(this.memory, '_EPROCESS', a), 'memory')));
       } catch {
@@ -523,8 +525,8 @@ export class KernelTarget implements SessionTarget {
     return { processes, note: walk.note };
   }
 
-  /** The threads of a process, from its ThreadListHead (bounded walk). */
-  async threadsOf(p: ProcessInfo): Promise<{ threads: ThreadInfo[]; note?: string }> {
+  /** The threads of a process, from its ThreadListHead (bounded walk, stopped by `signal`). */
+  async threadsOf(p: ProcessInfo, signal?: AbortSignal): Promise<{ threads: ThreadInfo[]; note?: string }> {
     const kt = await this.kernelTypes();
     if (!kt || p.address === undefined) return { threads: [], note: 'no kernel types or process address' };
     if (this.dump.triage) {
@@ -532,9 +534,10 @@ export class KernelTarget implements SessionTarget {
       return { threads: c.thread && c.thread.processAddress === p.address ? [c.thread] : [], note: 'small dump: only the crashing thread is present' };
     }
     const head = p.address + BigInt(await kt.offsetOf('_EPROCESS', 'ThreadListHead'));
-    const walk = await walkList(this.memory, head, await kt.offsetOf('_ETHREAD', 'ThreadListEntry'));
+    const walk = await walkList(this.memory, head, await kt.offsetOf('_ETHREAD', 'ThreadListEntry'), undefined, signal);
     const threads: ThreadInfo[] = [];
     for (const a of walk.items) {
+      await checkpoint(signal);
       try {
         threads.push(readThread(await kt.read(this.memory, '_ETHREAD', a), 'memory'));
       } catch {

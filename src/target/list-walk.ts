@@ -1,6 +1,8 @@
 // Walks a kernel doubly linked list (LIST_ENTRY) from its head, bounded in length and stopped at the first
 // repeated or unreadable entry, so a cyclic or corrupted list from a crashed machine can never hang us.
+// A long walk (thousands of threads) checks the command's abort signal as it goes.
 import type { AddressSpace } from '../memory/address-space.js';
+import { checkpoint } from '../util/checkpoint.js';
 
 export interface ListWalk {
   /** Addresses of the containing structures (entry address minus the link field's offset). */
@@ -9,7 +11,11 @@ export interface ListWalk {
   note?: string;
 }
 
-export async function walkList(memory: AddressSpace, head: bigint, linkOffset: number, max = 1 << 16): Promise<ListWalk> {
+/** Entries walked between two abort checks. */
+const CHECK_EVERY = 256;
+
+/** Throws CommandAbortedError (from `checkpoint`) when `signal` is aborted during the walk. */
+export async function walkList(memory: AddressSpace, head: bigint, linkOffset: number, max = 1 << 16, signal?: AbortSignal): Promise<ListWalk> {
   const items: bigint[] = [];
   const seen = new Set<bigint>([head]);
   let entry: bigint;
@@ -24,6 +30,7 @@ export async function walkList(memory: AddressSpace, head: bigint, linkOffset: n
     if (seen.has(entry)) return { items, note: `the list loops back to ${entry.toString(16)} without reaching its head` };
     seen.add(entry);
     items.push(entry - BigInt(linkOffset));
+    if (items.length % CHECK_EVERY === 0) await checkpoint(signal);
     try {
       entry = readPtr(await memory.read(entry, 8));
     } catch (e) {

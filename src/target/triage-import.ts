@@ -15,6 +15,8 @@ import { capturedEntries, placeCapturedEntries } from './triage-paging.js';
 /** A kernel VA range no Windows x64 layout uses, for the structures this conversion has to add. */
 const SCRATCH = 0xffffdf0000000000n;
 const SPAN = 0x8000000000n; // one PML4 slot
+/** Pages the rebuilt memory may hold (512 MiB); a real small dump needs a few thousand. */
+const MAX_PAGES = 1 << 17;
 
 export async function fullFromTriage(t: KernelTarget): Promise<{ facts: DumpFacts; pages: Map<number, Uint8Array>; notes: string[] }> {
   const notes: string[] = [];
@@ -28,6 +30,8 @@ export async function fullFromTriage(t: KernelTarget): Promise<{ facts: DumpFact
   // The PML4 stays where the header's DirectoryTableBase says, when that is a plausible frame.
   const dtbPfn = Number((h.directoryTableBase >> 12n) & 0xfffffffffn);
   const mem = new MemoryBuilder(selfMapIndex, 0x1000, dtbPfn > 0 && dtbPfn < 2 ** 28 ? dtbPfn : undefined);
+  // A small dump is small: scattered blocks of a hostile one must not make this build gigabytes of pages.
+  mem.maxPages = MAX_PAGES;
   const inSelfMap = (va: bigint) => va >= pteBase && va < pteBase + SPAN;
   // Paging entries captured through the self-map first: they decide which frames the pages below use.
   const selfMapBlocks = [];

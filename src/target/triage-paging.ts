@@ -8,6 +8,9 @@ const PFN_FIELD = 0x000ffffffffff000n;
 const LARGE = 0x80n;
 /** Frames kept as captured only below 2^28 (1 TiB of physical memory), so a bitmap stays small. */
 const MAX_KEPT_PFN = 2 ** 28;
+/** Large pages kept with their frames (more are rebuilt as 4 KiB pages): bounds the checks on hostile input. */
+const MAX_LARGE_2M = 4096;
+const MAX_LARGE_1G = 64;
 /** Bytes of the self-map each level occupies: PXEs, PPEs, PDEs, PTEs. */
 const SPANS = [0x1000n, 0x200000n, 0x40000000n, 0x8000000000n];
 
@@ -71,6 +74,8 @@ export function placeCapturedEntries(mem: MemoryBuilder, entries: readonly Captu
   // Claim every frame first, so frames the builder hands out later never collide with a captured one.
   const value = new Map<CapturedEntry, bigint>();
   const late: CapturedEntry[] = [];
+  let large2m = 0;
+  let large1g = 0;
   for (const e of entries) {
     if (!(e.value & 1n)) {
       value.set(e, e.value);
@@ -83,10 +88,12 @@ export function placeCapturedEntries(mem: MemoryBuilder, entries: readonly Captu
     const pfn = pfnOf(e.value);
     if (isLarge(e)) {
       const count = e.level === 1 ? 0x40000 : 0x200;
-      const base = pfn & ~(count - 1);
-      let free = base + count <= MAX_KEPT_PFN;
-      for (let p = base; free && p < base + count; p++) free = !role.has(p) && mem.isFree(p);
-      // A large page that cannot keep its frames is dropped: captured bytes there get 4 KiB pages.
+      const base = pfn - (pfn % count);
+      // A large page keeps its frames when none of them is claimed yet (and only so many: each check costs);
+      // otherwise it is dropped, and captured bytes there get 4 KiB pages.
+      let free = base + count <= MAX_KEPT_PFN && (count === 0x200 ? ++large2m <= MAX_LARGE_2M : ++large1g <= MAX_LARGE_1G) && !mem.largeReserved(base, count);
+      if (free && count === 0x200) for (let p = base; free && p < base + count; p++) free = !role.has(p) && mem.isFree(p);
+      if (free && count !== 0x200) for (const p of role.keys()) if (p >= base && p < base + count) free = false;
       if (free) {
         mem.reserve(base, count);
         value.set(e, e.value);

@@ -5,6 +5,7 @@
 // Both are marked as guesses, with the reason.
 import type { AddressSpace } from '../memory/address-space.js';
 import type { X64Registers } from '../target/x64-registers.js';
+import { checkpoint } from '../util/checkpoint.js';
 import { emulateEpilog } from './epilog.js';
 import { hexAddr, M64, readU64 } from './stack-read.js';
 import type { UnwindData } from './types.js';
@@ -19,6 +20,8 @@ export interface ScanContext {
   scanTop?: bigint;
   /** Bytes the scan may search for one return address. */
   scanBytes?: number;
+  /** Aborts the scan (CommandAbortedError). */
+  signal?: AbortSignal;
 }
 
 export type GuessResult = { regs: X64Registers; guess: GuessKind; reason: string } | { stop: string };
@@ -58,6 +61,8 @@ export async function guessCaller(r: X64Registers, mem: AddressSpace, data: Unwi
   }
   const limit = ctx.scanBytes ?? 0x2000;
   for (let off = 0; off < limit; off += 8) {
+    // Each candidate may cost several code reads: check for an abort every 64 slots.
+    if (off % 512 === 0) await checkpoint(ctx.signal);
     const slot = (r.rsp + BigInt(off)) & M64;
     if (ctx.scanTop !== undefined && slot + 8n > ctx.scanTop) break;
     const v = await readU64(mem, slot);

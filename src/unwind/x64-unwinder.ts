@@ -3,9 +3,10 @@
 // kernel trap frame around them, when the types describe it), functions without unwind data are leaves.
 // Where a module's unwind data is missing, scan.ts guesses the caller and the frame is marked. Bad unwind
 // data, unreadable memory and stacks that leave their bounds end the walk with a note; the frames found
-// before are kept. Every walk is bounded.
+// before are kept. Every walk is bounded, and stops when the command's abort signal fires (Ctrl-C).
 import type { AddressSpace } from '../memory/address-space.js';
 import type { X64Registers } from '../target/x64-registers.js';
+import { checkpoint, isAbort } from '../util/checkpoint.js';
 import { emulateEpilog } from './epilog.js';
 import { type GuessKind, guessCaller } from './scan.js';
 import { getReg, hexAddr, M64, messageOf, readU64, setReg } from './stack-read.js';
@@ -61,6 +62,8 @@ export interface UnwindOptions {
   stacks?: StackRange[];
   /** How many bytes the scanning fallback may search for one return address. */
   scanBytes?: number;
+  /** Aborts the walk (it then throws CommandAbortedError, the one error walkStack lets through). */
+  signal?: AbortSignal;
 }
 
 /** Hard bound on any walk, whatever maxFrames asks for. */
@@ -90,6 +93,8 @@ export interface StepOptions {
   trusted?: boolean;
   /** Stack scanning never reads at or above this address. */
   scanTop?: bigint;
+  /** Aborts a long stack scan. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -111,7 +116,7 @@ export async function unwindOne(regs: X64Registers, mem: AddressSpace, data: Unw
   if (found.kind === 'unknown') return { stop: `${hexAddr(r.rip)} is not inside any loaded module` };
   if (found.kind === 'bad-data') return { stop: `bad unwind data in ${found.module} for ${hexAddr(r.rip)}: ${found.reason}` };
   if (found.kind === 'no-data') {
-    const g = await guessCaller(r, mem, data, { trusted, scanTop: opts.scanTop, scanBytes: opts.scanBytes }, `no unwind data for ${found.module} (${found.reason})`);
+    const g = await guessCaller(r, mem, data, { trusted, scanTop: opts.scanTop, scanBytes: opts.scanBytes, signal: opts.signal }, `no unwind data for ${found.module} (${found.reason})`);
     if ('stop' in g) return g;
     return { regs: g.regs, method: g.guess === 'epilog' ? 'epilog' : 'scan', guess: g.guess, guessReason: g.reason, trusted: trusted && g.guess === 'epilog' };
   }
@@ -227,7 +232,10 @@ function describe(ranges: StackRange[]): string {
   return ranges.map((s) => `${s.name} ${hexAddr(s.limit)}-${hexAddr(s.base)}`).join(', ');
 }
 
-/** Walks the whole stack from a register context. Never throws: problems end the walk with a note. */
+/**
+ * Walks the whole stack from a register context. Problems end the walk with a note; the only error it throws
+ * is CommandAbortedError, when `opts.signal` is aborted.
+ */
 export async function walkStack(start: X64Registers, mem: AddressSpace, data: UnwindData, opts: UnwindOptions = {}): Promise<StackFrame[]> {
   const max = Math.max(1, Math.min(Math.floor(opts.maxFrames ?? 256) || 1, MAX_FRAMES));
   const ranges = rangesOf(opts);
@@ -237,6 +245,7 @@ export async function walkStack(start: X64Registers, mem: AddressSpace, data: Un
   let trusted = true;
   let trap: TrapInfo | undefined;
   for (let i = 0; i < max; i++) {
+    await checkpoint(opts.signal);
     const frame: StackFrame = { index: i, ip: regs.rip, sp: regs.rsp, returnAddress: 0n, method: i === 0 ? 'context' : 'unwind', guessed: false, registers: regs };
     if (trap && 'address' in trap) frame.fromTrapFrame = trap;
     else if (trap) frame.remarks = [`only rip and rsp come from the machine frame: ${trap.unavailable}`];
@@ -244,8 +253,9 @@ export async function walkStack(start: X64Registers, mem: AddressSpace, data: Un
     const here = rangeOf(ranges, regs.rsp);
     let step: StepResult;
     try {
-      step = await unwindOne(regs, mem, data, exactIp, { scanBytes: opts.scanBytes, trusted, scanTop: here ? (here.top ?? here.base) : undefined });
+      step = await unwindOne(regs, mem, data, exactIp, { scanBytes: opts.scanBytes, trusted, scanTop: here ? (here.top ?? here.base) : undefined, signal: opts.signal });
     } catch (e) {
+      if (isAbort(e)) throw e;
       step = { stop: `unwinding ${hexAddr(regs.rip)} failed: ${messageOf(e)}` };
     }
     if ('stop' in step) {

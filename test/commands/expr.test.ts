@@ -9,6 +9,7 @@ import { type ExpressionEnv, evaluateExpression } from '../../src/commands/expr/
 import { Session } from '../../src/commands/session.js';
 import { DumpscopeError } from '../../src/io/errors.js';
 import { X64_GPRS, type X64Registers, registerValue } from '../../src/target/x64-registers.js';
+import { fuzzParams } from '../helpers/fuzz-budget.js';
 
 const regs: X64Registers = {
   ...Object.fromEntries(X64_GPRS.map((r) => [r, 0n])),
@@ -101,7 +102,7 @@ test('garbage expressions give ExpressionError, never another exception', async 
         assert.ok(e instanceof DumpscopeError, `non-typed error for ${JSON.stringify(s)}: ${e}`);
       }
     }),
-    { seed: 7, numRuns: 2000 },
+    fuzzParams(7, 2000),
   );
 });
 

@@ -5,6 +5,7 @@ import { BufferSource } from '../../src/io/buffer-source.js';
 import { ReadPastEndError } from '../../src/io/errors.js';
 import { PageCache } from '../../src/io/page-cache.js';
 import { BlobSource } from '../../src/io/blob-source.js';
+import { fuzzParams } from '../helpers/fuzz-budget.js';
 
 const data = new Uint8Array(10_000).map((_, i) => (i * 7 + 3) & 0xff);
 
@@ -16,7 +17,7 @@ test('PageCache returns the same bytes as the source for any range', async () =>
       const got = await cache.read(off, len);
       assert.deepEqual(got, data.subarray(off, off + len));
     }),
-    { seed: 42, numRuns: 300 },
+    fuzzParams(42, 300, 4),
   );
   assert.ok(cache.hits > 0, 'cache was used');
 });

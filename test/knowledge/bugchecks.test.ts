@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { bugcheckInfo, bugcheckName, documentedBugchecks, knownBugcheckCodes } from '../../src/knowledge/bugchecks/index.js';
 import { pageFaultAccess } from '../../src/knowledge/bugchecks/docs-memory.js';
+import { fuzzParams } from '../helpers/fuzz-budget.js';
 
 const BUGCODES_H = '/usr/share/mingw-w64/include/bugcodes.h';
 
@@ -105,6 +106,6 @@ test('property: any code and arguments give a well-formed answer', () => {
       assert.equal(info.code, code);
       for (const [i, v] of args.entries()) assert.equal(info.args[i].value, BigInt.asUintN(64, v));
     }),
-    { seed: 8, numRuns: 1000 },
+    fuzzParams(8, 1000),
   );
 });

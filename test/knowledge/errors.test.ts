@@ -15,6 +15,7 @@ import { HRESULT_TABLE } from '../../src/knowledge/generated/hresult.js';
 import { NTSTATUS_TABLE } from '../../src/knowledge/generated/ntstatus.js';
 import { WIN32_TABLE } from '../../src/knowledge/generated/win32.js';
 import { repo } from '../helpers/corpus.js';
+import { fuzzParams } from '../helpers/fuzz-budget.js';
 
 const INCLUDE = '/usr/share/mingw-w64/include';
 const headers = existsSync(`${INCLUDE}/ntstatus.h`) && existsSync(`${INCLUDE}/winerror.h`);
@@ -118,7 +119,7 @@ test('property: any value gives a reading of its own 32 bits; sign extension cha
       const extended = v >= 0x80000000 ? BigInt(v) | 0xffffffff00000000n : BigInt(v);
       assert.deepEqual(describeError(extended), r);
     }),
-    { seed: 8, numRuns: 2000 },
+    fuzzParams(8, 2000),
   );
 });
 
@@ -129,7 +130,7 @@ test('property: HRESULT_FROM_WIN32 of every named Win32 code is recognised', () 
       const hr = (0x80070000 | w) >>> 0;
       assert.ok(describeError(hr).some((e) => e.wrapped?.code === w && e.wrapped.name === win32Name(w)));
     }),
-    { seed: 8, numRuns: 500 },
+    fuzzParams(8, 500, 4),
   );
 });
 

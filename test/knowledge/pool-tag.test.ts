@@ -10,6 +10,7 @@ import { describePoolTag, poolTagFromLiteral, poolTagFromText, poolTagLiteral, p
 import { findPoolTagInImage, imagesUsingPoolTag } from '../../src/knowledge/pool-tag-search.js';
 import { knownPoolTag, knownPoolTags } from '../../src/knowledge/pool-tags-known.js';
 import { corpus, skipUnlessCorpus } from '../helpers/corpus.js';
+import { fuzzParams } from '../helpers/fuzz-budget.js';
 
 function has(tool: string): boolean {
   try {
@@ -129,6 +130,6 @@ test('property: text, literal and value convert both ways', () => {
         assert.equal(poolTagFromLiteral(info.literal), (v & 0x7fffffff) >>> 0);
       }
     }),
-    { seed: 8, numRuns: 2000 },
+    fuzzParams(8, 2000),
   );
 });

@@ -7,6 +7,7 @@ import { DEFAULT_PTE_LAYOUT, decodePte, explainPte, pteFlagLetters, ptePfn } fro
 import { selfMapEntry, X64AddressSpace } from '../../src/memory/x64-paging.js';
 import { PageMapPhysicalMemory } from '../../src/memory/page-map-physical.js';
 import { corpus, skipUnlessCorpus } from '../helpers/corpus.js';
+import { fuzzParams } from '../helpers/fuzz-budget.js';
 
 class PageMap extends PageMapPhysicalMemory {
   setEntry(tablePfn: number, index: number, v: bigint) {
@@ -135,7 +136,7 @@ test('garbage page tables never throw from translate and never loop', async () =
         assert.ok(e instanceof DumpscopeError);
       }
     }),
-    { seed: 9, numRuns: 200 },
+    fuzzParams(9, 200, 4),
   );
 });
 
@@ -182,6 +183,6 @@ test('random 4 KiB, 2 MiB and 1 GiB mappings translate back to what was mapped (
         for (const [va, pa] of expected) assert.equal((await as.translate(va)).pa, pa, va.toString(16));
       },
     ),
-    { seed: 17, numRuns: 150 },
+    fuzzParams(17, 150, 4),
   );
 });

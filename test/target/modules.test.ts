@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ModuleTable, windbgModuleName } from '../../src/target/modules.js';
+import { fuzzParams } from '../helpers/fuzz-budget.js';
 
 test('WinDbg module names: nt for the kernel, hal, file name without extension, unique', () => {
   const taken = new Set<string>();
@@ -27,6 +28,6 @@ test('address lookup agrees with a linear search', () => {
       const linear = mods.find((m) => a >= m.base && a < m.base + BigInt(m.size));
       assert.equal(table.at(a), linear);
     }),
-    { seed: 3, numRuns: 500 },
+    fuzzParams(3, 500, 4),
   );
 });

@@ -122,7 +122,8 @@ test('dt and dx read kernel structures from the ISF layouts; the dump copies are
     assert.match(proc.text, /\+0x440 UniqueProcessId {2}: 0x00000000`00000004 Void/);
     assert.match(filt.text, /^ {3}\+0x478 Cid {14}: _CLIENT_ID$/m);
     assert.equal(filt.text.split('\n').length, 1);
-    assert.match(dx1.text, /^@\$p = \(ntkrnlmp!_EPROCESS\*\) 0xffffc08bdce94180 : 0xffffc08bdce94180 \[Type: _EPROCESS \*\]/);
+    // An object with children: 16 spaces after the expression, as the 0x7E walkthrough's first dx line.
+    assert.match(dx1.text, /^@\$p = \(ntkrnlmp!_EPROCESS\*\) 0xffffc08bdce94180 {17}: 0xffffc08bdce94180 \[Type: _EPROCESS \*\]/);
     assert.match(dx1.text, /\[\+0x5a8\] ImageFileName {4}: "System" \[Type: unsigned char \[15\]\]/);
     // The System process's page-table base equals the dump header's DirectoryTableBase (the crash ran in System).
     assert.equal(dx2.text, `@$p->Pcb.DirectoryTableBase : 0x${(session.target as unknown as { dump: { header: { directoryTableBase: bigint } } }).dump.header.directoryTableBase.toString(16)} [Type: unsigned __int64]`);

@@ -124,6 +124,8 @@ export const convertCommand: CliCommand = {
         const r = await convertKernelDump(dump, sink, { layout: to as (typeof LAYOUTS)[number], physicalPages });
         await sink.commit();
         io.out(summary(output, to, r));
+        // OUT is a whole file of what IN still had: say that the rest was already gone.
+        if (dump.truncation) io.out(`note: IN is truncated, so OUT holds only the pages before the cut (${dump.limitations[0]})`);
       } catch (e) {
         await sink.abort();
         throw e;

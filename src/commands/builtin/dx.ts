@@ -1,132 +1,251 @@
-// `dx` for the common cases of crash analysis: a typed cast `(MODULE!TYPE*) ADDR`, assignment to a
-// variable `@$name = …`, and member access `@$name->Field.Sub` — shown as the data model displays them,
-// `[+0x030] Name : value [Type: C type]`.
+// `dx [-r[N]] [@$NAME =] EXPRESSION`: a C++ expression over the dump's types (dx-expr.ts), shown the way the
+// debugger data model shows it — the value and `[Type: …]`, then the children of structures, pointers to
+// structures and arrays, `-r` levels deep (1 by default). Output is bounded: at most 100 elements per array
+// (then `[...]`) and 20 000 lines, with Ctrl-C checked on the way.
 import { DumpscopeError } from '../../io/errors.js';
-import type { PointerType, Type } from '../../symbols/types.js';
-import { typeName } from '../../symbols/types.js';
+import { renderDx } from '../../render/dx.js';
+import type { Type } from '../../symbols/types.js';
+import { dxTypeName } from '../../symbols/windbg-type-name.js';
 import type { KernelTarget } from '../../target/kernel-target.js';
+import { checkpoint } from '../checkpoint.js';
 import type { CommandSpec } from '../command.js';
-import { findTypeByName } from './dt.js';
-import { evalArg, kernelTarget } from './target-access.js';
+import type { Session } from '../session.js';
+import { findGlobal, tryFindType } from './dt.js';
+import { unicodeString } from './dt-rows.js';
+import { type DxEnv, DxEvaluator, type DxObject } from './dx-expr.js';
+import { kernelTarget } from './target-access.js';
+import { TypedMemory } from './typed-memory.js';
 
-export interface DxField {
-  offset: number;
+export type DxValue =
+  | { k: 'uint'; v: bigint }
+  | { k: 'int'; v: bigint }
+  /** A plain number without a C type (`dx 1+2`). */
+  | { k: 'number'; v: bigint }
+  | { k: 'bool'; v: boolean }
+  | { k: 'float'; v: number }
+  | { k: 'enum'; v: bigint; name?: string }
+  | { k: 'pointer'; v: bigint }
+  | { k: 'string'; text: string }
+  | { k: 'unreadable'; address: bigint };
+
+export interface DxNode {
+  /** The expression (first line), a field name, or `[i]` for an array element. */
   name: string;
-  value?: string;
-  type: string;
+  offset?: number;
+  bits?: { position: number; length: number };
+  value?: DxValue;
+  /** dx's C spelling of the type; absent for plain numbers. */
+  type?: string;
+  /** Has children (a structure, a non-null pointer to one, an array), shown or not. */
+  expandable: boolean;
+  children?: DxNode[];
+  /** Array elements left out after the first MAX_ELEMENTS. */
+  omitted?: number;
 }
 
 export interface DxResult {
   kind: 'dx';
   expression: string;
-  value?: string;
-  type: string;
-  fields: DxField[];
+  root: DxNode;
+  /** Lines shown before the line limit stopped the display (0: complete). */
+  truncated: number;
 }
 
-interface Typed {
-  type: Type;
-  /** Address of the object (for pointers: where the pointer itself is not needed; value holds it). */
-  address?: bigint;
-  value?: bigint;
+const MAX_ELEMENTS = 100;
+const MAX_NODES = 20_000;
+const MAX_DEPTH = 16;
+const MAX_STRING = 512;
+const USAGE = 'dx [-r[N]] [@$NAME =] EXPRESSION';
+
+/** The session's typed pseudo-registers: @$proc, @$thread and @$prcb point at nt's structures. */
+const TYPED_PSEUDO: Record<string, string> = { proc: '_EPROCESS', thread: '_ETHREAD', prcb: '_KPRCB' };
+
+function envFor(session: Session, t: KernelTarget, mem: TypedMemory): DxEnv & { prepare(): Promise<void> } {
+  const typed = new Map<string, DxObject>();
+  let register: (name: string) => bigint | undefined = () => undefined;
+  return {
+    mem,
+    pointerSize: t.pointerSize,
+    async prepare() {
+      const e = await session.expressionEnv();
+      register = (name) => e.register(name);
+      for (const [v, typeName] of Object.entries(TYPED_PSEUDO)) {
+        const value = session.variables.get(`$${v}`);
+        const found = value !== undefined ? await tryFindType(t, `nt!${typeName}`) : undefined;
+        if (found && value !== undefined) typed.set(v, { type: { kind: 'pointer', size: t.pointerSize, target: found.type }, value });
+      }
+    },
+    findType: async (spec) => (await tryFindType(t, spec))?.type,
+    findGlobal: (spec) => findGlobal(t, spec),
+    variable(name) {
+      if (name === 'curprocess' || name === 'curthread') {
+        throw new DumpscopeError(`@$${name} is the data model's ${name.slice(3)} object, which is not built in: dx @$${name === 'curprocess' ? 'proc' : 'thread'} shows the ${name === 'curprocess' ? '_EPROCESS' : '_ETHREAD'}`, 'USAGE');
+      }
+      const v = session.typedVariables.get(name);
+      if (v) return v.type.kind === 'udt' || v.type.kind === 'array' ? { type: v.type, address: v.value } : { type: v.type, value: v.value };
+      return typed.get(name.toLowerCase());
+    },
+    register: (name) => register(name),
+  };
 }
 
-async function readUint(t: KernelTarget, address: bigint, size: number): Promise<bigint | undefined> {
-  const s = await t.memory.readSparse(address, size);
-  if (s.valid.some((v) => v === 0)) return undefined;
-  let v = 0n;
-  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(s.bytes[i]);
-  return v;
-}
+class Builder {
+  nodes = 0;
+  truncated = 0;
+  constructor(
+    private readonly ev: DxEvaluator,
+    private readonly mem: TypedMemory,
+    private readonly signal?: AbortSignal,
+  ) {}
 
-/** The displayed value of a scalar at an address ('0x46a0', 'HeapLockPaged (0)', '"System"'). */
-async function scalarText(t: KernelTarget, type: Type, address: bigint, bits?: { position: number; length: number }): Promise<string | undefined> {
-  if (type.kind === 'udt' || type.kind === 'function' || type.kind === 'void') return undefined;
-  if (type.kind === 'array') {
-    if (type.element.kind === 'base' && type.element.size === 1) {
-      const s = await t.memory.readSparse(address, type.count);
-      const n = s.bytes.indexOf(0);
-      return `"${new TextDecoder('latin1').decode(s.bytes.subarray(0, n < 0 ? type.count : n))}"`;
+  async value(o: DxObject): Promise<DxValue | undefined> {
+    const t = o.type;
+    if (!t) return o.value === undefined ? undefined : { k: 'number', v: o.value };
+    if (o.unreadable) return { k: 'unreadable', address: o.address ?? 0n };
+    if (o.value !== undefined) {
+      if (o.bits) return { k: 'uint', v: o.value };
+      if (t.kind === 'pointer') return { k: 'pointer', v: o.value };
+      if (t.kind === 'enum') {
+        const signed = t.base.kind === 'base' && t.base.signed;
+        const v = signed ? BigInt.asIntN(t.size * 8, o.value) : o.value;
+        return { k: 'enum', v, name: t.enumerators.find((e) => e.value === v)?.name };
+      }
+      if (t.kind === 'base') {
+        if (t.float) {
+          const dv = new DataView(new ArrayBuffer(8));
+          dv.setBigUint64(0, o.value, true);
+          return { k: 'float', v: t.size === 4 ? dv.getFloat32(0, true) : dv.getFloat64(0, true) };
+        }
+        if (t.name === 'bool') return { k: 'bool', v: o.value !== 0n };
+        return t.signed ? { k: 'int', v: BigInt.asIntN(t.size * 8, o.value) } : { k: 'uint', v: o.value };
+      }
+      return { k: 'uint', v: o.value };
+    }
+    if (o.address === undefined) return undefined;
+    if (t.kind === 'array' && t.element.kind === 'base' && (t.element.size === 1 || t.element.name === 'wchar_t') && t.element.name !== 'bool') {
+      const b = await this.mem.prefix(o.address, Math.min(t.size, MAX_STRING * t.element.size));
+      return { k: 'string', text: decode(b, t.element.size) };
+    }
+    if (t.kind === 'udt' && t.name === '_UNICODE_STRING') {
+      const s = await unicodeString(this.mem, t, o.address);
+      return s === undefined ? undefined : { k: 'string', text: s };
     }
     return undefined;
   }
-  let v = await readUint(t, address, type.size);
-  if (v === undefined) return 'Unable to read memory';
-  if (bits) v = (v >> BigInt(bits.position)) & ((1n << BigInt(bits.length)) - 1n);
-  if (type.kind === 'enum') {
-    const sv = type.base.kind === 'base' && type.base.signed ? BigInt.asIntN(type.size * 8, v) : v;
-    const e = type.enumerators.find((x) => x.value === sv);
-    return e ? `${e.name} (${sv})` : `${sv}`;
+
+  /** The structure whose fields are `o`'s children, if any (a pointer's only when its target is in the dump). */
+  private async structOf(o: DxObject): Promise<{ type: Type & { kind: 'udt' }; address: bigint } | undefined> {
+    const t = o.type;
+    if (t?.kind === 'udt' && o.address !== undefined && t.fields.length) return { type: t, address: o.address };
+    if (t?.kind === 'pointer' && t.target.kind === 'udt' && t.target.fields.length && o.value && (await this.mem.prefix(o.value, 1)).length) return { type: t.target, address: o.value };
+    return undefined;
   }
-  if (type.kind === 'base' && type.signed && !bits) return String(BigInt.asIntN(type.size * 8, v));
-  return `0x${v.toString(16)}`;
+
+  async node(o: DxObject, name: string, depthLeft: number, where?: { offset: number; bits?: { position: number; length: number } }): Promise<DxNode> {
+    await checkpoint(this.signal);
+    this.nodes++;
+    const n: DxNode = { name, value: await this.value(o), expandable: false };
+    if (o.type) n.type = dxTypeName(o.type);
+    if (where) {
+      n.offset = where.offset;
+      if (where.bits) n.bits = where.bits;
+    }
+    // A structure none of whose bytes are in the dump is one error line, not a list of failed fields.
+    if (o.type?.kind === 'udt' && o.address !== undefined && o.type.size > 0 && !(await this.mem.prefix(o.address, 1)).length) {
+      n.value = { k: 'unreadable', address: o.address };
+      return n;
+    }
+    const s = await this.structOf(o);
+    const arr = o.type?.kind === 'array' && o.address !== undefined && o.type.count > 0 ? o.type : undefined;
+    n.expandable = !!s || !!arr;
+    if (depthLeft <= 0 || this.truncated) return n;
+    if (s) {
+      if (s.type.size > 0) await this.mem.preload(s.address, s.type.size);
+      n.children = [];
+      for (const f of s.type.fields) {
+        if (this.nodes >= MAX_NODES) {
+          this.truncated = this.nodes;
+          break;
+        }
+        const bits = f.bitLength !== undefined ? { position: f.bitPosition ?? 0, length: f.bitLength } : undefined;
+        const child = await this.ev.load(f.type, s.address + BigInt(f.offset), bits);
+        n.children.push(await this.node(child, f.name, depthLeft - 1, { offset: f.offset, bits }));
+      }
+    } else if (arr && o.address !== undefined) {
+      n.children = [];
+      const shown = Math.min(arr.count, MAX_ELEMENTS);
+      for (let i = 0; i < shown; i++) {
+        if (this.nodes >= MAX_NODES) {
+          this.truncated = this.nodes;
+          break;
+        }
+        const child = await this.ev.load(arr.element, o.address + BigInt(i * arr.element.size));
+        n.children.push(await this.node(child, `[${i}]`, depthLeft - 1));
+      }
+      if (arr.count > shown) n.omitted = arr.count - shown;
+    }
+    return n;
+  }
 }
 
-async function fieldsOf(t: KernelTarget, type: Type, address: bigint): Promise<DxField[]> {
-  if (type.kind !== 'udt') return [];
-  const out: DxField[] = [];
-  for (const f of type.fields.slice(0, 4096)) {
-    const bits = f.bitLength !== undefined ? { position: f.bitPosition ?? 0, length: f.bitLength } : undefined;
-    out.push({ offset: f.offset, name: f.name, value: await scalarText(t, f.type, address + BigInt(f.offset), bits), type: typeName(f.type) });
+function decode(b: Uint8Array, size: number): string {
+  let s = '';
+  for (let i = 0; i + size <= b.length; i += size) {
+    const c = size === 1 ? b[i] : b[i] | (b[i + 1] << 8);
+    if (c === 0) break;
+    s += c >= 0x20 && c !== 0x7f && (size > 1 || c < 0x80) ? String.fromCharCode(c) : '.';
   }
-  return out;
+  return s;
 }
 
-/** Evaluates `(TYPE*) ADDR`, `@$var`, and `->Field` / `.Field` chains. */
-async function evaluate(session: Parameters<CommandSpec['run']>[0], t: KernelTarget, text: string): Promise<Typed> {
-  const s = text.trim();
-  const cast = /^\(\s*([\w!:<>~$@.-]+?)\s*(\*?)\s*\)\s*(.+)$/.exec(s);
-  let base: Typed;
-  let rest = '';
-  if (cast) {
-    const { type } = await findTypeByName(t, cast[1]);
-    // Member access may follow a parenthesised cast; otherwise the rest is the address expression.
-    const m = /^(.*?)((?:->|\.)[A-Za-z_].*)?$/.exec(cast[3]) as RegExpExecArray;
-    const addr = await evalArg(session, m[1]);
-    rest = m[2] ?? '';
-    base = cast[2] ? { type: { kind: 'pointer', size: 8, target: type } satisfies PointerType, value: addr } : { type, address: addr };
-  } else {
-    const v = /^@\$(\w+)(.*)$/.exec(s);
-    if (!v) throw new DumpscopeError(`dx: unsupported expression '${s}' (supported: (MODULE!TYPE*) ADDR, @$var, ->Field)`, 'USAGE');
-    const tv = session.typedVariables.get(v[1]);
-    if (!tv) throw new DumpscopeError(`dx: no variable @$${v[1]}`, 'USAGE');
-    base = tv.type.kind === 'pointer' ? { type: tv.type, value: tv.value } : { type: tv.type, address: tv.value };
-    rest = v[2];
+function parseOptions(args: string): { depth: number; rest: string } {
+  let rest = args.trim();
+  let depth = 1;
+  for (let m = /^-(\w+)\s*/.exec(rest); m; m = /^-(\w+)\s*/.exec(rest)) {
+    const r = /^r(\d*)$/i.exec(m[1]);
+    if (!r) throw new DumpscopeError(`unsupported option -${m[1]} (usage: ${USAGE})`, 'USAGE');
+    depth = r[1] ? Math.min(Number(r[1]), MAX_DEPTH) : 1;
+    rest = rest.slice(m[0].length);
   }
-  let cur = base;
-  for (const m of rest.matchAll(/(->|\.)\s*([A-Za-z_]\w*)/g)) {
-    let obj = cur;
-    if (obj.type.kind === 'pointer') obj = { type: obj.type.target, address: obj.value };
-    if (obj.type.kind !== 'udt' || obj.address === undefined) throw new DumpscopeError(`dx: ${m[2]}: not a structure`, 'USAGE');
-    const f = obj.type.fields.find((x) => x.name === m[2]);
-    if (!f) throw new DumpscopeError(`dx: ${obj.type.name} has no field ${m[2]}`, 'USAGE');
-    const at = obj.address + BigInt(f.offset);
-    cur = f.type.kind === 'pointer' ? { type: f.type, value: await readUint(t, at, f.type.size), address: at } : { type: f.type, address: at };
-  }
-  return cur;
+  return { depth, rest };
 }
 
 export const dxCommand: CommandSpec<DxResult> = {
   names: ['dx'],
-  summary: 'Display a typed expression: dx (nt!_TYPE*) ADDR, dx @$v = …, dx @$v->Field',
-  usage: 'dx [@$NAME =] EXPRESSION',
-  async run(session, args) {
+  summary: 'Display a C++ expression over the dump\'s types: dx (nt!_TYPE*) ADDR, dx @$v = …, dx -r2 @$v->Field, dx 1+2',
+  usage: USAGE,
+  async run(session, args, _name, signal) {
     const t = kernelTarget(session);
-    const assign = /^\s*@\$(\w+)\s*=\s*(.+)$/.exec(args);
-    const expr = assign ? assign[2] : args;
-    const v = await evaluate(session, t, expr);
-    if (assign) session.typedVariables.set(assign[1], { type: v.type, value: v.type.kind === 'pointer' ? (v.value ?? 0n) : (v.address ?? 0n), module: '' });
-    const type = typeName(v.type);
-    if (v.type.kind === 'pointer') {
-      const target = v.type.target;
-      return { kind: 'dx', expression: args.trim(), value: v.value === undefined ? 'Unable to read memory' : `0x${v.value.toString(16)}`, type, fields: v.value ? await fieldsOf(t, target, v.value) : [] };
-    }
-    if (v.address === undefined) throw new DumpscopeError('dx: expression has no address', 'USAGE');
-    return { kind: 'dx', expression: args.trim(), value: await scalarText(t, v.type, v.address), type, fields: await fieldsOf(t, v.type, v.address) };
+    if (!t.memory) throw new DumpscopeError('the dump has no memory to read', 'NO_MEMORY');
+    const { depth, rest } = parseOptions(args);
+    if (!rest) throw new DumpscopeError(`usage: ${USAGE}`, 'USAGE');
+    const env = envFor(session, t, new TypedMemory(t.memory));
+    await env.prepare();
+    const { result, assigned } = await evaluateDx(env, rest, depth, signal);
+    if (assigned) remember(session, assigned.name, assigned.value);
+    return result;
   },
-  renderText(r) {
-    const head = `${r.expression}${r.value !== undefined ? ` : ${r.value}` : ''} [Type: ${r.type}]`;
-    const lines = r.fields.map((f) => `    [+0x${f.offset.toString(16).padStart(3, '0')}] ${f.name.padEnd(16)} ${f.value !== undefined ? `: ${f.value} ` : ''}[Type: ${f.type}]`);
-    return [head, ...lines].join('\n');
-  },
+  renderText: renderDx,
 };
+
+/**
+ * Evaluates a dx command's expression (after its options) and builds the display, `depth` levels of
+ * children deep. An assignment `@$name = EXPR` returns the value for the caller to keep.
+ */
+export async function evaluateDx(env: DxEnv, text: string, depth: number, signal?: AbortSignal): Promise<{ result: DxResult; assigned?: { name: string; value: DxObject } }> {
+  const ev = new DxEvaluator(env);
+  const assign = /^@\$(\w+)\s*=(?!=)\s*(.+)$/s.exec(text);
+  const obj = await ev.evaluate(assign ? assign[2] : text);
+  const b = new Builder(ev, env.mem, signal);
+  const root = await b.node(obj, text, depth);
+  return { result: { kind: 'dx', expression: text, root, truncated: b.truncated }, assigned: assign ? { name: assign[1], value: obj } : undefined };
+}
+
+/** `@$name = …`: kept for later dx expressions, and its value (or address) for MASM's `@$name`. */
+function remember(session: Session, name: string, o: DxObject): void {
+  const scalar = o.value ?? o.address;
+  if (scalar === undefined) throw new DumpscopeError(`@$${name}: the expression has no value to keep`, 'USAGE');
+  if (o.type) session.typedVariables.set(name, { type: o.type, value: o.type.kind === 'udt' || o.type.kind === 'array' ? (o.address ?? 0n) : scalar, module: '' });
+  else session.typedVariables.delete(name);
+  session.variables.set(`$${name.toLowerCase()}`, scalar);
+}

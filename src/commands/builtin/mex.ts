@@ -16,8 +16,8 @@ import { threadFacts, threadStackListing } from './thread-facts.js';
 const h16 = (v: bigint | undefined) => (v ?? 0n).toString(16).padStart(16, '0');
 
 /** A thread's frames as instruction pointers and call sites (frame 0 at rip, the others at return addresses). */
-async function stackFrames(t: KernelTarget, th: ThreadInfo): Promise<{ frames: { sp: bigint; ret: bigint; ip: bigint; site: string }[]; note?: string }> {
-  const s = await threadStackListing(t, th, false);
+async function stackFrames(t: KernelTarget, th: ThreadInfo, signal?: AbortSignal): Promise<{ frames: { sp: bigint; ret: bigint; ip: bigint; site: string }[]; note?: string }> {
+  const s = await threadStackListing(t, th, false, 64, signal);
   if (!s.stack || s.rip === undefined) return { frames: [], note: s.note };
   const rip = s.rip;
   const frames = s.stack.rows.map((r, i, rows) => ({ sp: r.childSp, ret: r.retAddr, ip: i === 0 ? rip : rows[i - 1].retAddr, site: r.callSite }));
@@ -32,7 +32,7 @@ export const mexThreadCommand: CommandSpec<MexThreadResult> = {
   names: ['!t', '!mex.t'],
   summary: 'A thread in one line (process, IDs, times, wait reason, wait age, state), its wait objects, priorities and stack',
   usage: '!t [ADDRESS]',
-  async run(session, args) {
+  async run(session, args, _name, signal) {
     const t = kernelTarget(session);
     const crash = await t.crashState();
     const th = args.trim() ? await t.thread(await evalArg(session, args.trim())) : crash.thread;
@@ -41,7 +41,7 @@ export const mexThreadCommand: CommandSpec<MexThreadResult> = {
     const state =
       f.running !== undefined ? `Running on processor ${f.running}` : f.standby !== undefined ? `${f.stateName ?? 'Standby'} on processor ${f.standby}` : (f.stateName ?? (th.state === undefined ? '?' : String(th.state)));
     const ms = (ticks: number | undefined) => (ticks === undefined ? undefined : ticksToMs(ticks, f.clock));
-    const stack = await stackFrames(t, th);
+    const stack = await stackFrames(t, th, signal);
     const notes = [...f.notes, ...f.clock.notes];
     if (stack.note) notes.push(stack.note);
     return {
@@ -120,10 +120,10 @@ export const uniqueStacksCommand: CommandSpec<UniqueStacksResult> = {
     const filter = args.trim() || undefined;
     const notes: string[] = [];
     const threads: ThreadInfo[] = [];
-    const procs = await t.processes();
+    const procs = await t.processes(signal);
     if (procs.note) notes.push(procs.note);
     for (const p of procs.processes) {
-      const th = await t.threadsOf(p);
+      const th = await t.threadsOf(p, signal);
       if (th.note) notes.push(th.note);
       threads.push(...th.threads);
       if (threads.length >= MAX_THREADS) {
@@ -135,7 +135,7 @@ export const uniqueStacksCommand: CommandSpec<UniqueStacksResult> = {
     let matched = 0;
     for (const th of threads) {
       await checkpoint(signal);
-      const { frames: stack } = await stackFrames(t, th);
+      const { frames: stack } = await stackFrames(t, th, signal);
       if (!stack.length) continue;
       const frames = stack.map((s) => ({ ip: s.ip, site: s.site }));
       if (filter && !frames.some((f) => f.site === filter || f.site.startsWith(`${filter}+`) || f.site.toLowerCase().includes(filter.toLowerCase()))) continue;

@@ -6,11 +6,11 @@
 import { type PoolBlock, poolKind, poolPage } from '../../analysis/pool-page.js';
 import { vaRegion } from '../../analysis/region.js';
 import { DumpscopeError } from '../../io/errors.js';
-import { imagesUsingPoolTag } from '../../knowledge/pool-tag-search.js';
+import { findPoolTagInImage } from '../../knowledge/pool-tag-search.js';
 import { knownPoolTag } from '../../knowledge/pool-tags-known.js';
-import type { PeImage } from '../../formats/pe/pe-image.js';
 import type { KernelTarget } from '../../target/kernel-target.js';
 import { isCanonical48 } from '../../util/hex.js';
+import { checkpoint } from '../checkpoint.js';
 import type { CommandSpec } from '../command.js';
 import { evalArg, kernelTarget } from './target-access.js';
 
@@ -37,17 +37,26 @@ export interface PoolResult {
 
 const MAX_IMAGES = 512;
 
-async function ownerOf(t: KernelTarget, b: PoolBlock): Promise<PoolOwner> {
+/**
+ * The owner of a block's tag: a documented Windows tag, else the loaded image whose code uses the tag as an
+ * instruction operand most often (the first such in load order on a tie). Scanning every driver's code
+ * takes a while, so the abort signal is checked per image.
+ */
+async function ownerOf(t: KernelTarget, b: PoolBlock, signal?: AbortSignal): Promise<PoolOwner> {
   const known = knownPoolTag(b.tagText);
   if (known) return { kind: 'known', text: known.description, binary: known.owner };
-  const images: PeImage[] = [];
+  let best: { image: string; uses: number } | undefined;
   for (const m of t.modules.modules.slice(0, MAX_IMAGES)) {
+    await checkpoint(signal);
     const img = await t.image(m).catch(() => undefined);
-    if (img?.image) images.push(img.image);
+    if (!img?.image) continue;
+    const hits = await findPoolTagInImage(img.image, b.tag).catch(() => []);
+    const uses = hits.filter((h) => h.instruction).length;
+    if (uses > (best?.uses ?? 0)) best = { image: img.image.name, uses };
   }
-  const hits = (await imagesUsingPoolTag(images, b.tag).catch(() => [])).filter((o) => o.hits.some((h) => h.instruction));
-  const binary = hits[0] ? (t.modules.byModuleName(hits[0].image)?.imageName ?? hits[0].image) : undefined;
-  return hits[0] ? { kind: 'driver', binary, text: `its code uses the tag '${b.tagText}' as an instruction operand` } : { kind: 'unknown' };
+  if (!best) return { kind: 'unknown' };
+  const binary = t.modules.byModuleName(best.image)?.imageName ?? best.image;
+  return { kind: 'driver', binary, text: `its code uses the tag '${b.tagText}' as an instruction operand` };
 }
 
 async function regionOf(t: KernelTarget, va: bigint, containing?: PoolBlock): Promise<{ region: string; regionSource: PoolResult['regionSource'] }> {
@@ -66,7 +75,7 @@ export const poolCommand: CommandSpec<PoolResult> = {
   names: ['!pool'],
   summary: 'Pool blocks of the page holding an address: headers, sizes, tags, allocated or free, region, owner',
   usage: '!pool ADDRESS',
-  async run(session, args) {
+  async run(session, args, _name, signal) {
     const t = kernelTarget(session);
     const text = args.trim().split(/\s+/)[0] ?? '';
     if (!text) throw new DumpscopeError('usage: !pool ADDRESS', 'USAGE');
@@ -78,7 +87,7 @@ export const poolCommand: CommandSpec<PoolResult> = {
     if (!pg.present) throw new DumpscopeError(`the page ${pg.page.toString(16)} is not in this dump${t.dump.triage ? ' (a small dump keeps only the memory the crash needed)' : ''}`, 'NO_MEMORY');
     const containing = pg.blocks.find((b) => b.contains);
     const { region, regionSource } = await regionOf(t, address, containing);
-    return { kind: 'pool', address, page: pg.page, region, regionSource, blocks: pg.blocks, owner: containing ? await ownerOf(t, containing) : undefined, note: pg.note };
+    return { kind: 'pool', address, page: pg.page, region, regionSource, blocks: pg.blocks, owner: containing ? await ownerOf(t, containing, signal) : undefined, note: pg.note };
   },
   renderText(r) {
     const h = (v: bigint) => v.toString(16).padStart(16, '0');

@@ -4,6 +4,7 @@
 import { DumpscopeError } from '../../io/errors.js';
 import { poolTagText } from '../../knowledge/pool-tag.js';
 import { knownPoolTag } from '../../knowledge/pool-tags-known.js';
+import { checkpoint } from '../checkpoint.js';
 import type { CommandSpec } from '../command.js';
 import { kernelTarget } from './target-access.js';
 
@@ -31,7 +32,7 @@ export const poolUsedCommand: CommandSpec<PoolUsedResult> = {
   names: ['!poolused'],
   summary: 'Pool usage by tag (outstanding allocations and bytes), from the tracker table',
   usage: '!poolused [2|4] [TAG]',
-  async run(session, args) {
+  async run(session, args, _name, signal) {
     const t = kernelTarget(session);
     const words = args.trim().split(/\s+/).filter(Boolean);
     const sortPaged = words[0] === '4';
@@ -59,6 +60,8 @@ export const poolUsedCommand: CommandSpec<PoolUsedResult> = {
     const rows: PoolUsedRow[] = [];
     let tags = 0;
     for (let i = 0; i < count; i++) {
+      // Up to 65536 entries: let Ctrl-C in between.
+      if (i % 256 === 0) await checkpoint(signal);
       const e = await kt.read(t.memory, '_POOL_TRACKER_TABLE', table + BigInt(i * entry.size)).catch(() => undefined);
       if (!e) break;
       const tag = e.num('Key');

@@ -17,9 +17,9 @@ export interface ThreadResult {
   thread: ThreadView;
 }
 
-async function threadView(t: KernelTarget, th: ThreadInfo, withStack: boolean, withArgs: boolean): Promise<ThreadView> {
+async function threadView(t: KernelTarget, th: ThreadInfo, withStack: boolean, withArgs: boolean, signal?: AbortSignal): Promise<ThreadView> {
   const f = await threadFacts(t, th);
-  const s = withStack ? await threadStackListing(t, th, withArgs) : {};
+  const s = withStack ? await threadStackListing(t, th, withArgs, 64, signal) : {};
   return {
     info: th,
     processName: f.processName,
@@ -48,14 +48,14 @@ export const threadCommand: CommandSpec<ThreadResult> = {
   names: ['!thread'],
   summary: 'A thread: IDs, state and wait, processes, times, stack limits, priorities, start address and call stack (no argument: the crashing thread)',
   usage: '!thread [ADDRESS]',
-  async run(session, args) {
+  async run(session, args, _name, signal) {
     const t = kernelTarget(session);
     const crash = await t.crashState();
     let th: ThreadInfo | undefined;
     if (args.trim()) th = await t.thread(await evalArg(session, args.trim().split(/\s+/)[0]));
     else th = crash.thread;
     if (!th) throw new DumpscopeError(`the crashing thread is not known (${crash.notes.join('; ') || 'no PRCB'})`, 'NO_THREAD');
-    const view = await threadView(t, th, true, true);
+    const view = await threadView(t, th, true, true, signal);
     view.notes.push(...(await clockNotes(t)));
     return { kind: 'thread', thread: view };
   },
@@ -98,7 +98,7 @@ export const processCommand: CommandSpec<ProcessResult> = {
       list = [p];
       flags = parseFlags(parts[1], 7);
     } else {
-      const r = await t.processes();
+      const r = await t.processes(signal);
       list = r.processes;
       if (r.note) notes.push(r.note);
       flags = parseFlags(parts[1], 0);
@@ -108,12 +108,12 @@ export const processCommand: CommandSpec<ProcessResult> = {
       await checkpoint(signal);
       const view = await processView(t, p, (flags & 1) !== 0);
       if (flags & 6) {
-        const th = await t.threadsOf(p);
+        const th = await t.threadsOf(p, signal);
         if (th.note) notes.push(th.note);
         view.threads = [];
         for (const x of th.threads) {
           await checkpoint(signal);
-          view.threads.push(await threadView(t, x, (flags & 4) !== 0, false));
+          view.threads.push(await threadView(t, x, (flags & 4) !== 0, false, signal));
         }
         for (const v of view.threads) notes.push(...v.notes.splice(0));
       }
@@ -155,7 +155,7 @@ export const runningCommand: CommandSpec<RunningResult> = {
       if (stacks && (idle || p.currentThread !== p.idleThread || p.nextThread)) {
         const th = p.currentThread ? await t.thread(p.currentThread).catch(() => undefined) : undefined;
         const regs = th && crash.thread?.address === th.address ? await t.threadRegisters(th).catch(() => undefined) : await frozenContext(t, p);
-        if (regs) row.stack = await buildStackListing(t, regs, false, 64, { thread: th });
+        if (regs) row.stack = await buildStackListing(t, regs, false, 64, { thread: th, signal });
         else row.stackNote = "this processor's saved context (PRCB ProcessorState.ContextFrame) is empty or not in the dump";
       }
       rows.push(row);

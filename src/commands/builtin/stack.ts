@@ -3,6 +3,7 @@ import { renderStack, type StackListing, type StackRow, type StackStyle } from '
 import type { ThreadInfo } from '../../target/kernel-objects.js';
 import type { KernelTarget } from '../../target/kernel-target.js';
 import type { X64Registers } from '../../target/x64-registers.js';
+import { checkpoint } from '../checkpoint.js';
 import type { CommandSpec } from '../command.js';
 import { currentRegisters, evalArg, kernelTarget } from './target-access.js';
 
@@ -21,6 +22,8 @@ export interface StackListingOptions {
   thread?: ThreadInfo;
   /** The frame count was asked for (`k 3`): reaching it is not worth a note, as in WinDbg. */
   countRequested?: boolean;
+  /** The command's abort signal (Ctrl-C): stops the walk and the symbolizing of its frames. */
+  signal?: AbortSignal;
 }
 
 /** The part of a guess reason that says why guessing was needed ("no unwind data for nt (…)"). */
@@ -31,9 +34,10 @@ function whyGuessed(reason: string | undefined): string | undefined {
 /** Walks the stack of `regs` and symbolizes each frame (with the first four stack arguments when asked). */
 export async function buildStackListing(t: KernelTarget, regs: X64Registers, withArgs: boolean, max = 256, opts: StackListingOptions = {}): Promise<StackListing> {
   const bounds = opts.thread ? await t.stackBoundsFor(opts.thread, regs.rsp) : undefined;
-  const frames = await t.walk(regs, { ...bounds, maxFrames: Math.max(1, Math.min(max, 1024)) });
+  const frames = await t.walk(regs, { ...bounds, maxFrames: Math.max(1, Math.min(max, 1024)), signal: opts.signal });
   const rows: StackRow[] = [];
   for (const f of frames) {
+    await checkpoint(opts.signal);
     const argsOf = [];
     if (withArgs) {
       const s = await t.memory.readSparse((f.sp + 8n) & M64, 32);
@@ -69,13 +73,13 @@ export const stackCommand: CommandSpec<StackResult> = {
   names: ['k', 'kb', 'kn', 'kv', 'kl', 'kp', 'kc'],
   summary: 'Call stack of the current context (kb/kv: with the first four stack arguments)',
   usage: 'k[b|n|v|L] [FRAMES]',
-  async run(session, args, name) {
+  async run(session, args, name, signal) {
     const t = kernelTarget(session);
     const regs = await currentRegisters(session);
     const max = args ? Number(await evalArg(session, args)) : 256;
     const threadAddress = session.variables.get('$thread');
     const thread = threadAddress ? await t.thread(threadAddress).catch(() => undefined) : (await t.crashState().catch(() => undefined))?.thread;
-    const listing = await buildStackListing(t, regs, name === 'kb' || name === 'kv' || name === 'kp', max, { thread, countRequested: !!args });
+    const listing = await buildStackListing(t, regs, name === 'kb' || name === 'kv' || name === 'kp', max, { thread, countRequested: !!args, signal });
     if (session.registers) listing.preamble = [LAST_SET_CONTEXT];
     const style: StackStyle = name === 'kb' || name === 'kp' ? 'kb' : name === 'kv' ? 'kv' : 'k';
     return { kind: 'stack', style, listing };

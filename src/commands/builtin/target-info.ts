@@ -130,7 +130,7 @@ export const crashCommand: CommandSpec<CrashResult> = {
   names: ['!crash'],
   summary: 'Summary of the crash: system, bugcheck and the stack of the bugcheck context',
   usage: '!crash',
-  async run(session) {
+  async run(session, _args, _name, signal) {
     const t = kernelTarget(session);
     const h = t.dump.header;
     const regs = await t.defaultRegisters();
@@ -138,7 +138,7 @@ export const crashCommand: CommandSpec<CrashResult> = {
       kind: 'crash',
       info: await systemInfo(t),
       bugcheck: { kind: 'bugcheck', code: h.bugcheckCode, name: bugcheckName(h.bugcheckCode), args: h.bugcheckArgs },
-      stack: regs ? await buildStackListing(t, regs, false, 64) : undefined,
+      stack: regs ? await buildStackListing(t, regs, false, 64, { signal }) : undefined,
     };
   },
   renderText: (r) => {

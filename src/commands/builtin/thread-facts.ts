@@ -87,7 +87,7 @@ export async function frozenContext(t: KernelTarget, p: PrcbInfo): Promise<X64Re
  * processor, from the context that processor saved when it was frozen; else from the switch frame at its
  * KernelStack. Undefined with a reason when none is available.
  */
-export async function threadStackListing(t: KernelTarget, th: ThreadInfo, withArgs: boolean, max = 64): Promise<{ stack?: StackListing; rip?: bigint; note?: string }> {
+export async function threadStackListing(t: KernelTarget, th: ThreadInfo, withArgs: boolean, max = 64, signal?: AbortSignal): Promise<{ stack?: StackListing; rip?: bigint; note?: string }> {
   const kt = await t.kernelTypes();
   const crash = await t.crashState();
   const cpu = crash.thread?.address === th.address ? undefined : (await allProcessors(t)).find((p) => th.address !== undefined && p.currentThread === th.address);
@@ -98,5 +98,5 @@ export async function threadStackListing(t: KernelTarget, th: ThreadInfo, withAr
     const why = !th.kernelStack ? 'the thread has no saved kernel stack pointer' : !frame ? "nt's types have no _KSWITCH_FRAME to read its saved context with" : 'its switch frame is not in the dump';
     return { note: `no stack: ${why}` };
   }
-  return { stack: await buildStackListing(t, regs, withArgs, max, { thread: th }), rip: regs.rip };
+  return { stack: await buildStackListing(t, regs, withArgs, max, { thread: th, signal }), rip: regs.rip };
 }

@@ -8,6 +8,7 @@
 import type { KernelTarget } from '../../target/kernel-target.js';
 import { type KernelTypes, resolveField } from '../../target/struct-view.js';
 import { DumpscopeError } from '../../io/errors.js';
+import { checkpoint, isAbort } from '../checkpoint.js';
 import type { CommandSpec } from '../command.js';
 import { kernelTarget } from './target-access.js';
 
@@ -213,8 +214,12 @@ async function pageFiles(r: Reader, t: KernelTarget, kt: KernelTypes | undefined
   return { files, note: n.value > BigInt(MAX_PAGING_FILES) ? `NumberOfPagingFiles is ${n.value}: only ${MAX_PAGING_FILES} can exist` : undefined };
 }
 
-async function processCommit(t: KernelTarget): Promise<{ processes?: VmProcess[]; note?: string }> {
-  const { processes, note } = await t.processes().catch((e) => ({ processes: [], note: (e as Error).message }));
+async function processCommit(t: KernelTarget, signal?: AbortSignal): Promise<{ processes?: VmProcess[]; note?: string }> {
+  // An abort (Ctrl-C) is not a reason to show without the processes: it stops the command.
+  const { processes, note } = await t.processes(signal).catch((e) => {
+    if (isAbort(e)) throw e;
+    return { processes: [], note: (e as Error).message };
+  });
   if (note) return { note };
   if (!processes.length) return { note: 'no process was found' };
   if (processes.some((p) => p.commitCharge === undefined)) return { note: "nt's types have no _EPROCESS.CommitCharge" };
@@ -226,7 +231,7 @@ export const vmCommand: CommandSpec<VmResult> = {
   names: ['!vm'],
   summary: 'Virtual memory summary: paging files, physical and available pages, pool, commit (WinDbg order), the processes\' commit without flag 1',
   usage: '!vm [FLAGS]',
-  async run(session, args) {
+  async run(session, args, _name, signal) {
     const t = kernelTarget(session);
     const text = args.trim();
     const flags = text ? Number.parseInt(text.replace(/^0x/i, ''), 16) : 0;
@@ -236,7 +241,10 @@ export const vmCommand: CommandSpec<VmResult> = {
     const r = new Reader(t, kt);
     const { files, note: pageFilesNote } = await pageFiles(r, t, kt);
     const counters: VmCounter[] = [];
-    for (const spec of LINES) counters.push(await r.counter(spec));
+    for (const spec of LINES) {
+      await checkpoint(signal);
+      counters.push(await r.counter(spec));
+    }
     const byLabel = (l: string) => counters.find((c) => c.label === l) as VmCounter;
     // Sum System Commit is WinDbg's sum of its commit lines: known only when every part is.
     const parts = LINES.filter((l) => l.commit).map((l) => byLabel(l.label));
@@ -244,7 +252,7 @@ export const vmCommand: CommandSpec<VmResult> = {
     const unknownParts = parts.filter((p) => p.pages === undefined).map((p) => p.label.replace(/:$/, ''));
     if (unknownParts.length) Object.assign(sum, { reason: `needs ${unknownParts.join(', ')}`, missing: 'no-source' });
     else Object.assign(sum, { source: 'the sum of the commit lines', pages: parts.reduce((n, p) => n + (p.pages as bigint), 0n) & M64, reason: undefined, missing: undefined });
-    const proc = await processCommit(t);
+    const proc = await processCommit(t, signal);
     const total = byLabel('Total Private:');
     if (proc.processes) Object.assign(total, { source: 'the sum of _EPROCESS.CommitCharge over the process list', pages: proc.processes.reduce((n, p) => n + p.commitPages, 0n) & M64, reason: undefined, missing: undefined });
     else Object.assign(total, { reason: proc.note, missing: t.dump.triage ? 'not-in-dump' : 'no-source' });

@@ -256,8 +256,12 @@ export class IsfTable implements SymbolSource {
         out.push({ name: fname, offset: f.offset, type, bitPosition: tr.bit_position, bitLength: tr.bit_length });
       } else out.push({ name: fname, offset: f.offset, type });
     }
-    // JSON objects carry no order: declaration order is offset order (bitfields by bit position).
-    return out.sort((a, b) => a.offset - b.offset || (a.bitPosition ?? 0) - (b.bitPosition ?? 0));
+    // JSON.parse keeps key order. A generator that kept the declaration order is followed; Volatility's
+    // sorts the keys by name, which loses it: then offset order, at one offset a bitfield run (by bit
+    // position) before the other members (as in _KTHREAD's MiscFlags), those in name order.
+    if (out.some((f, i) => i > 0 && out[i - 1].name > f.name)) return out;
+    const bit = (f: Field) => (f.bitLength === undefined ? 1 : 0);
+    return out.sort((a, b) => a.offset - b.offset || bit(a) - bit(b) || (a.bitPosition ?? 0) - (b.bitPosition ?? 0));
   }
 
   private enumType(name: string, depth: number): Type {

@@ -215,11 +215,21 @@ const BATCH_PAGES = 1024;
 /**
  * Writes the pages of `src` into the file: a page of `layoutRuns` run k at index i lies at
  * `at + (pages of runs before k + i) * PAGE_SIZE`. Source runs lie inside layout runs (equal, or merged).
+ * Pages that follow each other in the file share one write, across runs; a closed gap (zeros) is a hole.
  */
 async function writePages(sink: DumpSink, src: PageSource, layoutRuns: readonly PageRun[], at: number): Promise<number> {
   const bufs = [new Uint8Array(BATCH_PAGES * PAGE_SIZE), new Uint8Array(BATCH_PAGES * PAGE_SIZE)];
   let which = 0;
+  let fill = 0; // bytes gathered in bufs[which], for the file range starting at fileAt
+  let fileAt = 0;
   let inFlight: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    if (!fill) return;
+    await inFlight; // the other buffer's write: done before that buffer is filled again
+    inFlight = sink.write(fileAt, bufs[which].subarray(0, fill));
+    which ^= 1;
+    fill = 0;
+  };
   let k = 0;
   let before = 0; // pages of layout runs before run k
   let written = 0;
@@ -228,16 +238,18 @@ async function writePages(sink: DumpSink, src: PageSource, layoutRuns: readonly 
     const lr = layoutRuns[k];
     if (!lr || r.basePage < lr.basePage || r.basePage + r.pageCount > lr.basePage + lr.pageCount) throw new RangeError(`run at page 0x${r.basePage.toString(16)} is outside the layout's runs`);
     for (let done = 0; done < r.pageCount; ) {
-      const n = Math.min(BATCH_PAGES, r.pageCount - done);
-      const buf = bufs[which].subarray(0, n * PAGE_SIZE);
-      which ^= 1;
-      await src.readPages(r.basePage + done, buf);
-      await inFlight;
-      inFlight = sink.write(at + (before + r.basePage + done - lr.basePage) * PAGE_SIZE, buf);
+      const off = at + (before + r.basePage + done - lr.basePage) * PAGE_SIZE;
+      if (fill && fileAt + fill !== off) await flush();
+      if (!fill) fileAt = off;
+      const n = Math.min(BATCH_PAGES - fill / PAGE_SIZE, r.pageCount - done);
+      await src.readPages(r.basePage + done, bufs[which].subarray(fill, fill + n * PAGE_SIZE));
+      fill += n * PAGE_SIZE;
       done += n;
       written += n;
+      if (fill === bufs[which].length) await flush();
     }
   }
+  await flush();
   await inFlight;
   return written;
 }

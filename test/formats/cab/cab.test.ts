@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { extractCab, isCab, safeCabName } from '../../../src/formats/cab/cab.js';
 import { DumpscopeError, UnsupportedError } from '../../../src/io/errors.js';
 import { corpus, skipUnlessCorpus } from '../../helpers/corpus.js';
+import { fuzzParams } from '../../helpers/fuzz-budget.js';
 
 function gcabMissing(): false | string {
   try {
@@ -94,6 +95,6 @@ test('truncated and corrupted cabinets fail with typed errors', { skip: gcabMiss
         assert.ok(e instanceof DumpscopeError, String(e));
       }
     }),
-    { seed: 42, numRuns: 300 },
+    fuzzParams(42, 300, 4),
   );
 });

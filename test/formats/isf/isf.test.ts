@@ -9,6 +9,7 @@ import { openIsf } from '../../../src/formats/isf/open-isf.js';
 import { DumpscopeError, FormatError } from '../../../src/io/errors.js';
 import { findField } from '../../../src/symbols/types.js';
 import { corpus, skipUnlessCorpus } from '../../helpers/corpus.js';
+import { fuzzParams } from '../../helpers/fuzz-budget.js';
 
 const skip = skipUnlessCorpus('isf/ntkrnlmp.pdb');
 const isfPath = () => {
@@ -104,6 +105,6 @@ test('ISF from hostile JSON: clear errors, never a crash', () => {
         }
       }
     }),
-    { seed: 7, numRuns: 500 },
+    fuzzParams(7, 500, 4),
   );
 });

@@ -12,6 +12,7 @@ import { BufferSource } from '../../../src/io/buffer-source.js';
 import { main } from '../../../src/cli/main.js';
 import { FileSink } from '../../../src/node/file-sink.js';
 import { FileSource } from '../../../src/node/file-source.js';
+import { fuzzParams } from '../../helpers/fuzz-budget.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dumpscope-bitmap-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,7 +67,7 @@ test('random page sets read back the same whatever the chunk size (property)', a
       assert.equal((await runsOf(m)).reduce((n, [, c]) => n + c, 0), pfns.length);
       assert.equal(await m.hasPage(pfns[0] + 40_001), false);
     }),
-    { seed: 3, numRuns: 40 },
+    fuzzParams(3, 40, 40),
   );
 });
 
@@ -78,7 +79,10 @@ test('the bitmap is read in bounded pieces, never whole', async () => {
   const spy: ByteSource = {
     name: 'spy',
     size: bytes.length,
-    read: (o, n) => ((largest = Math.max(largest, n)), inner.read(o, n)),
+    read: (o, n) => {
+      largest = Math.max(largest, n);
+      return inner.read(o, n);
+    },
     readInto: async (o, d) => {
       largest = Math.max(largest, d.length);
       d.set(await inner.read(o, d.length));

@@ -65,11 +65,12 @@ test('analyze salvages a full dump cut in half: bugcheck and header facts, with 
   } finally {
     await close();
   }
-  // The CLI reports instead of failing; info puts the warning first.
+  // The CLI reports instead of failing, warning on stderr first; info puts the warning first.
   const out: string[] = [];
   const err: string[] = [];
   const code = await main(['analyze', half, '-y', scenarioBinDir(), '--offline'], { ...io, out: (t) => out.push(t), err: (t) => err.push(t) });
   assert.equal(code, 0, err.join(''));
+  assert.match(err[0], /^WARNING: truncated dump: /);
   assert.match(out.join(''), /PAGE_FAULT_IN_NONPAGED_AREA \(50\)/);
   const info: string[] = [];
   assert.equal(await main(['info', half], { ...io, out: (t) => info.push(t) }), 0);

@@ -13,6 +13,7 @@ import { BufferSource } from '../../../src/io/buffer-source.js';
 import { PageCache } from '../../../src/io/page-cache.js';
 import { FileSink } from '../../../src/node/file-sink.js';
 import { FileSource } from '../../../src/node/file-source.js';
+import { fuzzParams } from '../../helpers/fuzz-budget.js';
 
 const facts: DumpFacts = {
   ntBuild: 22621,
@@ -77,7 +78,7 @@ test('random sparse page sets round-trip in every layout (property)', async () =
       for await (const r of d.physical!.runs()) listed += r.pageCount;
       assert.equal(listed, pfns.length);
     }),
-    { seed: 11, numRuns: 40 },
+    fuzzParams(11, 40, 40),
   );
 });
 
@@ -134,7 +135,7 @@ test('corrupted bitmap headers are refused with offsets', async () => {
         assert.ok((e as Error).name.endsWith('Error') && 'code' in (e as object), String(e));
       }
     }),
-    { seed: 5, numRuns: 300 },
+    fuzzParams(5, 300, 4),
   );
 });
 
@@ -198,7 +199,13 @@ test('pages are written in large batches, not one write per page', async () => {
   const pfns = Array.from({ length: 3000 }, (_, i) => i + 7); // one run of 3000 pages: three batches of <= 1024
   const writes: number[] = [];
   const sink = new MemorySink();
-  const spy = { write: (o: number, b: Uint8Array) => (writes.push(b.length), sink.write(o, b)), truncate: (n: number) => sink.truncate(n) };
+  const spy = {
+    write: (o: number, b: Uint8Array) => {
+      writes.push(b.length);
+      return sink.write(o, b);
+    },
+    truncate: (n: number) => sink.truncate(n),
+  };
   await writeKernelDump(spy, facts, new Map(pfns.map((p) => [p, page(p, 5)])), { layout: 'full' });
   assert.deepEqual(writes.filter((n) => n >= 4096 && n % 4096 === 0 && n !== 0x2000), [1024 * 4096, 1024 * 4096, 952 * 4096]);
   const d = await openKernelDump(new BufferSource(sink.toBytes()));

@@ -2,7 +2,8 @@
 // symbol files, and a reader that stops early (`| head -1`).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { corpus, repo, skipUnlessCorpus } from '../../helpers/corpus.js';
@@ -127,4 +128,27 @@ test('an ISF table: machine in hex like a PDB\'s, and isFunction unknown (null) 
   const typed = new Set(Object.entries(isf.symbols as Record<string, { type?: { kind?: string } }>).filter(([, v]) => v.type?.kind === 'function').map(([k]) => k));
   assert.equal(pubs.length, Object.keys(isf.symbols).length);
   for (const p of pubs) assert.equal(p.isFunction, typed.has(p.name) ? true : null, p.name);
+});
+
+test('huge files are judged by their first bytes, never read whole', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dumpscope-pdb-cli-'));
+  try {
+    // Sparse files: 3 GiB of zeros, and a 1.2 GiB "JSON" file (over the ISF limit).
+    const zeros = join(dir, 'zeros.bin');
+    writeFileSync(zeros, '');
+    truncateSync(zeros, 3 * 2 ** 30);
+    const json = join(dir, 'big.json');
+    writeFileSync(json, '{"metadata":');
+    truncateSync(json, 1200 * 2 ** 20);
+    const t0 = Date.now();
+    const a = dumpscope([zeros]);
+    assert.equal(a.status, 1);
+    assert.match(a.stderr, /not a PDB or an ISF table: it looks like unknown data \(first bytes 00 00/);
+    const b = dumpscope([json]);
+    assert.equal(b.status, 1);
+    assert.match(b.stderr, /ISF table of \d+ bytes is larger than the \d+-byte limit/);
+    assert.ok(Date.now() - t0 < 20_000, `${Date.now() - t0} ms`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -10,6 +10,7 @@ import { FileSource } from '../../../src/node/file-source.js';
 import { corpus, skipUnlessCorpus } from '../../helpers/corpus.js';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
+import { fuzzParams } from '../../helpers/fuzz-budget.js';
 
 function hasPdbutil(): boolean {
   try {
@@ -55,6 +56,6 @@ test('damaged PDBs give typed errors', { skip: skipUnlessCorpus('symbols/amdppm.
         assert.ok(e instanceof DumpscopeError, String(e));
       }
     }),
-    { seed: 13, numRuns: 150 },
+    fuzzParams(13, 150, 4),
   );
 });

@@ -10,6 +10,7 @@ import { DumpscopeError, MemoryNotPresentError } from '../../../src/io/errors.js
 import { scenarioBinDir } from '../../../src/node/scenario-files.js';
 import { ExportSymbolSource } from '../../../src/symbols/export-symbols.js';
 import { corpus, skipUnlessCorpus } from '../../helpers/corpus.js';
+import { fuzzParams } from '../../helpers/fuzz-budget.js';
 
 function readobjMissing(): false | string {
   try {
@@ -107,6 +108,6 @@ test('directories of bit-flipped images: only typed errors', { skip: skipUnlessC
         assert.ok(e instanceof DumpscopeError, String(e));
       }
     }),
-    { seed: 5, numRuns: 200 },
+    fuzzParams(5, 200, 4),
   );
 });

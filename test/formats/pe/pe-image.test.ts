@@ -7,6 +7,7 @@ import { PeImage } from '../../../src/formats/pe/pe-image.js';
 import { DumpscopeError } from '../../../src/io/errors.js';
 import type { UnwindOp } from '../../../src/unwind/types.js';
 import { corpus, skipUnlessCorpus } from '../../helpers/corpus.js';
+import { fuzzParams } from '../../helpers/fuzz-budget.js';
 
 const REGS = ['RAX', 'RCX', 'RDX', 'RBX', 'RSP', 'RBP', 'RSI', 'RDI', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15'];
 
@@ -115,6 +116,6 @@ test('damaged images give typed errors, never crashes or hangs', { skip: skipUnl
         assert.ok(e instanceof DumpscopeError, String(e));
       }
     }),
-    { seed: 21, numRuns: 200 },
+    fuzzParams(21, 200, 4),
   );
 });

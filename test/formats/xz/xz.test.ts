@@ -11,6 +11,7 @@ import { sha256 } from '../../../src/formats/xz/sha256.js';
 import { decodeXz } from '../../../src/formats/xz/xz.js';
 import { DumpscopeError, LimitExceededError, UnsupportedError } from '../../../src/io/errors.js';
 import { corpus, skipUnlessCorpus } from '../../helpers/corpus.js';
+import { fuzzParams } from '../../helpers/fuzz-budget.js';
 
 function xzMissing(): false | string {
   try {
@@ -128,7 +129,7 @@ test('truncated and bit-flipped streams fail with typed errors, never anything e
         assert.ok(e instanceof DumpscopeError, String(e));
       }
     }),
-    { seed: 42, numRuns: 300 },
+    fuzzParams(42, 300, 4),
   );
 });
 
