@@ -101,14 +101,18 @@ export async function faultingContext(t: KernelTarget, limitations: string[]): P
       const bugFrames = await t.walk(t.dump.context, { maxFrames: 32 });
       const machine = bugFrames.find((f) => f.method === 'machine-frame');
       if (machine) {
+        // The KTRAP_FRAME the walker located around the machine frame (by _KTRAP_FRAME.Rip's offset); the
+        // handler's stack pointer only when it could not locate one. The two coincide when the handler's
+        // frame is exactly the trap frame, as in the dumps seen so far, but nothing guarantees it.
+        const at = machine.trapFrame ?? machine.sp;
         try {
-          registers = await t.trapRegisters(machine.sp);
-          trapFrame = { kind: 'trap', address: machine.sp, registers };
+          registers = await t.trapRegisters(at);
+          trapFrame = { kind: 'trap', address: at, registers };
           context = undefined;
           faulting = true;
-          stackCommand = `.trap 0x${machine.sp.toString(16)} ; kb`;
+          stackCommand = `.trap 0x${at.toString(16)} ; kb`;
         } catch (e) {
-          limitations.push(`trap frame at ${machine.sp.toString(16)} unreadable: ${(e as Error).message}`);
+          limitations.push(`trap frame at ${at.toString(16)} unreadable: ${(e as Error).message}`);
         }
       } else limitations.push("no trap frame found by unwinding the bugcheck stack (nt's unwind data or the stack pages are missing): the dump header context was used instead");
     }

@@ -116,6 +116,8 @@ async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   k.mem.placeTables(lastPage, [0x0a00000107400863n, 0x0a00000005dc8863n, 0x1a0000025754a863n]);
   k.mem.map(lastPage, 0x1000);
   k.mem.setPte(lastPage + 0x1000n, FREED_PTE);
+  // The kernel's region map: 16 TB of paged pool (the walkthrough's PagedPool Maximum) from ffffe500`00000000.
+  await k.setSystemVaRegion('MiVaPagedPool', 'AssignedRegionPagedPool', 0xffffe50000000000n, 0x100000000000n);
   const data = await poolBlock(k, lastPage + 0xb80n, 0x470, POOL_TAG_WRB1); // the tag Driver.sys allocates with
   k.mem.fill(data, 0x470, 0x41); // the copy so far: 'A's from the source buffer
   const badVa = lastPage + 0x1000n;
@@ -134,8 +136,10 @@ async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   ];
   const frames = await k.stack(chain, thread.stackBase - 0x1448n);
   const trap = frames[3].trapFrame as bigint;
-  // The faulting store is movaps [rcx+rax-10h]: rcx = destination, rax = offset reached (0x480).
-  await k.trapRegisters(trap, { Rax: 0x480n, Rcx: data, Rdx: 0xffffa50846322000n, R8: 0x8e0n, R9: 7n, R10: 0xc000009an, Rip: faultIp, Rbp: 0n, ErrorCode: 2n });
+  // The faulting store is movaps [rcx+rax-10h]: rcx = destination, rax = offset reached (0x480). FillBuffer
+  // keeps its status in ebx across the copy; the full-size allocation had failed, so it holds
+  // STATUS_INSUFFICIENT_RESOURCES (`mov ebx,0C000009Ah` before the call).
+  await k.trapRegisters(trap, { Rax: 0x480n, Rcx: data, Rdx: 0xffffa50846322000n, R8: 0x8e0n, R9: 7n, Rbx: 0xc000009an, Rip: faultIp, Rbp: 0n, ErrorCode: 2n });
   const regs = { ...zeroRegisters(), rip: frames[0].ip, rsp: frames[0].sp, rcx: 0x50n, rdx: badVa, r8: 2n, r9: trap };
   await k.setProcessorContext(0, regs);
   thread.writer.set('Tcb.TrapFrame', trap).set('Tcb.KernelStack', frames[0].sp);
@@ -192,7 +196,9 @@ async function scenario7e(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   );
   const trap = bugFrames[3].trapFrame as bigint;
   // Overwrite the interrupted frame's return slot: the walk from the trap continues into the context stack.
-  const ctxRegs = { ...zeroRegisters(), rip: faultIp, rsp: ctxFrames[0].sp, rax: 0x4141414141414139n, rbx: 0n, rcx: 0xffffe0099a6002c0n, rdx: data, rdi: 0xc000009an, r8: 0x2500n };
+  // FillAndFree's registers survive the kernel's free path: rbx its status (the write's, here
+  // STATUS_INSUFFICIENT_RESOURCES), rsi the size, rdi the buffer.
+  const ctxRegs = { ...zeroRegisters(), rip: faultIp, rsp: ctxFrames[0].sp, rax: 0x4141414141414139n, rbx: 0xc000009an, rcx: 0xffffe0099a6002c0n, rdx: data, rsi: 0x2500n, rdi: data, r8: 0x2500n };
   await k.trapRegisters(trap, { Rax: ctxRegs.rax, Rcx: ctxRegs.rcx, Rdx: ctxRegs.rdx, R8: ctxRegs.r8, Rip: faultIp, Rsp: ctxFrames[0].sp, ErrorCode: 0n });
   // The records sit in otherwise unused stack between the two chains (a CONTEXT is 0x4d0 bytes).
   const exr = thread.stackBase - 0x2500n;

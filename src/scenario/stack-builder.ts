@@ -47,8 +47,11 @@ async function unwindOf(image: LoadedImage, ip: bigint) {
   return fn ? { fn, info: await image.pe.unwindInfo(fn) } : undefined;
 }
 
-/** The return address in `caller` after its call to `callee` (direct), or after its first indirect call. */
-export async function returnAddressFor(caller: LoadedImage, callerFn: string, callee?: bigint): Promise<bigint> {
+/**
+ * The return address in `caller` after its call to `callee` (direct, or through the import slot `slot` reads
+ * as `callee`: a bound IAT entry), or after its first indirect call.
+ */
+export async function returnAddressFor(caller: LoadedImage, callerFn: string, callee?: bigint, slot?: (at: bigint) => bigint): Promise<bigint> {
   const start = await symbolAddress(caller, callerFn);
   const f = await caller.pe.functionAt(Number(start - caller.base));
   const end = f ? caller.base + BigInt(f.end) : start + 0x200n;
@@ -62,7 +65,7 @@ export async function returnAddressFor(caller: LoadedImage, callerFn: string, ca
   for (const i of ins) {
     if (!i.mnemonic.startsWith('call')) continue;
     const next = i.address + BigInt(i.bytes.length);
-    if (callee !== undefined && i.branchTarget === callee) return next;
+    if (callee !== undefined && (i.branchTarget === callee || (i.ripTarget !== undefined && i.branchTarget === undefined && slot?.(i.ripTarget) === callee))) return next;
     if (i.branchTarget === undefined && indirect === undefined) indirect = next;
   }
   if (indirect !== undefined) return indirect;
@@ -86,8 +89,9 @@ export async function buildStack(mem: MemoryBuilder, chain: ChainFrame[], sp0: b
     } else {
       const prev = chain[i - 1];
       if (!prev) throw new FormatError('scenario', `${c.fn}: the innermost frame needs an explicit position`);
-      const calleeStart = prev.image === c.image ? await symbolAddress(prev.image, prev.fn) : undefined;
-      ips.push(await returnAddressFor(c.image, c.fn, calleeStart));
+      // A call into another image goes through the caller's import table, bound in `mem`.
+      const slot = (at: bigint) => new DataView(mem.read(at, 8).buffer).getBigUint64(0, true);
+      ips.push(await returnAddressFor(c.image, c.fn, await symbolAddress(prev.image, prev.fn), slot));
     }
   }
   const out: BuiltFrame[] = [];

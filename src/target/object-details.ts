@@ -4,7 +4,7 @@
 // kernel enumerations (wait reasons, thread states, object types) from nt's types when they carry them.
 import type { KernelTarget } from './kernel-target.js';
 import type { ProcessInfo, ThreadInfo } from './kernel-objects.js';
-import { walkList } from './list-walk.js';
+import { type ListWalk, walkList } from './list-walk.js';
 
 // Public, stable values, used when the type source has no enumeration of that name (the scenario kernel).
 const FALLBACK: Record<string, readonly string[]> = {
@@ -50,6 +50,23 @@ const WINDBG_OBJECT_NAMES: Record<string, string> = {
 
 const MAX_WAIT_BLOCKS = 64;
 
+/**
+ * Each dispatcher object's wait list, walked once per target: thousands of threads waiting on one object
+ * (`!process 0 7`, `!us`) would otherwise walk its thousands of entries once per thread.
+ */
+const waitListCache = new WeakMap<KernelTarget, Map<bigint, Promise<{ blocks: Set<bigint>; walk: ListWalk }>>>();
+
+function waitList(t: KernelTarget, head: bigint, entryOffset: number): Promise<{ blocks: Set<bigint>; walk: ListWalk }> {
+  let byHead = waitListCache.get(t);
+  if (!byHead) waitListCache.set(t, (byHead = new Map()));
+  let p = byHead.get(head);
+  if (!p) {
+    p = walkList(t.memory, head, entryOffset, 4096).then((walk) => ({ blocks: new Set(walk.items), walk }));
+    byHead.set(head, p);
+  }
+  return p;
+}
+
 /** The objects a waiting thread waits on: its wait blocks (an array at WaitBlockList, WaitBlockCount long). */
 export async function waitObjects(t: KernelTarget, th: ThreadInfo): Promise<{ objects: WaitObject[]; note?: string }> {
   const kt = await t.kernelTypes();
@@ -73,8 +90,8 @@ export async function waitObjects(t: KernelTarget, th: ThreadInfo): Promise<{ ob
     const typeName = enumName ? (WINDBG_OBJECT_NAMES[enumName] ?? enumName) : type === undefined ? 'object not in the dump' : `type ${type}`;
     let otherWaiters: number | undefined;
     if (header && waitListOffset !== undefined && entryOffset !== undefined) {
-      const w = await walkList(t.memory, object + BigInt(waitListOffset), entryOffset, 4096);
-      if (!w.note) otherWaiters = Math.max(0, w.items.filter((b) => b !== at).length);
+      const w = await waitList(t, object + BigInt(waitListOffset), entryOffset);
+      if (!w.walk.note) otherWaiters = w.blocks.size - (w.blocks.has(at) ? 1 : 0);
     }
     objects.push({ address: object, type, typeName, otherWaiters });
   }

@@ -53,8 +53,11 @@ export async function triageContent(t: KernelTarget): Promise<{ facts: DumpFacts
   if (ctx) {
     for (const f of await t.walk(ctx, { maxFrames: 32 })) {
       if (f.method !== 'machine-frame') continue;
+      // The KTRAP_FRAME the walker located (what the analysis reads), and the handler's frame.
+      const trap = f.trapFrame ?? f.sp;
       addRange(f.sp, 0x200);
-      values.push(...regsOf(await t.trapRegisters(f.sp).catch(() => undefined)));
+      if (trap !== f.sp) addRange(trap, 0x200);
+      values.push(...regsOf(await t.trapRegisters(trap).catch(() => undefined)));
     }
   }
   for (const a of t.dump.header.bugcheckArgs) {

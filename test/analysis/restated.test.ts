@@ -115,9 +115,14 @@ test('READ_ADDRESS says Paged or Nonpaged pool only when the containing block\'s
   const inBlock = 0xffffe5068d8a3c00n; // inside the 'WrB1' block (header at …3b80, 0x480 bytes)
   const notPool = 0xffffe5068d8a3010n; // the same valid page, before any header: nothing proves a pool
   const pt = await fieldOf('0x50', '_POOL_HEADER', 'PoolType');
-  /** The scenario's pages with the block's PoolType field set to `value`, by the field's offset and bits. */
-  const withPoolType = (value: bigint) =>
-    patchPages('0x50', async (read) => {
+  /**
+   * The scenario's pages with the block's PoolType field set to `value`, by the field's offset and bits, and
+   * without the kernel's region map (MiVisibleState cleared), which would name the pool by itself.
+   */
+  const withPoolType = (value?: bigint) =>
+    patchPages('0x50', async (read, resolve) => {
+      const noMap = { va: await resolve('nt!MiVisibleState'), bytes: u64le(0n) };
+      if (value === undefined) return [noMap];
       const at = 0xffffe5068d8a3b80n + BigInt(pt.offset);
       const b = new Uint8Array(await read(at, pt.type.size));
       const shift = BigInt(pt.bitPosition ?? 0);
@@ -125,7 +130,7 @@ test('READ_ADDRESS says Paged or Nonpaged pool only when the containing block\'s
       for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
       v = (v & ~(0xffn << shift)) | (value << shift);
       for (let i = 0; i < b.length; i++) b[i] = Number((v >> BigInt(8 * i)) & 0xffn);
-      return [{ va: at, bytes: b }];
+      return [{ va: at, bytes: b }, noMap];
     });
   // An allocated block stores POOL_TYPE + 1: 1 is NonPagedPool (0), 2 is PagedPool (1).
   const { report: a } = await analysisOf(await writeRestated(s, 0xd1, [inBlock, 2n, 0n, s.facts.bugcheckArgs[2]], await withPoolType(1n)));
@@ -134,7 +139,7 @@ test('READ_ADDRESS says Paged or Nonpaged pool only when the containing block\'s
   const { report: b } = await analysisOf(await writeRestated(s, 0xd1, [inBlock, 2n, 1n, s.facts.bugcheckArgs[2]], await withPoolType(2n)));
   assert.deepEqual([b.faultingAddress?.field, b.faultingAddress?.region], ['WRITE_ADDRESS', 'Paged pool']);
   assert.ok(renderAnalysisText(b).split('\n').includes('WRITE_ADDRESS:  ffffe5068d8a3c00 Paged pool'));
-  const c = await restated('0x50', 0xd1, [notPool, 2n, 0n, s.facts.bugcheckArgs[2]]);
+  const { report: c } = await analysisOf(await writeRestated(s, 0xd1, [notPool, 2n, 0n, s.facts.bugcheckArgs[2]], await withPoolType()));
   assert.equal(c.faultingAddress?.region, undefined);
   assert.ok(renderAnalysisText(c).split('\n').includes('READ_ADDRESS:  ffffe5068d8a3010 '));
   assert.doesNotMatch(renderAnalysisMarkdown(c), /\(\)/);

@@ -1,14 +1,16 @@
 // Builds restated scenario dumps for the per-bugcheck family tests: the scenario kernel (its images, module
 // list, System process, PRCBs) with a crashing thread whose stack is laid out from real unwind data, plus
-// whatever structures a test writes. Structures the stand-in kernel's PDB does not describe (_IRP,
-// _DEVICE_OBJECT, _KDPC, _MMPFN, _EPROCESS.ExitStatus …) are written and read through the corpus's
-// Windows 10 19041 ISF table, whose layouts the scenario PDB's own types were generated from.
+// whatever structures a test writes. The stand-in kernel's PDB describes the structures the families read
+// (_IRP, _DEVICE_OBJECT, _KDPC, _MMPFN, _EPROCESS.ExitStatus …, generated from the 19041 ISF), so its types
+// come first; the corpus's ISF table fills in any type the PDB lacks.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnalysisReport } from '../../src/analysis/report.js';
 import { analyzeWithDisplay } from '../../src/commands/builtin/analyze.js';
 import { openIsf } from '../../src/formats/isf/open-isf.js';
+import { PdbFile } from '../../src/formats/pdb/pdb.js';
 import { writeKernelDump } from '../../src/formats/kernel-dump/writer.js';
+import { BufferSource } from '../../src/io/buffer-source.js';
 import { FileSink } from '../../src/node/file-sink.js';
 import { openSession } from '../../src/node/open-session.js';
 import { readScenarioBinaries, scenarioBinDir } from '../../src/node/scenario-files.js';
@@ -16,8 +18,8 @@ import { KernelScenario, type ThreadSpec, zeroRegisters } from '../../src/scenar
 import type { ChainFrame } from '../../src/scenario/stack-builder.js';
 import { StructWriter } from '../../src/scenario/struct-writer.js';
 import type { SymbolSource } from '../../src/symbols/symbol-source.js';
-import type { UdtType } from '../../src/symbols/types.js';
-import { KernelTypes } from '../../src/target/struct-view.js';
+import type { Type, UdtType } from '../../src/symbols/types.js';
+import { KernelTypes, resolveField } from '../../src/target/struct-view.js';
 import type { X64Registers } from '../../src/target/x64-registers.js';
 import { corpus } from './corpus.js';
 
@@ -25,14 +27,35 @@ export const LOADER_TAIL = ['PnpCallDriverEntry', 'IopLoadDriver', 'IopLoadUnloa
 const ISF_DIR = 'isf/ntkrnlmp.pdb';
 const io = { out: () => {}, err: () => {}, stderrIsTty: false, env: {} };
 
-/** `false` when the 19041 ISF is in the corpus, else the reason to skip. */
+/** The fields the family analyses read, by type: the scenario PDB must have them all to stand in for the ISF. */
+const FAMILY_FIELDS: Record<string, string[]> = {
+  _IRP: ['Type', 'Size', 'StackCount', 'CurrentLocation', 'Tail.Overlay.CurrentStackLocation'],
+  _IO_STACK_LOCATION: ['MajorFunction', 'MinorFunction', 'DeviceObject', 'Parameters.Power.Type', 'Parameters.Power.State'],
+  _DEVICE_OBJECT: ['Type', 'DriverObject', 'StackSize'],
+  _DRIVER_OBJECT: ['Type', 'DriverStart', 'DriverSize', 'DriverName', 'MajorFunction'],
+  _KDPC: ['Type', 'DpcListEntry.Next', 'DeferredRoutine'],
+  _KDPC_DATA: ['DpcList.ListHead.Next', 'DpcQueueDepth'],
+  _KPRCB: ['DpcData', 'CurrentDpcRoutine', 'DpcTimeCount', 'DpcTimeLimit'],
+  _EPROCESS: ['ExitStatus'],
+  _MMPFN: ['PteAddress', 'u2.ShareCount', 'u3.e2.ReferenceCount'],
+};
+const scenarioPdb = await PdbFile.open(new BufferSource(new Uint8Array(readFileSync(join(scenarioBinDir(), 'ntkrnlmp.pdb'))), 'ntkrnlmp.pdb'));
+const missing: string[] = [];
+for (const [type, fields] of Object.entries(FAMILY_FIELDS)) {
+  const t = await scenarioPdb.findType(type);
+  for (const f of fields) if (t?.kind !== 'udt' || !resolveField(t, f)) missing.push(`${type}.${f}`);
+}
+
+/** `false` when the scenario PDB or the corpus's 19041 ISF has the families' layouts, else the reason to skip. */
 export function skipUnlessIsf(): false | string {
-  return existsSync(corpus(ISF_DIR)) ? false : `../shared/corpus/${ISF_DIR} is not present: the 19041 layouts of _IRP, _KDPC, _MMPFN … come from it`;
+  if (!missing.length || existsSync(corpus(ISF_DIR))) return false;
+  return `the scenario PDB lacks ${missing.join(', ')} and ../shared/corpus/${ISF_DIR} is not present`;
 }
 
 let isfValue: SymbolSource | undefined;
-export function isfSource(): SymbolSource {
-  if (!isfValue) {
+/** The 19041 ISF table, when the corpus has it. */
+function corpusIsf(): SymbolSource | undefined {
+  if (!isfValue && existsSync(corpus(ISF_DIR))) {
     const dir = corpus(ISF_DIR);
     const file = readdirSync(dir)[0];
     isfValue = openIsf(new Uint8Array(readFileSync(join(dir, file))), file);
@@ -40,17 +63,30 @@ export function isfSource(): SymbolSource {
   return isfValue;
 }
 
-/** Types from the ISF first (the full 19041 layouts), then the scenario PDB (_KSWITCH_FRAME and the like); symbols from the PDB. */
-function mergedSource(isf: SymbolSource, pdb: SymbolSource): SymbolSource {
+/** Types from the scenario PDB first, then the ISF (when the corpus has it); symbols from the PDB. */
+function mergedSource(pdb: SymbolSource, without: string[] = []): SymbolSource {
+  const isf = corpusIsf();
   return {
     kind: pdb.kind,
-    description: `${pdb.description} + ${isf.description} types`,
+    description: `${pdb.description}${isf ? ` + ${isf.description}` : ''} types`,
     symbolAt: (rva) => pdb.symbolAt(rva),
     lookup: (name) => pdb.lookup(name),
     symbols: () => pdb.symbols(),
-    findType: async (name) => (await isf.findType(name)) ?? pdb.findType(name),
-    typeNames: async () => [...new Set([...(await isf.typeNames()), ...(await pdb.typeNames())])],
+    findType: async (name) => hideFields((await pdb.findType(name)) ?? (await isf?.findType(name)), without),
+    typeNames: async () => [...new Set([...(await pdb.typeNames()), ...((await isf?.typeNames()) ?? [])])],
   };
+}
+
+/** `t` without the fields named `Type.Field` in `without` (nt's types of a kernel that lacks them). */
+function hideFields(t: Type | undefined, without: string[]): Type | undefined {
+  if (t?.kind !== 'udt') return t;
+  const drop = new Set(without.filter((w) => w.startsWith(`${t.name}.`)).map((w) => w.slice(t.name.length + 1)));
+  return drop.size ? { kind: 'udt', udtKind: t.udtKind, name: t.name, size: t.size, fields: t.fields.filter((f) => !drop.has(f.name)) } : t;
+}
+
+/** The families' types: the scenario PDB's, else the ISF's (the name stays from when they all came from the ISF). */
+export function isfSource(): SymbolSource {
+  return mergedSource(scenarioPdb);
 }
 
 export interface CrashKernel {
@@ -80,10 +116,10 @@ export async function crashKernel(drivers: string[], chain: (k: KernelScenario) 
   return { k, regs, thread, frames };
 }
 
-/** A structure written by field name with the ISF's layout, at `address` or in fresh scenario memory. */
+/** A structure written by field name with the families' layout (isfSource), at `address` or in fresh scenario memory. */
 export async function isfStruct(k: KernelScenario, typeName: string, address?: bigint): Promise<StructWriter> {
   const t = (await isfSource().findType(typeName)) as UdtType | undefined;
-  if (t?.kind !== 'udt') throw new Error(`the ISF has no ${typeName}`);
+  if (t?.kind !== 'udt') throw new Error(`neither the scenario PDB nor the ISF has ${typeName}`);
   return new StructWriter(k.mem, t, address ?? k.alloc(t.size));
 }
 
@@ -96,16 +132,20 @@ export function setUnicode(k: KernelScenario, w: StructWriter, field: string, te
   w.set(`${field}.Length`, b.length).set(`${field}.MaximumLength`, b.length + 2).set(`${field}.Buffer`, buf);
 }
 
-/** Writes the dump (full layout), opens it with the scenario symbols (and the ISF's types when asked) and analyzes it. */
-export async function analyzeCrash(c: CrashKernel, code: number, args: bigint[], path: string, opts: { isf?: boolean } = {}): Promise<AnalysisReport> {
+/**
+ * Writes the dump (full layout), opens it with the scenario symbols and analyzes it: with `isf`, through the
+ * families' types (isfSource); `without` hides fields from nt's types (`_EPROCESS.ExitStatus`), as a kernel
+ * whose types lack them would.
+ */
+export async function analyzeCrash(c: CrashKernel, code: number, args: bigint[], path: string, opts: { isf?: boolean; without?: string[] } = {}): Promise<AnalysisReport> {
   const sink = await FileSink.create(path);
   await writeKernelDump(sink, c.k.facts(code, args, c.regs, `family test 0x${code.toString(16)}`), c.k.mem.pages, { layout: 'full' });
   await sink.commit();
   const { session, target, close } = await openSession(path, { sympath: scenarioBinDir(), offline: true, json: false, markdown: false, commands: [], rest: [] }, io);
   try {
-    if (opts.isf) {
+    if (opts.isf || opts.without) {
       const pdb = (await target.moduleSymbols(target.modules.modules[0])).source!;
-      const types = new KernelTypes(mergedSource(isfSource(), pdb));
+      const types = new KernelTypes(mergedSource(pdb, opts.without));
       target.kernelTypes = () => Promise.resolve(types);
     }
     return await analyzeWithDisplay(session);

@@ -1,6 +1,6 @@
 // `vertarget`/`!di`, `.bugcheck`, `.lastevent`, `!crash`: what the dump is and how the machine stopped.
 import { bugcheckName } from '../../knowledge/bugchecks/index.js';
-import { ntstatusName } from '../../knowledge/errors.js';
+import { exceptionShortName } from '../../knowledge/exception-names.js';
 import { cpuText, productName, type SystemInfo, sessionTimeText, suiteNames, systemInfo, uptimeText } from '../../target/system-info.js';
 import { addr64 } from '../../util/hex.js';
 import type { CommandSpec } from '../command.js';
@@ -87,34 +87,34 @@ export const dotBugcheckCommand: CommandSpec<BugcheckResult> = {
 
 export interface LastEventResult {
   kind: 'last-event';
-  /** The processor the event happened on (`3.0:` is processor 3, thread 0 in WinDbg's kernel notation). */
+  /** The processor the event happened on, WinDbg's kernel-mode event "thread" (`3.0:`: processor 3). */
   processor: number;
-  bugcheckCode: number;
-  bugcheckName: string;
-  /** For exception bugchecks, the exception code (Arg1) and its name. */
-  exceptionCode?: number;
+  /**
+   * The event a kernel dump stores: the EXCEPTION_RECORD64 in its header (offset 0xF00; Windows writes a
+   * breakpoint, 0x80000003, at KeBugCheckEx). 0 when the header holds none.
+   */
+  exceptionCode: number;
+  /** WinDbg's short name for the code (`Break instruction exception`); undefined: "Unknown exception". */
   exceptionName?: string;
+  exceptionAddress?: bigint;
   time?: string;
 }
 
 export const lastEventCommand: CommandSpec<LastEventResult> = {
   names: ['.lastevent'],
-  summary: 'The event the dump was taken for',
+  summary: 'The event the dump was taken for (the exception record in the dump header)',
   usage: '.lastevent',
   async run(session) {
     const t = kernelTarget(session);
-    const h = t.dump.header;
     const crash = await t.crashState();
     const processor = crash.prcb ? crash.prcb.number : session.processor;
-    const name = bugcheckName(h.bugcheckCode) ?? 'unknown bugcheck';
-    // For exception bugchecks the first argument is the exception code: name it as WinDbg does.
-    const exc = [0x7e, 0x8e, 0x1e, 0x3b].includes(h.bugcheckCode & 0xfffffff) ? Number(h.bugcheckArgs[0] & 0xffffffffn) : undefined;
-    const exceptionName = exc !== undefined ? ntstatusName(exc) : undefined;
-    return { kind: 'last-event', processor, bugcheckCode: h.bugcheckCode, bugcheckName: name, exceptionCode: exceptionName ? exc : undefined, exceptionName, time: h.systemTime };
+    const e = t.dump.exception;
+    const exceptionCode = (e?.code ?? 0) >>> 0;
+    // WinDbg names only the codes it has a short name for; any other, NTSTATUS or not, is "Unknown exception".
+    return { kind: 'last-event', processor, exceptionCode, exceptionName: exceptionShortName(exceptionCode), exceptionAddress: e?.address, time: t.dump.header.systemTime };
   },
   renderText: (r) => {
-    const exc = r.exceptionName ? `, exception ${r.exceptionCode?.toString(16)} (${r.exceptionName})` : '';
-    const text = `Last event: ${r.processor}.0: Bugcheck ${r.bugcheckCode.toString(16).toUpperCase()} (${r.bugcheckName})${exc}`;
+    const text = `Last event: ${r.processor.toString(16)}.0: ${r.exceptionName ?? 'Unknown exception'} - code ${r.exceptionCode.toString(16).padStart(8, '0')} (first/second chance not available)`;
     return `${text}${r.time ? `\n  debugger time: ${sessionTimeText(r.time)}` : ''}`;
   },
 };

@@ -208,7 +208,7 @@ export class IsfTable implements SymbolSource {
       case 'bitfield':
         return this.ref(r.type, `${at} (bitfield)`, depth + 1);
       default:
-        throw new FormatError(this.format, `${at}: unknown type kind ${JSON.stringify(r.kind)}`);
+        throw new FormatError(this.format, r.kind === undefined ? `${at}: type has no kind` : `${at}: unknown type kind ${JSON.stringify(r.kind)}`);
     }
   }
 
