@@ -1,128 +1,96 @@
-// Property-based fuzzing of every parser that reads a file, with a fixed seed: real files (corpus) and
-// scenario dumps, truncated, bit-flipped and with huge counts written into them. A failure must be a
-// DumpscopeError (what and where); anything else — TypeError, RangeError, a hang — is a bug.
-// `npm test` runs a short budget; `npm run fuzz` (FUZZ_RUNS=20000) a long one.
+// Property-based fuzzing with fixed seeds of every parser that reads a file, on real files (the corpus)
+// and scenario dumps in every layout: random bit flips, 32- and 64-bit extremes at random offsets and an
+// optional cut. A failure must be a DumpscopeError (what and where); anything else — a TypeError, a
+// RangeError, an engine message swallowed into the output, a hang past the time bound, a heap exhausted —
+// is a bug, reported with the seed, the mutation and the input. The targeted sweeps live beside this file:
+// truncation at every page boundary, extremes in named fields, memory-only damage with symbols, cycles.
+// `npm test` runs each property's small default count; `npm run fuzz` (FUZZ_RUNS=20000) a long one.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import fc from 'fast-check';
-import { extractCab } from '../../src/formats/cab/cab.js';
-import { IsfTable } from '../../src/formats/isf/isf.js';
-import { openKernelDump } from '../../src/formats/kernel-dump/kernel-dump.js';
-import { writeKernelDump, MemorySink } from '../../src/formats/kernel-dump/writer.js';
-import { openDump } from '../../src/formats/open-dump.js';
-import { PdbFile } from '../../src/formats/pdb/pdb.js';
-import { PeImage } from '../../src/formats/pe/pe-image.js';
-import { decodeXz } from '../../src/formats/xz/xz.js';
-import { BufferSource } from '../../src/io/buffer-source.js';
-import { DumpscopeError } from '../../src/io/errors.js';
 import { evaluateExpression } from '../../src/commands/expr/masm.js';
+import { DumpscopeError } from '../../src/io/errors.js';
 import { parseSymbolPath } from '../../src/symbols/symbol-path.js';
-import { KernelTarget } from '../../src/target/kernel-target.js';
-import { analyze } from '../../src/analysis/analyze.js';
-import { readScenarioBinaries } from '../../src/node/scenario-files.js';
-import { buildScenario } from '../../src/scenario/scenarios.js';
-import { corpus, skipUnlessCorpus } from '../helpers/corpus.js';
+import { corpus, repo, skipUnlessCorpus } from '../helpers/corpus.js';
+import { fuzzParams } from '../helpers/fuzz-budget.js';
+import type { FuzzJob } from '../helpers/fuzz-jobs.js';
+import { gcabMissing, mszipCab, SCENARIO_SYMBOLS, scenarioDump, storeFiles } from '../helpers/fuzz-inputs.js';
+import { applyDamage, damage, damageText } from '../helpers/fuzz-mutate.js';
+import { assertMemoryBounded, FuzzRunner, fuzzProperty } from '../helpers/fuzz-runner.js';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
-const SEED = 20261122;
+const runner = new FuzzRunner();
+after(() => runner.close());
 
-/** Mutations: bit flips, byte overwrites, 32-bit huge values, then an optional cut. */
-const mutation = (len: number) =>
-  fc.record({
-    flips: fc.array(fc.tuple(fc.nat(len - 1), fc.integer({ min: 1, max: 255 })), { maxLength: 6 }),
-    huge: fc.array(fc.tuple(fc.nat(len - 1), fc.constantFrom(0xffffffff, 0x7fffffff, 0x80000000, 0x10000)), { maxLength: 2 }),
-    cut: fc.option(fc.nat(len), { nil: undefined }),
-  });
-
-function mutate(good: Uint8Array, m: { flips: [number, number][]; huge: [number, number][]; cut?: number }): Uint8Array {
-  const b = good.slice(0, m.cut === undefined ? good.length : Math.max(m.cut, 1));
-  for (const [at, x] of m.flips) if (at < b.length) b[at] ^= x;
-  for (const [at, v] of m.huge) if (at + 4 <= b.length) new DataView(b.buffer).setUint32(at, v, true);
-  return b;
+/** Damage anywhere in `good`, each case through `job`. `divisor` scales FUZZ_RUNS down for costly cases. */
+function damaged(input: string, good: Uint8Array, seed: number, ciRuns: number, divisor: number, job: (b: Uint8Array) => FuzzJob, shrink = false) {
+  return fuzzProperty(runner, { input, ...fuzzParams(seed, ciRuns, divisor), arb: damage(good.length), job: (m) => job(applyDamage(good, m)), text: damageText, shrink });
 }
 
-async function expectOnlyDumpscopeErrors(f: () => Promise<unknown>): Promise<void> {
-  try {
-    await f();
-  } catch (e) {
-    assert.ok(e instanceof DumpscopeError, `not a DumpscopeError: ${(e as Error)?.stack ?? e}`);
+const dump = (name: string, symbols?: string) => (bytes: Uint8Array): FuzzJob => ({ kind: 'dump', name, bytes, symbols, analyze: true });
+const read = (path: string) => new Uint8Array(readFileSync(path));
+
+test('the shipped sample and the 0x50 scenario in every layout: header, bitmap, triage parts and analysis', async () => {
+  const jobs = [damaged('samples/walkthrough-0x50.dmp', read(repo('samples/walkthrough-0x50.dmp')), 7001, 30, 10, dump('sample.dmp', SCENARIO_SYMBOLS))];
+  let seed = 7010;
+  for (const layout of ['full', 'kernel-bitmap', 'full-bitmap', 'full32', 'triage'] as const) {
+    jobs.push(damaged(`scenario 0x50 written as ${layout}`, await scenarioDump('0x50', layout), seed++, 12, 20, dump(`0x50-${layout}.dmp`, SCENARIO_SYMBOLS)));
   }
-}
-
-async function fuzz(good: Uint8Array, body: (b: Uint8Array) => Promise<unknown>, runs = RUNS): Promise<void> {
-  await fc.assert(fc.asyncProperty(mutation(good.length), async (m) => expectOnlyDumpscopeErrors(() => body(mutate(good, m)))), { seed: SEED, numRuns: runs });
-}
-
-const file = (rel: string) => new Uint8Array(readFileSync(corpus(rel)));
-const storeFile = (name: string) => {
-  const d = corpus(`symbols/${name}`);
-  return new Uint8Array(readFileSync(join(d, readdirSync(d)[0], name)));
-};
-
-test('kernel dump reader and the whole analysis on mutated scenario dumps', { timeout: 600_000 }, async () => {
-  const bins = await readScenarioBinaries();
-  const s = await buildScenario('0x50', bins, { extraThreads: 1 });
-  const sink = new MemorySink();
-  await writeKernelDump(sink, s.facts, s.pages, { layout: 'kernel-bitmap' });
-  const good = sink.toBytes();
-  const provider = { findImage: async () => ({ found: false as const, reason: 'fuzz' }) };
-  await fuzz(good, async (b) => {
-    const d = await openKernelDump(new BufferSource(b, 'fuzz.dmp'));
-    const t = new KernelTarget(d, provider);
-    await t.init();
-    await analyze(t);
-  }, Math.max(10, Math.floor(RUNS / 3)));
+  await Promise.all(jobs);
 });
 
-test('triage dump reader on the mutated real dump', { skip: skipUnlessCorpus('kernel/win10-19041-x64-triage-1000007e.dmp'), timeout: 600_000 }, async () => {
-  const good = file('kernel/win10-19041-x64-triage-1000007e.dmp');
-  const provider = { findImage: async () => ({ found: false as const, reason: 'fuzz' }) };
-  await fuzz(good, async (b) => {
-    const d = await openKernelDump(new BufferSource(b, 'fuzz.dmp'));
-    const t = new KernelTarget(d, provider);
-    await analyze(t);
-  });
+test('the real kernel dumps: x64 and ARM64 triage, the cut-off full dump', { skip: skipUnlessCorpus('kernel') }, async () => {
+  let seed = 7100;
+  await Promise.all(
+    readdirSync(corpus('kernel')).sort().map((f) => damaged(`corpus kernel/${f}`, read(corpus(`kernel/${f}`)), seed++, 16, 20, dump(f, corpus('symbols')))),
+  );
 });
 
-test('minidump recognition on mutated user-mode dumps', { skip: skipUnlessCorpus('user') }, async () => {
-  for (const f of readdirSync(corpus('user')).slice(0, 4)) {
-    const good = file(`user/${f}`);
-    await fuzz(good.subarray(0, Math.min(good.length, 1 << 16)), (b) => openDump(new BufferSource(b, f)));
+test('the broken corpus files fail clearly, whole and damaged', { skip: skipUnlessCorpus('broken') }, async () => {
+  let seed = 7200;
+  for (const f of readdirSync(corpus('broken')).sort()) {
+    const good = read(corpus(`broken/${f}`));
+    const r = await runner.check(dump(f)(good), { input: `corpus broken/${f}`, mutation: 'none' });
+    const open = r.steps.find((s) => s.step === 'open');
+    // The corpus README: each must produce a clear error saying what is wrong and at which offset.
+    assert.equal(open?.outcome, 'error', `${f} opened: ${JSON.stringify(r.steps)}`);
+    assert.match(open?.message ?? '', /offset 0x[0-9a-f]+/, `${f}: ${open?.message}`);
+    await damaged(`corpus broken/${f}`, good, seed++, 15, 50, dump(f), true);
   }
 });
 
-test('PE reader (headers, .pdata, unwind info, CodeView) on mutated images', { skip: skipUnlessCorpus('symbols/amdppm.sys') }, async () => {
-  for (const name of ['amdppm.sys', 'CrashWithException.exe']) {
-    const good = storeFile(name);
-    await fuzz(good, async (b) => {
-      const pe = await PeImage.open(async (o, n) => (o >= 0 && o + n <= b.length ? b.subarray(o, o + n) : undefined), false, name);
-      await pe.codeView();
-      for (const fn of (await pe.runtimeFunctions()).slice(0, 64)) await pe.unwindInfo(fn);
-    });
-  }
+test('user-mode minidumps (MDMP) through the dump opener and info', { skip: skipUnlessCorpus('user') }, async () => {
+  let seed = 7300;
+  await Promise.all(readdirSync(corpus('user')).sort().map((f) => damaged(`corpus user/${f}`, read(corpus(`user/${f}`)), seed++, 6, 40, dump(f), true)));
 });
 
-test('PDB reader (publics, modules, symbols, types) on mutated PDBs', { skip: skipUnlessCorpus('symbols/CrashWithException.pdb'), timeout: 600_000 }, async () => {
-  const good = storeFile('CrashWithException.pdb');
-  await fuzz(good, async (b) => {
-    const pdb = await PdbFile.open(new BufferSource(b, 'fuzz.pdb'));
-    await pdb.symbolAt(0x1010);
-    await pdb.privateSymbols();
-    const types = await pdb.types();
-    for (const n of types.typeNames().slice(0, 50)) {
-      const t = types.findType(n);
-      if (t?.kind === 'udt') for (const f of t.fields) void f.type.size;
-    }
-  });
+test('PE images: headers, sections, CodeView, exports, imports, version resource, .pdata and unwind info', async () => {
+  const images = [...['ntoskrnl.exe', 'Driver.sys'].map((n) => ({ path: join(SCENARIO_SYMBOLS, n), name: n })), ...storeFiles((n) => /\.(exe|sys)$/i.test(n))];
+  let seed = 7400;
+  await Promise.all(images.map((img) => damaged(img.path, read(img.path), seed++, 20, 4, (b) => ({ kind: 'pe', name: img.name, bytes: b }), true)));
 });
 
-test('xz and CAB decoders on mutated inputs', { skip: skipUnlessCorpus('isf') }, async () => {
-  const d = corpus('isf/ntkrnlmp.pdb');
-  const xz = file(`isf/ntkrnlmp.pdb/${readdirSync(d)[0]}`).subarray(0, 65536);
-  await fuzz(xz, async (b) => decodeXz(b, { maxOutput: 1 << 24 }));
-  // A tiny uncompressed cabinet built by hand: header, one folder, one file, one data block.
+test('PDBs: MSF, DBI, publics, globals, module symbols, TPI types and their layouts', async () => {
+  const pdbs = [...['ntkrnlmp.pdb', 'Driver.pdb'].map((n) => ({ path: join(SCENARIO_SYMBOLS, n), name: n })), { path: repo('fixtures/pdb/bin/types.pdb'), name: 'types.pdb' }, ...storeFiles((n) => n.endsWith('.pdb'))];
+  let seed = 7500;
+  await Promise.all(pdbs.map((p) => damaged(p.path, read(p.path), seed++, 12, 10, (b) => ({ kind: 'symbols', name: p.name, bytes: b, typeLimit: 100 }), true)));
+});
+
+test('xz (the nt ISF table, its first 64 KiB and whole) and CAB (hand-made stored, gcab MSZIP)', { skip: skipUnlessCorpus('isf') }, async () => {
+  const xz = read(corpus('isf/ntkrnlmp.pdb/5278AFF86C341677D7D7835C85B7B844-1.json.xz'));
+  const stored = storedCab();
+  await Promise.all([
+    damaged('nt ISF .json.xz, first 64 KiB', xz.subarray(0, 65536), 7600, 30, 4, (b) => ({ kind: 'xz', name: 'nt.json.xz', bytes: b }), true),
+    // Each whole-file case decodes up to 6 MB: a handful by default.
+    damaged('nt ISF .json.xz', xz, 7601, 3, 200, (b) => ({ kind: 'symbols', name: 'nt.json.xz', bytes: b, typeLimit: 50 })),
+    damaged('hand-made stored cabinet', stored, 7602, 80, 1, (b) => ({ kind: 'cab', name: 'a.cab', bytes: b }), true),
+    ...(gcabMissing() ? [] : [damaged('gcab -c -z cabinet', mszipCab({ 'a.pdb': new TextEncoder().encode('x'.repeat(70000)), 'b.txt': new Uint8Array(300).fill(7) }), 7603, 80, 1, (b) => ({ kind: 'cab', name: 'z.cab', bytes: b }), true)]),
+  ]);
+});
+
+/** A tiny uncompressed cabinet built by hand: header, one folder, one file, one data block. */
+function storedCab(): Uint8Array {
   const cab = new Uint8Array(0x60);
   const dv = new DataView(cab.buffer);
   cab.set(new TextEncoder().encode('MSCF'));
@@ -139,34 +107,39 @@ test('xz and CAB decoders on mutated inputs', { skip: skipUnlessCorpus('isf') },
   dv.setUint16(0x48, 8, true);
   dv.setUint16(0x4a, 8, true);
   cab.set(new TextEncoder().encode('abcdefgh'), 0x4c);
-  await fuzz(cab, async (b) => extractCab(b, { maxOutput: 1 << 20 }));
-});
+  return cab;
+}
 
-test('ISF reader on mutated JSON documents', () => {
-  const doc = JSON.stringify({ metadata: { format: '6.1.0' }, base_types: { int: { kind: 'int', size: 4, signed: true }, pointer: { kind: 'int', size: 8 } }, user_types: { A: { kind: 'struct', size: 16, fields: { x: { offset: 0, type: { kind: 'base', name: 'int' } }, p: { offset: 8, type: { kind: 'pointer', subtype: { kind: 'struct', name: 'A' } } } } } }, symbols: { s: { address: 16 } } });
-  fc.assert(
-    fc.property(fc.array(fc.tuple(fc.nat(doc.length - 1), fc.string({ minLength: 1, maxLength: 1 })), { maxLength: 6 }), (edits) => {
+test('ISF reader on JSON documents with characters replaced', async () => {
+  const doc = JSON.stringify({ metadata: { format: '6.1.0' }, base_types: { int: { kind: 'int', size: 4, signed: true }, pointer: { kind: 'int', size: 8 } }, user_types: { A: { kind: 'struct', size: 16, fields: { x: { offset: 0, type: { kind: 'base', name: 'int' } }, p: { offset: 8, type: { kind: 'pointer', subtype: { kind: 'struct', name: 'A' } } }, a: { offset: 8, type: { kind: 'array', count: 2, subtype: { kind: 'base', name: 'int' } } } } } }, enums: { E: { size: 4, base: 'int', constants: { X: 1 } } }, symbols: { s: { address: 16, type: { kind: 'struct', name: 'A' } } } });
+  await fuzzProperty(runner, {
+    input: 'a small ISF document',
+    ...fuzzParams(7700, 120, 2),
+    arb: fc.array(fc.tuple(fc.nat(doc.length - 1), fc.constantFrom('0', '9', '-', '.', 'e', '"', '{', '}', '[', ']', ',', ':', 'A', ' ')), { minLength: 1, maxLength: 6 }),
+    job: (edits) => {
       const chars = [...doc];
       for (const [at, c] of edits) chars[at] = c;
-      try {
-        const t = IsfTable.parse(chars.join(''), 'fuzz');
-        const a = t.typeByName('A');
-        if (a?.kind === 'udt') for (const f of a.fields) if (f.type.kind === 'pointer') void f.type.target.size;
-      } catch (e) {
-        assert.ok(e instanceof DumpscopeError, String(e));
-      }
-    }),
-    { seed: SEED, numRuns: RUNS * 5 },
-  );
+      return { kind: 'symbols', name: 'edited.json', bytes: new TextEncoder().encode(chars.join('')), types: ['A', 'E'] };
+    },
+    text: (edits) => edits.map(([at, c]) => `character ${at} = '${c}'`).join(', '),
+    shrink: true,
+  });
 });
 
 test('expressions and symbol paths: garbage text gives clear errors', async () => {
   const env = { pointerSize: 8 as const, register: () => undefined, symbol: async () => undefined, readMemory: async () => 0n };
+  const params = fuzzParams(20261122, 600);
   await fc.assert(
     fc.asyncProperty(fc.string({ maxLength: 40 }), async (s) => {
-      await expectOnlyDumpscopeErrors(() => evaluateExpression(s, env));
+      try {
+        await evaluateExpression(s, env);
+      } catch (e) {
+        assert.ok(e instanceof DumpscopeError, `'${s}': not a DumpscopeError: ${(e as Error)?.stack ?? e}\nseed: ${params.seed}`);
+      }
       parseSymbolPath(s);
     }),
-    { seed: SEED, numRuns: RUNS * 10 },
+    params,
   );
 });
+
+test('memory stayed bounded during the random mutations', (t) => assertMemoryBounded('random mutations', t));

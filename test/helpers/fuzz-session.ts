@@ -2,7 +2,8 @@
 // fuzz cases reach analysis and commands with symbols, without writing each mutated dump to disk.
 // The symbol files are parsed once and shared by every case (they are not what is being mutated).
 import { Session } from '../../src/commands/session.js';
-import { openKernelDump } from '../../src/formats/kernel-dump/kernel-dump.js';
+import { type KernelDump, openKernelDump } from '../../src/formats/kernel-dump/kernel-dump.js';
+import { DumpscopeError } from '../../src/io/errors.js';
 import { BufferSource } from '../../src/io/buffer-source.js';
 import { PageCache } from '../../src/io/page-cache.js';
 import { SymbolStore } from '../../src/node/symbol-store.js';
@@ -54,16 +55,26 @@ export interface FuzzSession {
   target: KernelTarget;
 }
 
-/** The steps of openSession on bytes: header and layout, the kernel model, the crashing thread's pseudo-registers. */
-export async function openBytes(bytes: Uint8Array, name: string, symbols: ImageProvider): Promise<FuzzSession> {
-  const dump = await openKernelDump(new PageCache(new BufferSource(bytes, name)));
+/**
+ * The steps of openSession after the file is open: the kernel model, then the crashing thread's
+ * pseudo-registers. openSession ignores a failing crashState; here only a DumpscopeError may be ignored.
+ */
+export async function sessionFor(dump: KernelDump, symbols: ImageProvider): Promise<FuzzSession> {
   const target = new KernelTarget(dump, symbols);
   await target.init();
-  const crash = await target.crashState().catch(() => undefined);
+  const crash = await target.crashState().catch((e) => {
+    if (e instanceof DumpscopeError) return undefined;
+    throw e;
+  });
   const session = new Session(target);
   if (crash?.thread?.address) session.variables.set('$thread', crash.thread.address);
   if (crash?.process?.address) session.variables.set('$proc', crash.process.address);
   if (crash?.prcb?.address) session.variables.set('$prcb', crash.prcb.address);
   if (crash?.prcb && !dump.triage) session.processor = crash.prcb.number;
   return { session, target };
+}
+
+/** A session on dump bytes, as `dumpscope run DUMP -y PATH` opens a file. */
+export async function openBytes(bytes: Uint8Array, name: string, symbols: ImageProvider): Promise<FuzzSession> {
+  return sessionFor(await openKernelDump(new PageCache(new BufferSource(bytes, name))), symbols);
 }
