@@ -22,14 +22,16 @@ mkdir -p bin obj
 # -ffile-compilation-dir=. : the CodeView build info says "." instead of the scratch path. (No
 # -ffile-prefix-map: clang copies it, scratch path included, into the command line it records.)
 CFLAGS=(--target=x86_64-pc-windows-msvc -g -gcodeview -fstandalone-debug -O1 -fasynchronous-unwind-tables -fno-stack-protector -fno-builtin -mno-red-zone -Wall -Werror -Wno-unused-variable -ffile-compilation-dir=.)
-LINK=(lld-link-14 /nodefaultlib /debug:full /Brepro /pdbsourcepath:. /subsystem:native /filealign:0x200)
+LINK=(lld-link-14 /nodefaultlib /debug:full /pdbsourcepath:. /subsystem:native /filealign:0x200)
 clang-14 "${CFLAGS[@]}" -c src/ntstub.c -o obj/ntstub.obj
 clang-14 --target=x86_64-pc-windows-msvc -ffile-compilation-dir=. -c src/ntstub-traps.s -o obj/ntstub-traps.obj
-"${LINK[@]}" /dll /noentry /base:0xfffff80116200000 /pdb:bin/ntkrnlmp.pdb /pdbaltpath:ntkrnlmp.pdb /out:bin/ntoskrnl.exe /implib:obj/ntoskrnl.lib obj/ntstub.obj obj/ntstub-traps.obj
-for d in driver:Driver:0xfffff801197f0000 evildriver:EvilDriver:0xfffff80784da0000 ioctl:IoctlDriver:0xfffff80785a00000; do
-  IFS=: read -r src name base <<<"$d"
+"${LINK[@]}" /Brepro /dll /noentry /base:0xfffff80116200000 /pdb:bin/ntkrnlmp.pdb /pdbaltpath:ntkrnlmp.pdb /out:bin/ntoskrnl.exe /implib:obj/ntoskrnl.lib obj/ntstub.obj obj/ntstub-traps.obj
+# EvilDriver carries the 0x7E walkthrough's link time (its `lmvm` Timestamp, 65171B40) instead of a /Brepro
+# hash; lld-link still derives the PDB GUID from the contents, so the build stays byte for byte.
+for d in driver:Driver:0xfffff801197f0000:/Brepro evildriver:EvilDriver:0xfffff80784da0000:/timestamp:0x65171B40 ioctl:IoctlDriver:0xfffff80785a00000:/Brepro; do
+  IFS=: read -r src name base stamp stampValue <<<"$d"
   clang-14 "${CFLAGS[@]}" -c "src/$src.c" -o "obj/$src.obj"
-  "${LINK[@]}" /driver /entry:DriverEntry /base:"$base" /pdb:"bin/$name.pdb" /pdbaltpath:"$name.pdb" /out:"bin/$name.sys" "obj/$src.obj" obj/ntoskrnl.lib
+  "${LINK[@]}" "$stamp${stampValue:+:$stampValue}" /driver /entry:DriverEntry /base:"$base" /pdb:"bin/$name.pdb" /pdbaltpath:"$name.pdb" /out:"bin/$name.sys" "obj/$src.obj" obj/ntoskrnl.lib
 done
 if grep -rl --fixed-strings "$work" bin >/dev/null; then
   echo "make-scenario-binaries: an output still names the scratch directory $work" >&2

@@ -8,24 +8,39 @@ import { lookupError } from '../knowledge/errors.js';
 import { effectiveAddress } from '../render/registers.js';
 import type { KernelTarget } from '../target/kernel-target.js';
 import { systemInfo } from '../target/system-info.js';
-import { addr64 } from '../util/hex.js';
-import { bucketExceptionCode, EXCEPTION_BUGCHECKS, failureBucket, failureHash } from './bucket.js';
+import { blameFromStack, unloadedAtIp, unloadedModuleName } from './blame.js';
+import { bucketExceptionCode, EXCEPTION_BUGCHECKS, failureBucket, failureHash, fastFailName } from './bucket.js';
+import { codeStatusRule } from './code-status-rule.js';
+import { arm64Registers, baseName, dumpAttributes, kiBugCheckData, markerText } from './dump-fields.js';
 import { faultAccess } from './fault-access.js';
 import { faultingContext } from './faulting-context.js';
 import { analyzeFamily } from './families/index.js';
+import { irqlRule } from './irql-rule.js';
 import { isOsModule } from './os-modules.js';
 import { poolRules, registerCandidates } from './pool-rules.js';
 import { describeRegion } from './region.js';
-import { ANALYSIS_SCHEMA_VERSION, type AnalysisReport, type StackEntry } from './report.js';
+import { ANALYSIS_SCHEMA_VERSION, type AnalysisReport, type RootCauseClaim } from './report.js';
 import { dedupeClaims, runRules } from './rules.js';
+import { reportStack } from './stack.js';
+import { composeSummary, rankClaims } from './summary.js';
 
-const RELAY_MODULES = new Set(['nt', 'hal', 'wdf01000', 'wdfldr']);
 /** Pool bugchecks name the block in their arguments (a header or the data after it). */
 const POOL_BUGCHECKS = new Set([0x19, 0xc2, 0x13a, 0xc5]);
+/** Page-fault bugchecks whose Arg3 is the address of the instruction that made the reference. */
+const IP_IN_ARG3 = new Set([0x50, 0xce, 0xd5, 0xd6]);
+/** Bugchecks raised at raised IRQL on a bad or pageable address: Arg1 the address, Arg2 the IRQL, Arg4 the IP. */
+const IRQL_BUGCHECKS = new Set([0x0a, 0xd1]);
+
+export interface AnalyzeOptions {
+  /** The dump's file name, for FILE_IN_CAB (the front end knows it; defaults to the byte source's name). */
+  fileName?: string;
+}
 
 /** A header with nothing in it (bugcheck 0, no memory, no processor context) is refused: there is nothing to analyze. */
 function checkHeader(t: KernelTarget, limitations: string[]): void {
   const h = t.dump.header;
+  const marker = markerText(h.bugcheckCode >>> 0);
+  if (marker) limitations.unshift(`not a crash: bugcheck code 0x${(h.bugcheckCode >>> 0).toString(16).toUpperCase()} is not a bugcheck ('${marker}', the marker a live-acquisition tool writes when it builds a dump of a running system); the fields above describe the moment of acquisition, not a failure`);
   if (h.bugcheckCode !== 0) return;
   const memory = (t.dump.physical?.pageCount ?? 0) > 0 || t.dump.triage !== undefined;
   const ctx = t.dump.context;
@@ -43,11 +58,17 @@ export function buildBranch(buildLab: string | undefined): string | undefined {
   return parts.length >= 4 && parts[3] ? parts[3] : buildLab;
 }
 
-export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
+/** `_M` variants (0x1000007E) share their base code's analysis; other codes with high bits are their own. */
+function baseCodeOf(code: number): number {
+  const c = code >>> 0;
+  return (c & 0xf0000000) >>> 0 === 0x10000000 && (c & 0x0fffffff) < 0x10000 ? c & 0x0fffffff : c;
+}
+
+export async function analyze(t: KernelTarget, opts: AnalyzeOptions = {}): Promise<AnalysisReport> {
   const started = Date.now();
   const h = t.dump.header;
-  const code = h.bugcheckCode;
-  const base = code & 0x0fffffff;
+  const code = h.bugcheckCode >>> 0;
+  const base = baseCodeOf(code);
   const args = h.bugcheckArgs;
   const doc = bugcheckInfo(code, args);
   const limitations = [...t.limitations];
@@ -55,39 +76,12 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
 
   const fc = await faultingContext(t, limitations);
   const { context, trapFrame, exceptionRecord } = fc;
-  let stackCommand = fc.stackCommand;
   // Per-bugcheck family analysis (src/analysis/families): claims, fields, notes, a context to switch to, blame.
-  // Its hook assigns `family`; everything below already uses what it returns.
   const family = await analyzeFamily(t, { code: base, args, registers: fc.registers });
-  const walkFrom = family?.switchTo?.registers ?? fc.registers;
-  if (family?.switchTo) stackCommand = family.switchTo.stackCommand;
-
-  const frames = walkFrom ? await t.walk(walkFrom, { maxFrames: 128 }) : [];
-  const stack: StackEntry[] = [];
-  for (const f of frames) {
-    const m = t.modules.at(f.ip);
-    const s = await t.memory.readSparse(f.sp + 8n, 32);
-    const argsOf = [0, 1, 2, 3].map((i) => (s.valid.subarray(i * 8, i * 8 + 8).every((v) => v === 1) ? new DataView(s.bytes.buffer, s.bytes.byteOffset + i * 8, 8).getBigUint64(0, true) : undefined));
-    const parts = await t.symbolParts(f.ip);
-    stack.push({ childSp: f.sp, retAddr: f.returnAddress, callSite: (await t.symbolize(f.ip)) ?? addr64(f.ip), args: argsOf, module: m?.name, symbol: parts?.symbol, offset: parts?.displacement, guessed: frames[f.index - 1]?.guessed ?? false });
-  }
-  const stackNotes = frames.at(-1)?.note ? [frames.at(-1)!.note!] : [];
-
-  // Blame: the family's verdict; else the first frame outside Windows; else the first that is not a relay (nt, hal, KMDF); else frame 0.
-  const withModule = stack.filter((s) => s.module && !s.guessed);
-  const blamed = withModule.find((s) => !isOsModule(s.module!)) ?? withModule.find((s) => !RELAY_MODULES.has(s.module!.toLowerCase())) ?? withModule[0];
-  const blamedModule = family?.blame ? t.modules.byModuleName(family.blame.module) : blamed ? t.modules.byModuleName(blamed.module!) : undefined;
-  const moduleName = family?.blame?.module ?? blamedModule?.name ?? 'Unknown_Module';
-  const imageName = family?.blame?.imageName ?? blamedModule?.imageName ?? 'Unknown_Image';
-  const blameSymbol = family?.blame ? family.blame.symbol : blamed?.symbol;
-  const blameOffset = family?.blame ? family.blame.offset : blamed?.offset;
-  const symbolName = family?.blame?.symbolName ?? (blamed ? (blamed.symbol ? `${moduleName}!${blamed.symbol}+${blamed.offset!.toString(16)}` : `${moduleName}+${blamed.offset!.toString(16)}`) : 'Unknown');
-
-  const fa = faultAccess(base, args, exceptionRecord);
-  const access = fa?.access;
-  const faultAddress = fa?.address;
-  const bucket = failureBucket({ bugcheckCode: code, baseCode: base, exceptionCode: bucketExceptionCode(base, args, exceptionRecord?.code), access: access === 'write' ? 'W' : access === 'execute' ? 'X' : 'R', module: moduleName, func: blameSymbol });
-  const region = faultAddress === undefined || faultAddress === 0xffffffffffffffffn ? {} : await describeRegion(t, faultAddress);
+  const rs = await reportStack(t, fc, family.switchTo, limitations);
+  const { stack } = rs;
+  const capturedRegisters = h.machine === 'arm64' ? arm64Registers(h.contextBytes) : undefined;
+  if (h.machine === 'arm64') limitations.push(`ARM64 stack walking is not supported: STACK_TEXT is empty${capturedRegisters ? ' (the captured registers are shown instead)' : ' and the dump holds no ARM64 context to show'}`);
 
   // The faulting instruction and its operand address, when its code is available.
   const registers = fc.faulting ? fc.registers : undefined;
@@ -103,6 +97,38 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
       }
     }
   }
+
+  // Blame: the family's verdict; else an unloaded driver the faulting IP is in; else the stack.
+  const sb = blameFromStack(stack.slice(rs.faultIndex));
+  const blamed = sb.frame;
+  const gone = family.blame ? undefined : unloadedAtIp(t.modules, [registers?.rip, exceptionRecord?.exceptionAddress, IRQL_BUGCHECKS.has(base) ? args[3] : undefined, IP_IN_ARG3.has(base) ? args[2] : undefined]);
+  const fallbackModule = sb.onlyMachinery ? stack.find((s) => s.module)?.module : undefined;
+  const blamedModule = family.blame ? t.modules.byModuleName(family.blame.module) : gone ? undefined : blamed ? t.modules.byModuleName(blamed.module!) : fallbackModule ? t.modules.byModuleName(fallbackModule) : undefined;
+  const moduleName = family.blame?.module ?? (gone ? unloadedModuleName(gone.u) : undefined) ?? blamedModule?.name ?? 'Unknown_Module';
+  const imageName = family.blame?.imageName ?? gone?.u.imageName ?? blamedModule?.imageName ?? 'Unknown_Image';
+  const blameSymbol = family.blame ? family.blame.symbol : gone ? undefined : blamed?.symbol;
+  const blameOffset = family.blame ? family.blame.offset : gone ? Number(gone.at - gone.u.base) : blamed?.offset;
+  const symbolName =
+    family.blame?.symbolName ??
+    (gone ? `${gone.u.imageName}+${(gone.at - gone.u.base).toString(16)}` : blamed ? (blamed.symbol ? `${moduleName}!${blamed.symbol}+${blamed.offset!.toString(16)}` : `${moduleName}+${blamed.offset!.toString(16)}`) : fallbackModule ? `${fallbackModule}!unknown` : 'Unknown');
+
+  const fa = faultAccess(base, args, exceptionRecord);
+  const access = fa?.access;
+  const faultAddress = fa?.address;
+  const bucket = failureBucket({
+    bugcheckCode: code,
+    baseCode: base,
+    args,
+    exceptionCode: bucketExceptionCode(base, args, exceptionRecord?.code),
+    access: access === 'write' ? 'W' : access === 'execute' ? 'X' : 'R',
+    module: moduleName,
+    func: blameSymbol,
+    unknownFunction: !family.blame && !gone && !blamed && sb.onlyMachinery,
+    unloadedImage: gone?.u.imageName,
+    family: family.bucket,
+  });
+  const region = faultAddress === undefined || faultAddress === 0xffffffffffffffffn ? {} : await describeRegion(t, faultAddress);
+
   // What the page tables say about the faulting address, and what lies just before it (full dumps).
   let page: { state: string; explanation?: string; previousValid: boolean; tail?: Uint8Array } | undefined;
   const tr = faultAddress !== undefined ? await t.translate(faultAddress).catch(() => undefined) : undefined;
@@ -117,12 +143,14 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     ...(exceptionRecord ? [{ label: 'the exception address', value: exceptionRecord.exceptionAddress, command: fa?.command }] : []),
     ...(faultAddress !== undefined ? [{ label: 'the faulting address', value: faultAddress, command: fa?.command }] : []),
     ...args.map((value, i) => ({ label: `Arg${i + 1}`, value, command: '.bugcheck' })),
-    ...stack.map((s) => ({ label: 'the stack return address', value: s.retAddr, command: 'kb' })),
+    ...stack.map((s) => ({ label: 'the stack return address', value: s.retAddr, command: rs.stackCommand })),
   ];
-  const rootCause = runRules({
+  const stackBlamed = blamed?.module;
+  const rootCause: RootCauseClaim[] = runRules({
     page,
     pageCommand: faultAddress !== undefined ? `!pte ${faultAddress.toString(16)}` : undefined,
     operand,
+    instructionCommand: registers ? `u ${registers.rip.toString(16)} L1` : undefined,
     exceptionCommand: exceptionRecord?.address !== undefined ? `.exr 0x${exceptionRecord.address.toString(16)}` : undefined,
     registers,
     registersCommand: fc.registersCommand,
@@ -131,21 +159,27 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     faultAddressCommand: fa?.command,
     access,
     // The stack's own first non-Windows frame (a family may blame a driver that is not on the stack).
-    blamedModule: blamed?.module,
-    blamedIsOs: blamed?.module ? isOsModule(blamed.module) : true,
+    blamedModule: stackBlamed,
+    blamedIsOs: stackBlamed ? isOsModule(stackBlamed) : true,
     addresses,
     modules: t.modules,
   });
+  const crash = await t.crashState().catch(() => undefined);
+  const kt = await t.kernelTypes();
+  if (IRQL_BUGCHECKS.has(base) && faultAddress !== undefined) {
+    const ipModule = t.modules.at(args[3]);
+    const prcb = crash?.prcb?.address;
+    const pcr = prcb !== undefined && kt ? await kt.offsetOf('_KPCR', 'Prcb').then((o) => prcb - BigInt(o)).catch(() => undefined) : undefined;
+    rootCause.push(...irqlRule({ code: base, address: faultAddress, irql: Number(args[1] & 0xffn), currentIrql: crash?.prcb?.irql, currentIrqlCommand: pcr !== undefined ? `dt nt!_KPCR ${pcr.toString(16)} Irql` : undefined, translation: tr, ip: args[3], driver: ipModule && !isOsModule(ipModule.name) ? ipModule.name : (gone ? unloadedModuleName(gone.u) : ipModule?.name), ipSymbol: await t.symbolize(args[3]) }));
+  }
   const poolCandidates = POOL_BUGCHECKS.has(base) ? args.flatMap((a, i) => [{ label: `Arg${i + 1}`, value: a }, { label: `Arg${i + 1} (as a header)`, value: a + 16n }]) : registerCandidates(registers);
-  rootCause.push(...(await poolRules(t, poolCandidates, fc.registersCommand, stack).catch(() => [])));
-  if (family) rootCause.push(...family.claims);
-  const rank = { high: 0, medium: 1, low: 2 } as const;
-  const claims = dedupeClaims(rootCause).sort((a, b) => rank[a.confidence] - rank[b.confidence]);
-  if (family) limitations.push(...family.notes);
+  rootCause.push(...(await poolRules(t, poolCandidates, fc.registersCommand, stack.slice(rs.faultIndex), limitations).catch(() => [])));
+  rootCause.push(...(await codeStatusRule(t, stack, rs.faultIndex).catch(() => [])));
+  rootCause.push(...family.claims.map((c) => ({ role: 'cause' as const, ...c, modules: c.modules ?? (family.blame && family.blame.module !== 'hardware' ? [family.blame.module] : undefined) })));
+  const claims = rankClaims(dedupeClaims(rootCause));
+  limitations.push(...family.notes);
 
   // The process the crashing thread belonged to, read by field name through nt's types.
-  const kt = await t.kernelTypes();
-  const crash = await t.crashState().catch(() => undefined);
   let processName = crash?.process?.name || undefined;
   if (base === 0xef && args[0]) {
     // CRITICAL_PROCESS_DIED: Arg1 is the process that died; that is the process to name.
@@ -164,8 +198,10 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
   const sys = await systemInfo(t).catch(() => undefined);
   const buildLab = sys?.buildLab;
 
+  // SYMBOLS: every module on the stack, the one blamed and every module a claim names.
   const symbolStatus = [];
-  for (const name of new Set(stack.map((s) => s.module).filter(Boolean) as string[])) {
+  const named = [...stack.map((s) => s.module), blamedModule?.name, ...claims.flatMap((c) => c.modules ?? [])].filter(Boolean) as string[];
+  for (const name of new Set(named.map((n) => t.modules.byModuleName(n)?.name).filter(Boolean) as string[])) {
     const m = t.modules.byModuleName(name)!;
     const s = await t.moduleSymbols(m);
     const img = await t.image(m);
@@ -175,15 +211,41 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
   const exceptionCode = EXCEPTION_BUGCHECKS.has(base) ? bucketExceptionCode(base, args, exceptionRecord?.code) : exceptionRecord?.code;
   const err = exceptionCode !== undefined ? lookupError(exceptionCode).best : undefined;
   const avType = access === 'write' ? 'Write' : access === 'execute' ? 'Execute' : access === 'read' ? 'Read' : undefined;
+  const name = doc.name ?? `BUGCHECK_${code.toString(16).toUpperCase()}`;
+  const summary = composeSummary(claims, { bugcheckName: name, bugcheckCode: code, exception: exceptionRecord ? { name: exceptionRecord.exceptionName, code: exceptionRecord.code } : undefined, module: moduleName, symbol: symbolName });
+  const attributes = dumpAttributes(h.attributes);
+  const kiCode = await kiBugCheckData(t);
+  const osVersion = `10.0.${h.ntBuild}${buildLab ? `.${buildLab.split('.')[1] ?? '1'}` : ''}`;
+  const branch = buildBranch(buildLab);
+  const failFast = base === 0x139 ? fastFailName(args[0]) : undefined;
+  // KEY_VALUES in WinDbg's order (sorted by key, byte for byte: AV.* before Analysis.*).
+  const keyValues = [
+    ...(avType ? [{ key: exceptionRecord ? 'AV.Fault' : 'AV.Type', value: avType }] : []),
+    { key: 'Analysis.Elapsed.mSec', value: String(Date.now() - started) },
+    ...(kiCode !== undefined ? [{ key: 'Bugcheck.Code.KiBugCheckData', value: `0x${kiCode.toString(16)}` }] : []),
+    { key: 'Bugcheck.Code.LegacyAPI', value: `0x${code.toString(16)}` },
+    ...(attributes ? [{ key: 'Dump.Attributes.AsUlong', value: attributes.value.toString(16) }, ...attributes.flags.map((f) => ({ key: `Dump.Attributes.${f.key}`, value: '1' }))] : []),
+    ...(failFast ? [{ key: 'FailFast.Name', value: failFast }, { key: 'FailFast.Type', value: String(args[0]) }] : []),
+    { key: 'Failure.Bucket', value: bucket },
+    { key: 'Failure.Hash', value: failureHash(bucket) },
+    ...(branch ? [{ key: 'WER.OS.Branch', value: branch }] : []),
+    ...(buildLab ? [{ key: 'WER.OS.Version', value: osVersion }] : []),
+  ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
-    bugcheck: { code, name: doc.name ?? `BUGCHECK_${code.toString(16).toUpperCase()}`, summary: doc.summary, args: args.map((value, i) => ({ value, meaning: doc.args[i]?.meaning ?? `Argument ${i + 1}`, ...(doc.args[i]?.note ? { note: doc.args[i].note } : {}) })), ...(doc.subcode ? { subcode: doc.subcode.meaning } : {}) },
-    keyValues: [
-      ...(avType ? [{ key: exceptionRecord ? 'AV.Fault' : 'AV.Type', value: avType }] : []),
-      { key: 'Bugcheck.Code.LegacyAPI', value: `0x${code.toString(16)}` },
-      { key: 'Failure.Bucket', value: bucket },
-      { key: 'Failure.Hash', value: failureHash(bucket) },
-    ],
+    bugcheck: {
+      code,
+      name,
+      summary: doc.summary,
+      // A selected sub-case replaces the argument's generic meaning, as WinDbg prints it.
+      args: args.map((value, i) => {
+        const a = doc.args[i];
+        const selected = doc.subcode && doc.subcode.arg === i + 1;
+        return { value, meaning: selected ? doc.subcode!.meaning : (a?.meaning ?? `Argument ${i + 1}`), ...(!selected && a?.note ? { note: a.note } : {}) };
+      }),
+      ...(doc.subcode ? { subcode: doc.subcode.meaning } : {}),
+    },
+    keyValues,
     avType,
     faultingAddress: fa ? { address: fa.address, access: fa.access, field: fa.field, ...(region.text ? { region: region.text } : {}), ...(region.evidence ? { regionEvidence: region.evidence } : {}) } : undefined,
     ...(base === 0x50 && args[3] !== undefined ? { mmInternalCode: args[3] } : {}),
@@ -192,7 +254,7 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     context,
     faultingIp: registers ? { address: registers.rip, symbol: await t.symbolize(registers.rip) } : undefined,
     stack,
-    stackNotes,
+    stackNotes: rs.notes,
     symbolName,
     moduleName,
     imageName,
@@ -200,21 +262,26 @@ export async function analyze(t: KernelTarget): Promise<AnalysisReport> {
     bucketIdFuncOffset: blameOffset !== undefined ? blameOffset.toString(16) : undefined,
     failureBucketId: bucket,
     failureHash: failureHash(bucket),
-    stackCommand,
-    osVersion: `10.0.${h.ntBuild}${buildLab ? `.${buildLab.split('.')[1] ?? '1'}` : ''}`,
-    buildLabStr: buildBranch(buildLab),
+    stackCommand: rs.stackCommand,
+    osVersion,
+    buildLabStr: branch,
     buildLab,
     ...(h.ntBuild >= 10240 ? { osName: 'Windows 10' } : {}),
     imageVersion,
     osPlatformType: h.machine,
     followup: 'MachineOwner',
+    summary,
     rootCause: claims,
     symbols: symbolStatus,
     processName,
     currentIrql: crash?.prcb?.irql,
     trapFrame,
-    ...(family?.fields.length ? { extraFields: family.fields } : {}),
+    ...(family.fields.length ? { extraFields: family.fields } : {}),
+    fileInCab: opts.fileName ?? baseName(t.dump.source.name),
+    ...(attributes ? { dumpFileAttributes: attributes } : {}),
+    ...(capturedRegisters ? { capturedRegisters: { machine: h.machine, registers: capturedRegisters } } : {}),
     limitations,
     elapsedMs: Date.now() - started,
   };
 }
+

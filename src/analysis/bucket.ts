@@ -1,20 +1,26 @@
 // The failure bucket: a short string that groups crashes with the same cause, built the way WinDbg builds
-// FAILURE_BUCKET_ID, and a stable hash. The scheme (docs/analysis.md), from the walkthroughs and public
-// !analyze output:
-//   0x50                        AV_{R|W|X}_(null)_Module!function        (AV_W_(null)_Driver!unknown_function)
-//   0xD1, 0xA                   AV_Module!function                       (AV_fileinfo!FIPfFileFSOpPostCreate)
+// FAILURE_BUCKET_ID, and a stable hash. The scheme and where each form was read (docs/analysis.md):
+//   0x50                        AV_{R|W|X}_(null)_site                   (AV_W_(null)_Driver!unknown_function)
+//   0xD1, 0xA                   AV_site                                  (AV_fileinfo!FIPfFileFSOpPostCreate)
 //   exception bugchecks with
-//     code c0000005             AV_Module!function                       (AV_EvilDriver!unknown_function)
-//     any other code            0x{BUGCHECK}_{CODE}_Module!function      (0x3B_C000001D_WUDFRd!RdFdoDevice::RdIoReply,
-//                                                                         0x1E_C000001D_nwifi!NwfReadMsg)
-//   anything else               0x{BUGCHECK}_Module!function
-// The exception code comes from the exception record when it is readable, else from Arg1 (every exception
-// bugcheck carries the code there), so an unreadable record does not turn a c000001d into an AV bucket.
+//     code c0000005             AV_site                                  (AV_EvilDriver!unknown_function)
+//     any other code            0x{BUGCHECK}_{CODE}_site                 (0x3B_C000001D_WUDFRd!RdFdoDevice::RdIoReply)
+//   0x1A                        0x1a_{subcode}_site                      (0x1a_61941_…; one flipped bit: MEMORY_CORRUPTION_ONE_BIT)
+//   0x139                       0x139_{arg1}_{FAST_FAIL name}_site       (0x139_3_CORRUPT_LIST_ENTRY_PROCMON24!unknown_function)
+//   0xC4                        0xc4_{rule}_site                         (BUGCHECK_STR 0xc4_62)
+//   0x133, 0x9F, 0x124          a family tag after the code             (0x133_DPC_npcap!…, 0x9F_3_POWER_DOWN_tcpip!…,
+//                                                                         0x124_0_AuthenticAMD_PROCESSOR_CACHE_IMAGE_AuthenticAMD.sys)
+//   anything else               0x{BUGCHECK}_site                        (0x19_EvilDriver!FillAndFree)
+// site is Module!function (unknown_function without symbols, unknown when every frame was bugcheck machinery),
+// or the image name alone for an unloaded driver (0xCE_OldFilter.sys). The exception code comes from the
+// record when it is readable, else from Arg1 (every exception bugcheck carries it there).
 
 export interface BucketInput {
   bugcheckCode: number;
   /** The base code for _M variants (0x1000007E → 0x7E). */
   baseCode: number;
+  /** The four arguments (subcodes of 0x1A, 0x139, 0xC4 come from Arg1). */
+  args?: readonly bigint[];
   /** Exception code for exception bugchecks (0x7E, 0x8E, 0x1E, 0x3B), when known. */
   exceptionCode?: number;
   /** For page-fault bugchecks: how the bad address was accessed. */
@@ -22,11 +28,37 @@ export interface BucketInput {
   /** Blamed module (WinDbg name) and function (undefined without symbols). */
   module: string;
   func?: string;
+  /** The function is unknown because the stack held only bugcheck machinery (WinDbg: `nt!unknown`). */
+  unknownFunction?: boolean;
+  /** Blamed image when it is an unloaded driver: the site is the image name alone. */
+  unloadedImage?: string;
+  /** What a bugcheck family contributes: a tag after the code, a whole site, or the whole bucket. */
+  family?: { tag?: string; site?: string; bucket?: string };
 }
 
 const AV = 0xc0000005;
 /** Bugchecks whose Arg1 is the exception code (with the 0x10000000 "_M" variants reduced to their base). */
 export const EXCEPTION_BUGCHECKS = new Set([0x7e, 0x8e, 0x1e, 0x3b]);
+
+/** FAST_FAIL_* codes (winnt.h) → the name WinDbg puts in 0x139 buckets and FailFast.Name. */
+const FAST_FAIL: Record<number, string> = {
+  0: 'LEGACY_GS_VIOLATION', 1: 'VTGUARD_CHECK_FAILURE', 2: 'STACK_COOKIE_CHECK_FAILURE', 3: 'CORRUPT_LIST_ENTRY', 4: 'INCORRECT_STACK',
+  5: 'INVALID_ARG', 6: 'GS_COOKIE_INIT', 7: 'FATAL_APP_EXIT', 8: 'RANGE_CHECK_FAILURE', 9: 'UNSAFE_REGISTRY_ACCESS',
+  10: 'GUARD_ICALL_CHECK_FAILURE', 11: 'GUARD_WRITE_CHECK_FAILURE', 12: 'INVALID_FIBER_SWITCH', 13: 'INVALID_SET_OF_CONTEXT',
+  14: 'INVALID_REFERENCE_COUNT', 18: 'INVALID_JUMP_BUFFER', 19: 'MRDATA_MODIFIED', 20: 'CERTIFICATION_FAILURE', 21: 'INVALID_EXCEPTION_CHAIN',
+  22: 'CRYPTO_LIBRARY', 23: 'INVALID_CALL_IN_DLL_CALLOUT', 24: 'INVALID_IMAGE_BASE', 25: 'DLOAD_PROTECTION_FAILURE', 26: 'UNSAFE_EXTENSION_CALL',
+  27: 'DEPRECATED_SERVICE_INVOKED', 28: 'INVALID_BUFFER_ACCESS', 29: 'INVALID_BALANCED_TREE', 30: 'INVALID_NEXT_THREAD',
+  31: 'GUARD_ICALL_CHECK_SUPPRESSED', 32: 'APCS_DISABLED', 33: 'INVALID_IDLE_STATE', 34: 'MRDATA_PROTECTION_FAILURE',
+  35: 'UNEXPECTED_HEAP_EXCEPTION', 36: 'INVALID_LOCK_STATE', 37: 'GUARD_JUMPTABLE', 38: 'INVALID_LONGJUMP_TARGET',
+  39: 'INVALID_DISPATCH_CONTEXT', 40: 'INVALID_THREAD', 41: 'INVALID_SYSCALL_NUMBER', 42: 'INVALID_FILE_OPERATION',
+  43: 'LPAC_ACCESS_DENIED', 44: 'GUARD_SS_FAILURE', 45: 'LOADER_CONTINUITY_FAILURE', 46: 'GUARD_EXPORT_SUPPRESSION_FAILURE',
+  47: 'INVALID_CONTROL_STACK', 48: 'SET_CONTEXT_DENIED',
+};
+
+/** The FAST_FAIL name of a 0x139 Arg1 (`CORRUPT_LIST_ENTRY`), when known. */
+export function fastFailName(code: bigint | undefined): string | undefined {
+  return code !== undefined && code < 0x100n ? FAST_FAIL[Number(code)] : undefined;
+}
 
 /** The exception code to bucket on: the record's, else Arg1's low 32 bits for exception bugchecks. */
 export function bucketExceptionCode(baseCode: number, args: readonly bigint[], recordCode?: number): number | undefined {
@@ -36,14 +68,23 @@ export function bucketExceptionCode(baseCode: number, args: readonly bigint[], r
 }
 
 export function failureBucket(b: BucketInput): string {
-  const site = `${b.module}!${b.func ?? 'unknown_function'}`;
+  if (b.family?.bucket) return b.family.bucket;
+  const site = b.family?.site ?? b.unloadedImage ?? `${b.module}!${b.func ?? (b.unknownFunction ? 'unknown' : 'unknown_function')}`;
   const code = b.baseCode.toString(16).toUpperCase();
+  const arg1 = b.args?.[0];
   if (b.baseCode === 0x50) return `AV_${b.access ?? 'R'}_(null)_${site}`;
   if (b.baseCode === 0xd1 || b.baseCode === 0x0a) return `AV_${site}`;
   if (EXCEPTION_BUGCHECKS.has(b.baseCode)) {
     if (b.exceptionCode === undefined || b.exceptionCode === AV) return `AV_${site}`;
     return `0x${code}_${(b.exceptionCode >>> 0).toString(16).toUpperCase().padStart(8, '0')}_${site}`;
   }
+  if (b.family?.tag) return `0x${code}_${b.family.tag}_${site}`;
+  if (b.baseCode === 0x1a && arg1 !== undefined) return `0x1a_${(arg1 & 0xffffffffn).toString(16)}_${site}`;
+  if (b.baseCode === 0x139 && arg1 !== undefined) {
+    const name = fastFailName(arg1);
+    return `0x139_${arg1.toString(16)}_${name ? `${name}_` : ''}${site}`;
+  }
+  if (b.baseCode === 0xc4 && arg1 !== undefined) return `0xc4_${(arg1 & 0xffffffffn).toString(16)}_${site}`;
   return `0x${code}_${site}`;
 }
 

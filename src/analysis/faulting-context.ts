@@ -8,6 +8,7 @@ import type { KernelTarget } from '../target/kernel-target.js';
 import type { X64Registers } from '../target/x64-registers.js';
 import { addr64 } from '../util/hex.js';
 import { exceptionShortName } from '../knowledge/exception-names.js';
+import { fastFailName } from './bucket.js';
 import type { ExceptionRecordInfo, RegisterContext } from './report.js';
 
 export interface FaultingContext {
@@ -21,10 +22,27 @@ export interface FaultingContext {
   stackCommand: string;
   /** `.trap 0x…` / `.cxr 0x…` of the faulting context, else `r`. */
   registersCommand: string;
+  /**
+   * Where STACK_TEXT starts. For a trap frame it is the bugcheck context (WinDbg shows KeBugCheckEx, the
+   * fault handlers and then the driver, with `.cxr; .ecxr ; kb`); `registers` stays the trap frame's.
+   */
+  stackRegisters?: X64Registers;
+  /** The command that shows the stack from the faulting context itself, when STACK_TEXT starts elsewhere. */
+  faultingStackCommand?: string;
 }
+
+/** WinDbg's STACK_COMMAND when the stack is the bugcheck context's (trap frames, no faulting record at all). */
+export const BUGCHECK_STACK_COMMAND = '.cxr; .ecxr ; kb';
 
 /** Bugchecks raised from the page-fault or trap path: their trap frame is the first machine frame of the bugcheck stack. */
 const TRAP_BUGCHECKS = new Set([0x50, 0x0a, 0xd1, 0xd3, 0xce, 0xd5, 0xd6, 0xbe, 0xfc, 0x8e, 0x1e, 0x7f]);
+
+/** `.exr`'s line under a fail-fast record: the FAST_FAIL code in Parameter[0] and its name. */
+function subcodeLine(code: number, params: bigint[]): string | undefined {
+  if (code !== 0xc0000409 || params[0] === undefined) return undefined;
+  const name = fastFailName(params[0]);
+  return `Subcode: 0x${params[0].toString(16)}${name ? ` FAST_FAIL_${name}` : ''}`;
+}
 
 function accessLine(code: number, params: bigint[]): string | undefined {
   if (code !== 0xc0000005 || params.length < 2) return undefined;
@@ -38,7 +56,7 @@ export async function faultingContext(t: KernelTarget, limitations: string[]): P
   const args = h.bugcheckArgs;
   let context: RegisterContext | undefined;
   let exceptionRecord: ExceptionRecordInfo | undefined;
-  let stackCommand = 'k';
+  let stackCommand = BUGCHECK_STACK_COMMAND;
 
   const readRecord = async <T>(what: string, address: bigint, size: number, decode: (b: Uint8Array) => T): Promise<T | undefined> => {
     try {
@@ -51,7 +69,7 @@ export async function faultingContext(t: KernelTarget, limitations: string[]): P
   const readExceptionRecord = async (address: bigint) => {
     const exr = await readRecord('exception record', address, 0x98, (b) => decodeExceptionRecord64(b));
     if (!exr) return;
-    exceptionRecord = { address, source: 'record', code: exr.code, codeName: ntstatusName(exr.code), exceptionName: exceptionShortName(exr.code), flags: exr.flags, exceptionAddress: exr.address, exceptionAddressSymbol: await t.symbolize(exr.address), parameters: exr.parameters, accessLine: accessLine(exr.code, exr.parameters) };
+    exceptionRecord = { address, source: 'record', code: exr.code, codeName: ntstatusName(exr.code), exceptionName: exceptionShortName(exr.code), flags: exr.flags, exceptionAddress: exr.address, exceptionAddressSymbol: await t.symbolize(exr.address), parameters: exr.parameters, accessLine: accessLine(exr.code, exr.parameters), subcodeLine: subcodeLine(exr.code, exr.parameters) };
   };
   const useContextRecord = async (address: bigint) => {
     const regs = await readRecord('context record', address, 0x100, (b) => decodeX64Context(b));
@@ -87,7 +105,6 @@ export async function faultingContext(t: KernelTarget, limitations: string[]): P
     try {
       registers = await t.trapRegisters(explicitTrap);
       trapFrame = { kind: 'trap', address: explicitTrap, registers };
-      stackCommand = `.trap 0x${explicitTrap.toString(16)} ; kb`;
     } catch (e) {
       limitations.push(`trap frame at ${explicitTrap.toString(16)} (from the arguments) unreadable: ${(e as Error).message}`);
     }
@@ -110,7 +127,6 @@ export async function faultingContext(t: KernelTarget, limitations: string[]): P
           trapFrame = { kind: 'trap', address: at, registers };
           context = undefined;
           faulting = true;
-          stackCommand = `.trap 0x${at.toString(16)} ; kb`;
         } catch (e) {
           limitations.push(`trap frame at ${at.toString(16)} unreadable: ${(e as Error).message}`);
         }
@@ -119,5 +135,8 @@ export async function faultingContext(t: KernelTarget, limitations: string[]): P
     if (!faulting) limitations.push('no faulting context (trap frame or context record) was found: the stack starts at the KeBugCheckEx call, and its registers are not used as evidence');
   }
   const registersCommand = context?.kind === 'context' && context.address !== undefined ? `.cxr 0x${context.address.toString(16)}` : trapFrame?.address !== undefined ? `.trap 0x${trapFrame.address.toString(16)}` : 'r';
-  return { context, trapFrame, exceptionRecord, registers, faulting, stackCommand, registersCommand };
+  // A trap frame: STACK_TEXT starts at the KeBugCheckEx call and runs through the fault handlers into the
+  // driver, as WinDbg prints it (the 0x50 and 0x139 walkthroughs, public 0xA/0xD1 output).
+  const trapStack = trapFrame?.address !== undefined && t.dump.context ? { stackRegisters: t.dump.context, faultingStackCommand: `.trap 0x${trapFrame.address.toString(16)} ; kb` } : {};
+  return { context, trapFrame, exceptionRecord, registers, faulting, stackCommand, registersCommand, ...trapStack };
 }

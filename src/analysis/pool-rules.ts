@@ -20,21 +20,39 @@ export function registerCandidates(regs: X64Registers | undefined): { label: str
 }
 
 /** The first 16-byte header slot before/after the block, if it is readable and made of a fill. */
-async function filledNeighbour(t: KernelTarget, at: bigint, size: number): Promise<{ at: bigint; what: string } | undefined> {
+async function filledNeighbour(t: KernelTarget, at: bigint, size: number): Promise<{ at: bigint; what: string; fill: string } | undefined> {
   const s = await t.memory.readSparse(at, size);
   if (!s.valid.every((v) => v === 1)) return undefined;
   const q = new DataView(s.bytes.buffer, s.bytes.byteOffset, 8).getBigUint64(0, true);
   const same = s.bytes.every((b) => b === s.bytes[0]) && s.bytes[0] !== 0;
   const fill = fillPattern(q) ?? (same ? `0x${s.bytes[0].toString(16)} repeated` : undefined);
   if (!fill) return undefined;
-  return { at, what: `${[...s.bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')} … (${fill})` };
+  return { at, fill, what: `${[...s.bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')} … (${fill})` };
 }
 
-export async function poolRules(t: KernelTarget, candidates: { label: string; value: bigint }[], registersCommand: string, stack: StackEntry[]): Promise<RootCauseClaim[]> {
+/** "0x41 ('A') repeated" → "'A' bytes": the fill as a reader says it. */
+function fillWords(fill: string): string {
+  const ch = /\('(.)'\)/.exec(fill);
+  const hex = /^0x([0-9a-f]+) repeated/.exec(fill);
+  return ch ? `'${ch[1]}' bytes` : hex ? `0x${hex[1]} bytes` : fill;
+}
+
+/**
+ * Pool claims for the candidates, from the stack starting at the faulting frame. `notes` receives why the
+ * rule could not run (nt's types or _POOL_HEADER missing), so LIMITATIONS says so instead of silence.
+ */
+export async function poolRules(t: KernelTarget, candidates: { label: string; value: bigint }[], registersCommand: string, stack: StackEntry[], notes: string[] = []): Promise<RootCauseClaim[]> {
+  if (!candidates.some((c) => c.value >= 0xffff800000000000n)) return [];
   const kt = await t.kernelTypes();
-  if (!candidates.length || !kt) return [];
+  if (!kt) {
+    notes.push("the pool rule did not run: it reads _POOL_HEADER by field name and needs nt's types (its PDB or an ISF table on the symbol path), so pool blocks the registers or arguments point into were not examined");
+    return [];
+  }
   const header = await kt.struct('_POOL_HEADER').catch(() => undefined);
-  if (!header) return [];
+  if (!header) {
+    notes.push("the pool rule did not run: nt's types have no _POOL_HEADER");
+    return [];
+  }
   const hs = BigInt(header.size);
   // One claim per block, however many candidates point into it.
   const blocks = new Map<bigint, { b: PoolBlock; labels: string[]; scanned: boolean }>();
@@ -62,7 +80,10 @@ export async function poolRules(t: KernelTarget, candidates: { label: string; va
     const owners = (await imagesUsingPoolTag(images, b.tag)).filter((o) => o.hits.some((h: PoolTagHit) => h.instruction));
     const owner = owners[0];
     const ownerName = owner?.image.replace(/\.[^.]*$/, '');
-    if (owner) evidence.push({ fact: `${owner.image} contains the tag '${b.tagText}' as an instruction operand (${owner.hits.filter((h) => h.instruction).length} place(s))`, command: `s -d ${ownerName} L?0x100000 ${b.tag.toString(16)}` });
+    const ownerModule = owner ? t.modules.byModuleName(ownerName!) : undefined;
+    const tagBytes = [0, 8, 16, 24].map((sh) => ((b.tag >>> sh) & 0xff).toString(16).padStart(2, '0')).join(' ');
+    const search = ownerModule ? `s -b ${ownerModule.base.toString(16)} ${(ownerModule.base + BigInt(ownerModule.size) - 1n).toString(16)} ${tagBytes}` : `lmvm ${ownerName}`;
+    if (owner) evidence.push({ fact: `${owner.image} contains the tag '${b.tagText}' as an instruction operand (${owner.hits.filter((h) => h.instruction).length} place(s))`, command: search });
     const tail = await t.memory.readSparse(data, 0x40);
     const fill = tail.valid.every((x) => x === 1) ? fillPattern(new DataView(tail.bytes.buffer, tail.bytes.byteOffset + 0x38, 8).getBigUint64(0, true)) : undefined;
     if (fill) evidence.push({ fact: `the block's contents are ${fill}`, command: `db ${data.toString(16)} L40` });
@@ -95,6 +116,9 @@ export async function poolRules(t: KernelTarget, candidates: { label: string; va
       command: registersCommand,
       confirm: corrupted ? `The driver writes more than it allocates (ub before its ExFreePoolWithTag call; the allocation size against the bytes written).` : `The block's header and the one after it hold the fill bytes (db ${b.address.toString(16)} L${(header.size * 4).toString(16)}); the driver writes more than it allocates.`,
       refute: "The tag also appears in other drivers' code, or the block was freed before this access (use-after-free rather than overflow).",
+      ...(ownerName ? { modules: [ownerName] } : {}),
+      role: rule === 'pool-block' ? 'observation' : 'cause',
+      facts: { tag: b.tagText, block: addr64(b.address), ...(ownerName ? { driver: ownerName } : {}), ...(fill ? { fill: fillWords(fill) } : corrupted ? { fill: fillWords(corrupted.fill) } : {}) },
     });
   }
   return out;

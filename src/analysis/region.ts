@@ -2,6 +2,7 @@
 // unloaded driver, page tables, a thread stack, freed or unmapped memory — and "Paged pool" / "Nonpaged
 // pool" only when the dump proves it: the kernel's VA-region map (MiVisibleState->SystemVaType, read by
 // field and enum name) or the PoolType of the pool block that contains the address.
+import type { PteState } from '../memory/address-space.js';
 import type { EnumType } from '../symbols/types.js';
 import type { KernelTarget } from '../target/kernel-target.js';
 import type { UnloadedModuleInfo } from '../target/modules.js';
@@ -37,6 +38,30 @@ const VA_TYPE_TEXT: Record<string, string> = {
   MiVaBootLoaded: 'Boot-loaded images',
   MiVaHal: 'HAL',
 };
+
+/**
+ * What a PTE that does not map a page says about the address: paged out, in transition, demand-zero and
+ * prototype PTEs describe pageable memory that is simply not resident; only freed and empty entries
+ * describe memory that is not there at all.
+ */
+export function notResidentText(state: PteState, reason?: string): string | undefined {
+  switch (state.kind) {
+    case 'freed':
+      return 'freed memory (the PTE says the page was freed)';
+    case 'pagefile':
+      return `paged out (in the page file: PageFile ${state.pageFileNumber}, offset ${state.pageFileOffset.toString(16)})`;
+    case 'transition':
+      return `in transition (on a standby or modified list, PFN ${state.pfn.toString(16)}: pageable, not mapped right now)`;
+    case 'demand-zero':
+      return 'demand-zero (pageable memory never touched yet: no page behind it)';
+    case 'prototype':
+      return `not resident (a prototype PTE at ${addr64(state.protoAddress)}: shared pageable memory)`;
+    case 'zero':
+      return `kernel memory that is not mapped (${reason ?? 'its paging entry is zero'})`;
+    default:
+      return undefined;
+  }
+}
 
 /** "2023-09-23 12:14:13 UTC", or undefined. */
 function utc(iso?: string): string | undefined {
@@ -93,7 +118,7 @@ export async function describeRegion(t: KernelTarget, va: bigint): Promise<Regio
   const th = crash?.thread;
   if (th?.stackLimit && th.stackBase && va >= th.stackLimit - 0x10000n && va < th.stackBase) return { text: va < th.stackLimit ? "just below the thread's kernel stack (stack overflow?)" : "the crashing thread's kernel stack" };
   const tr = await t.translate(va).catch(() => undefined);
-  const state = tr?.state.kind === 'freed' ? 'freed memory (the PTE says the page was freed)' : tr && tr.pa === undefined && tr.state.kind !== 'not-in-dump' ? `kernel memory that is not mapped (${tr.reason ?? tr.state.kind})` : undefined;
+  const state = tr && tr.pa === undefined ? notResidentText(tr.state, tr.reason) : undefined;
   const kt = await t.kernelTypes();
   const nt = t.modules.modules[0];
   let pool = kt && nt ? await vaRegion(kt, t.memory, nt.base, va) : undefined;

@@ -3,8 +3,12 @@
 import type { DecodedInstruction } from '../disasm/x64.js';
 import type { X64Registers } from '../target/x64-registers.js';
 
-/** 2: faultingAddress.region is omitted when nothing is proven (it was '' in 1). */
-export const ANALYSIS_SCHEMA_VERSION = 2;
+/**
+ * 3: `summary` (ROOT CAUSE's opening paragraph), claims' `role`/`modules`, `fileInCab`, `dumpFileAttributes`,
+ * `capturedRegisters`; an argument's `meaning` is its sub-case when one is selected.
+ * 2: faultingAddress.region is omitted when nothing is proven (it was '' in 1).
+ */
+export const ANALYSIS_SCHEMA_VERSION = 3;
 
 export interface ArgumentExplained {
   value: bigint;
@@ -43,6 +47,16 @@ export interface RootCauseClaim {
   /** What would confirm or refute the claim. */
   confirm?: string;
   refute?: string;
+  /** Modules the claim names (their symbol status is listed under SYMBOLS). */
+  modules?: string[];
+  /**
+   * How the claim explains the crash, for ranking: 'cause' (a specific culprit or mechanism: pool corruption,
+   * an overflow, an unloaded driver, a family's finding), 'observation' (a supporting fact: a fill pattern,
+   * a status in a register, a bad address), 'context' (the first third-party frame).
+   */
+  role?: 'cause' | 'observation' | 'context';
+  /** Data the summary is composed from (names, tags, codes), never shown on its own. */
+  facts?: Record<string, string>;
 }
 
 export interface SymbolStatus {
@@ -85,6 +99,8 @@ export interface ExceptionRecordInfo {
   parameters: bigint[];
   /** "Attempt to read from address ffffffffffffffff" for access violations. */
   accessLine?: string;
+  /** "Subcode: 0x1d FAST_FAIL_INVALID_BALANCED_TREE" for a fail-fast (c0000409) record. */
+  subcodeLine?: string;
 }
 
 export interface AnalysisReport {
@@ -132,7 +148,15 @@ export interface AnalysisReport {
   osName?: string;
   osPlatformType: string;
   followup: string;
+  /** ROOT CAUSE's opening paragraph, composed from the leading claim's data. */
+  summary: string;
   rootCause: RootCauseClaim[];
+  /** FILE_IN_CAB: the dump's file name. */
+  fileInCab?: string;
+  /** DUMP_FILE_ATTRIBUTES: DUMP_HEADER64.Attributes and the names of its set bits. */
+  dumpFileAttributes?: { value: number; flags: { key: string; text: string }[] };
+  /** Registers of a context this tool cannot walk (ARM64), shown as captured. */
+  capturedRegisters?: { machine: string; registers: { name: string; value: bigint }[] };
   /** WinDbg-named facts a bugcheck family adds (DRVPOWERSTATE_SUBCODE, IRP_ADDRESS, …), printed after BUGCHECK_P4. */
   extraFields?: { key: string; value: string }[];
   symbols: SymbolStatus[];

@@ -27,6 +27,8 @@ export interface RuleInput {
   pageCommand?: string;
   /** The faulting instruction's memory operand, computed from its registers ("mov dword ptr [r9+r8],edx"). */
   operand?: { text: string; address: bigint; readable: boolean };
+  /** `u ADDRESS L1` of the faulting instruction. */
+  instructionCommand?: string;
   blamedModule?: string;
   blamedIsOs?: boolean;
   /** Addresses to check against the unloaded drivers' old ranges, each with where it came from. */
@@ -57,6 +59,8 @@ function registerRules(x: RuleInput, regs: X64Registers): RootCauseClaim[] {
       command: x.registersCommand,
       confirm: 'Find the same bytes past the end of a pool allocation next to the corrupted structure (!pool, db).',
       refute: 'The value is a legitimate constant of the code at the faulting instruction (check ub at the faulting address).',
+      role: 'observation',
+      facts: { fill: pat },
     });
   }
   for (const r of X64_GPRS) {
@@ -72,39 +76,59 @@ function registerRules(x: RuleInput, regs: X64Registers): RootCauseClaim[] {
       command: `!error ${low.toString(16)}`,
       confirm: 'ub at the frames above shows the status being produced or tested.',
       refute: 'The register is only scratch reused after the failure was handled.',
+      role: 'observation',
+      facts: { status: `0x${low.toString(16)}`, statusName: ntstatusName(low)! },
     });
   }
   return claims;
 }
 
+/** The general-protection claim about the faulting instruction's operand (with or without an exception record). */
+function operandClaim(x: RuleInput, fromRecord: boolean): RootCauseClaim | undefined {
+  const op = x.operand;
+  if (!op) return undefined;
+  const ok = canonical(op.address);
+  if (!fromRecord && ok) return undefined;
+  const where = ok ? ', a canonical address: the access itself was refused (protection, or a mapping that is not valid for this kind of access)' : ', which is not canonical: the pointer is corrupt';
+  const memory = ok ? (op.readable ? '' : ' (its page is not in this dump)') : ' (no memory can exist there: the address is not canonical)';
+  const evidence: Evidence[] = [];
+  if (fromRecord) evidence.push({ fact: 'exception parameter[1] = ffffffffffffffff', command: x.exceptionCommand ?? '.bugcheck' });
+  evidence.push({ fact: `operand address ${addr64(op.address)} from the registers${memory}`, command: x.registersCommand }, { fact: `the faulting instruction is \`${op.text}\``, command: x.instructionCommand ?? x.registersCommand });
+  return {
+    rule: 'general-protection',
+    claim: fromRecord
+      ? `The exception record's address is ffffffff\`ffffffff: the processor raised a general-protection fault and reported no address. The faulting instruction \`${op.text}\` targets ${addr64(op.address)}${where}.`
+      : `The faulting instruction \`${op.text}\` targets ${addr64(op.address)}${where}. The processor refuses such an address with a general-protection fault, which reports no address of its own.`,
+    confidence: 'high',
+    evidence,
+    command: x.registersCommand,
+    confirm: ok
+      ? `The operand is a device (MMIO) or read-only mapping in a full dump (!pte ${op.address.toString(16)}).`
+      : 'ub at the faulting address shows the pointer register loaded from memory that holds the same bytes (overwritten data, often a fill pattern).',
+    refute: ok
+      ? 'The operand address is ordinary writable memory: the fault had another cause (a privileged instruction, a segment problem).'
+      : 'ub shows the register was computed on purpose (a constant, or an encoded pointer the code decodes first): the code path, not overwritten data, produced the address.',
+    role: 'observation',
+    facts: { operand: addr64(op.address), instruction: op.text, canonical: ok ? 'yes' : 'no' },
+  };
+}
+
 function addressRules(x: RuleInput, a: bigint): RootCauseClaim[] {
   const claims: RootCauseClaim[] = [];
-  if (a === 0xffffffffffffffffn && x.operand) {
-    const ok = canonical(x.operand.address);
-    claims.push({
-      rule: 'general-protection',
-      claim: `The exception record's address is ffffffff\`ffffffff: the processor raised a general-protection fault and reported no address. The faulting instruction \`${x.operand.text}\` targets ${addr64(x.operand.address)}${ok ? ', a canonical address: the access itself was refused (protection, or a mapping that is not valid for this kind of access)' : ', which is not canonical: the pointer is corrupt'}.`,
-      confidence: 'high',
-      evidence: [
-        { fact: 'exception parameter[1] = ffffffffffffffff', command: x.exceptionCommand },
-        { fact: `operand address ${addr64(x.operand.address)} from the registers${x.operand.readable ? '' : ' (its memory is not in this dump)'}`, command: x.registersCommand },
-      ],
-      command: x.registersCommand,
-      confirm: ok
-        ? `The operand is a device (MMIO) or read-only mapping in a full dump (!pte ${x.operand.address.toString(16)}).`
-        : 'ub at the faulting address shows the pointer register loaded from memory that holds the same bytes (overwritten data, often a fill pattern).',
-      refute: ok ? 'The operand address is ordinary writable memory: the fault had another cause (a privileged instruction, a segment problem).' : undefined,
-    });
-  }
+  const gp = a === 0xffffffffffffffffn ? operandClaim(x, true) : undefined;
+  if (gp) claims.push(gp);
   const where = a === 0xffffffffffffffffn ? (x.operand ? undefined : 'is -1: the processor reported no address (general-protection fault)') : !canonical(a) ? 'is not canonical: no x64 pointer can have this value' : a < 0x10000n ? 'is in the NULL page: a NULL pointer plus a small offset' : undefined;
   if (where) {
     claims.push({
       rule: 'bad-address',
       claim: `The ${x.access ?? 'access'} address ${addr64(a)} ${where}. The pointer was computed from damaged data or never set.`,
       confidence: fillPattern(a) ? 'high' : 'medium',
-      evidence: [{ fact: `faulting address ${addr64(a)}${fillPattern(a) ? ` holds a fill pattern (${fillPattern(a)})` : ''}`, command: x.faultAddressCommand }],
+      evidence: [{ fact: `faulting address ${addr64(a)}${fillPattern(a) ? ` holds a fill pattern (${fillPattern(a)})` : ''}`, command: x.faultAddressCommand ?? '.bugcheck' }],
       command: x.registersCommand ?? x.faultAddressCommand,
       confirm: 'Trace the register used for the address back through ub to where it was loaded.',
+      refute: 'ub shows the value was set on purpose (a constant or a sentinel the code checks for): the code path is wrong, not the data.',
+      role: 'observation',
+      facts: { address: addr64(a) },
     });
   }
   return claims;
@@ -129,29 +153,45 @@ function pageRules(x: RuleInput, a: bigint): RootCauseClaim[] {
       command: x.pageCommand,
       confirm: 'The instruction at the fault is a copy/fill loop (ub at the faulting address) and the buffer was allocated smaller than the length copied.',
       refute: 'The pointer register was loaded from freed or stale data rather than advanced past a buffer end.',
+      role: 'cause',
+      facts: { address: addr64(a), access: x.access ?? 'access', ...(filled !== undefined ? { fill: fillText(filled) } : {}) },
     },
   ];
+}
+
+/** 0x41 → "'A' bytes", 0xcc → "0xcc bytes". */
+function fillText(b: number): string {
+  return b >= 0x21 && b < 0x7f ? `'${String.fromCharCode(b)}' bytes` : `0x${b.toString(16)} bytes`;
 }
 
 /** One claim per unloaded driver that the faulting IP, the faulting address, an argument or the stack points into. */
 function unloadedRules(x: RuleInput): RootCauseClaim[] {
   const hits = new Map<string, { u: UnloadedModuleInfo; evidence: Evidence[] }>();
-  for (const { label, value, command } of x.addresses) {
+  for (const { label, value } of x.addresses) {
     const u = x.modules.unloadedAt(value);
     if (!u) continue;
     const key = `${u.imageName}@${u.base}`;
     const h = hits.get(key) ?? { u, evidence: [] };
-    if (h.evidence.length < 8) h.evidence.push({ fact: `${label} ${addr64(value)} lies in [${addr64(u.base)}, ${addr64(u.end)}), the range of the ${unloadedText(u)}`, command: command ?? 'lm' });
+    // The range is what `lm` lists under "Unloaded modules"; the address itself is in the cited field.
+    if (h.evidence.length < 8) h.evidence.push({ fact: `${label} ${addr64(value)} lies in [${addr64(u.base)}, ${addr64(u.end)}), the range of the ${unloadedText(u)}`, command: 'lm' });
     hits.set(key, h);
   }
   return [...hits.values()].map(({ u, evidence }) => ({
+    // Only return addresses on the stack: an older frame, not the code that faulted.
+    direct: evidence.some((e) => !e.fact.startsWith('the stack return address')),
+    u,
+    evidence: [...evidence, { fact: `lm lists ${u.imageName} under its unloaded modules${u.unloadTime ? '' : ' (no unload time recorded)'}`, command: 'lm' }],
+  })).map(({ direct, u, evidence }) => ({
     rule: 'unloaded-driver',
     claim: `${u.imageName} had been unloaded, yet ${evidence.length === 1 ? 'an address' : 'addresses'} of the crash point${evidence.length === 1 ? 's' : ''} into its old range: code or a callback of a driver that is gone (a timer, DPC, work item or pending I/O it did not cancel) was still in use.`,
-    confidence: 'high',
+    confidence: direct ? ('high' as const) : ('medium' as const),
     evidence,
     command: 'lm',
     confirm: `lm lists ${u.imageName} under "Unloaded modules"; the driver's unload routine does not cancel everything it queued.`,
     refute: 'Another module has since been loaded at that range (lm shows a loaded module there).',
+    modules: [u.imageName.replace(/\.[^.]+$/, '')],
+    role: 'cause' as const,
+    facts: { image: u.imageName, ...(direct ? { direct: 'yes' } : {}) },
   }));
 }
 
@@ -177,15 +217,24 @@ export function runRules(x: RuleInput): RootCauseClaim[] {
   const claims: RootCauseClaim[] = [];
   if (x.registers) claims.push(...registerRules(x, x.registers));
   if (x.faultAddress !== undefined) claims.push(...addressRules(x, x.faultAddress), ...pageRules(x, x.faultAddress));
+  else {
+    // No exception record (0x3B's context): a non-canonical operand still explains the fault.
+    const gp = operandClaim(x, false);
+    if (gp) claims.push(gp);
+  }
   claims.push(...unloadedRules(x));
   if (x.blamedModule && !x.blamedIsOs) {
     claims.push({
       rule: 'third-party-frame',
       claim: `${x.blamedModule} is the first module on the faulting stack that is not part of Windows: it is the most likely cause; update or remove it first.`,
       confidence: 'medium',
-      evidence: [{ fact: `${x.blamedModule} is on the faulting thread's stack`, command: 'k' }],
+      evidence: [{ fact: `${x.blamedModule} is on the faulting thread's stack`, command: 'kb' }],
       command: `lmvm ${x.blamedModule}`,
+      confirm: `ub at ${x.blamedModule}'s return address shows it producing the bad pointer, length or request; or the crashes stop with ${x.blamedModule} updated or removed.`,
       refute: 'The driver only passed along a buffer another component had already corrupted.',
+      modules: [x.blamedModule],
+      role: 'context',
+      facts: { module: x.blamedModule },
     });
   }
   return dedupeClaims(claims);

@@ -5,6 +5,14 @@ import { checkpoint, isAbort } from './checkpoint.js';
 import type { CommandOutput, CommandSpec } from './command.js';
 import type { Session } from './session.js';
 
+/**
+ * The name a command receives: lower case, except a spelling the spec registers with capitals and that was
+ * typed exactly so — WinDbg's `dD`, `dW`, `dS` differ from `dd`, `dw`, `ds` only by case.
+ */
+function spelling(spec: CommandSpec, typed: string): string {
+  return typed !== typed.toLowerCase() && spec.names.includes(typed) ? typed : typed.toLowerCase();
+}
+
 /** The text of a command stopped by Ctrl-C (WinDbg echoes the break as `^C`). */
 export const ABORTED_TEXT = '^C\nCommand aborted.';
 
@@ -35,7 +43,7 @@ export class CommandEngine {
     const t = text.trim();
     const firstWord = /^\S+/.exec(t)?.[0] ?? '';
     const exact = this.byName.get(firstWord.toLowerCase());
-    if (exact) return { spec: exact, name: firstWord.toLowerCase(), args: t.slice(firstWord.length).trim() };
+    if (exact) return { spec: exact, name: spelling(exact, firstWord), args: t.slice(firstWord.length).trim() };
     // Names glued to their arguments: `?1+1`, `dd@rsp`, `!pte ffff…` is already split, `kb5`.
     let best: string | undefined;
     for (const n of this.byName.keys()) {
@@ -43,9 +51,12 @@ export class CommandEngine {
     }
     if (!best) return undefined;
     const rest = t.slice(best.length);
-    // Only accept a glued split where the name cannot be part of a longer word (`dq` in `dqx` is not `dq`).
-    if (/^[A-Za-z]/.test(best) && /^[A-Za-z]/.test(rest) && !best.startsWith('!') && !best.startsWith('.')) return undefined;
-    return { spec: this.byName.get(best)!, name: best, args: rest.trim() };
+    // Only accept a glued split where the name cannot be part of a longer word (`dq` in `dqx` is not `dq`);
+    // extension and dot commands are whole words (`!pfn 1` is not `!p` with "fn 1").
+    const word = best.startsWith('!') || best.startsWith('.');
+    if (word ? /^[A-Za-z0-9_]/.test(rest) : /^[A-Za-z]/.test(best) && /^[A-Za-z]/.test(rest)) return undefined;
+    const spec = this.byName.get(best)!;
+    return { spec, name: spelling(spec, t.slice(0, best.length)), args: rest.trim() };
   }
 
   /** Runs one command (no `;` splitting). */
@@ -85,12 +96,24 @@ export class CommandEngine {
   }
 }
 
-/** Splits on `;` outside double quotes; drops empty pieces. */
+/**
+ * Commands that take the whole rest of the line as their argument, `;` included (WinDbg's rule): the path
+ * commands given a path (`.sympath A;B`; a bare `.sympath;` still ends at the `;`), `as`/`aS`, the `$<`
+ * script family and `*` comment lines. `.echo` and `$$` end at a `;` and are not here.
+ */
+const REST_OF_LINE = /^(?:\.(?:sympath|srcpath|lsrcpath|exepath)(?:\+\s*|\s+)(?=[^;\s])|as\s|\$\$?>?a?<|\*)/i;
+
+/** Splits on `;` outside double quotes; drops empty pieces. A rest-of-line command ends the splitting. */
 export function splitCommands(line: string): string[] {
   const parts: string[] = [];
   let cur = '';
   let quoted = false;
-  for (const c of line) {
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (!quoted && !cur.trim() && REST_OF_LINE.test(line.slice(i).trimStart())) {
+      cur += line.slice(i);
+      break;
+    }
     if (c === '"') quoted = !quoted;
     if (c === ';' && !quoted) {
       parts.push(cur);

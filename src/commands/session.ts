@@ -106,6 +106,8 @@ export class Session {
         return regs ? registerValue(regs, n) : undefined;
       },
       symbol: async (name) => target?.resolveSymbol?.(name),
+      // `@@c++(…)` inside MASM: dx's evaluator over the dump's types (loaded on first use: it needs the target).
+      cpp: async (text) => (await import('./builtin/cpp-eval.js')).cppNumber(this, text),
       readMemory: async (address, size) => {
         const mem = target?.memory;
         if (!mem) throw new MemoryNotPresentError('virtual', address, 'no dump is open');

@@ -106,7 +106,7 @@ export function explainPte(state: PteState): string {
     case 'valid':
       return `pfn ${state.pfn.toString(16)}`;
     case 'zero':
-      return 'not valid (PTE is zero: the address was never mapped)';
+      return 'the entry is zero (the address was never mapped)';
     case 'freed':
       return 'Page has been freed';
     case 'transition':

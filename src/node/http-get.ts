@@ -1,6 +1,8 @@
 // A small HTTP(S) GET for symbol servers: redirects (bounded), proxies from the standard environment
 // variables (CONNECT tunnels for HTTPS), connect and idle timeouts, a size cap, and progress callbacks.
-// It never retries by itself; callers decide what is worth retrying.
+// The body is kept in memory or streamed into a file (PDBs can be gigabytes). It never retries by itself;
+// callers decide what is worth retrying, and errors say whether the server could be reached at all.
+import { createWriteStream, type WriteStream } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
@@ -17,13 +19,21 @@ export interface HttpOptions {
   env: Record<string, string | undefined>;
   userAgent: string;
   onProgress?: (received: number, total: number | undefined) => void;
+  /** Stream the body into this file (created or truncated) instead of keeping it in memory. */
+  file?: string;
+  /** Certificates to trust instead of the default ones (a private server; NODE_EXTRA_CA_CERTS adds to them instead). */
+  ca?: string | Buffer;
 }
 
 export type HttpResult =
-  | { kind: 'ok'; body: Uint8Array; url: string }
+  /** The body in memory, or (with `file`) its size once written. */
+  | { kind: 'ok'; body?: Uint8Array; size: number; url: string }
   | { kind: 'status'; status: number; url: string }
-  /** Network failures, timeouts and bodies cut short: worth retrying. */
-  | { kind: 'error'; message: string; url: string };
+  /**
+   * Network failures, timeouts and bodies cut short. `connection`: no answer came at all (refused, unresolvable,
+   * TLS or proxy failure, silence before any response) — the server, not the file, is the problem.
+   */
+  | { kind: 'error'; message: string; url: string; connection?: boolean };
 
 const MAX_REDIRECTS = 5;
 /** Start of the message for a request stopped by its deadline (callers do not retry those). */
@@ -56,7 +66,7 @@ function proxyAuth(proxy: URL): Record<string, string> {
 }
 
 /** Opens a TLS socket to `target` through an HTTP proxy's CONNECT method. */
-function tunnel(proxy: URL, target: URL, timeoutMs: number): Promise<tls.TLSSocket> {
+function tunnel(proxy: URL, target: URL, timeoutMs: number, ca?: string | Buffer): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const port = target.port || '443';
     const req = http.request({ host: proxy.hostname, port: proxy.port || 80, method: 'CONNECT', path: `${target.hostname}:${port}`, headers: { host: `${target.hostname}:${port}`, ...proxyAuth(proxy) }, timeout: timeoutMs });
@@ -66,7 +76,7 @@ function tunnel(proxy: URL, target: URL, timeoutMs: number): Promise<tls.TLSSock
         reject(new Error(`proxy refused the tunnel (${res.statusCode})`));
         return;
       }
-      resolve(tls.connect({ socket, servername: target.hostname }));
+      resolve(tls.connect({ socket, servername: target.hostname, ...(ca ? { ca } : {}) }));
     });
     req.on('timeout', () => req.destroy(new Error('proxy connect timed out')));
     req.on('error', reject);
@@ -74,27 +84,46 @@ function tunnel(proxy: URL, target: URL, timeoutMs: number): Promise<tls.TLSSock
   });
 }
 
-async function once(url: URL, o: HttpOptions): Promise<{ status: number; location?: string; body?: Uint8Array; error?: string }> {
+interface Once {
+  status: number;
+  location?: string;
+  body?: Uint8Array;
+  size?: number;
+  error?: string;
+  connection?: boolean;
+}
+
+async function once(url: URL, o: HttpOptions): Promise<Once> {
   const proxy = proxyFor(url, o.env);
   const headers: Record<string, string> = { 'user-agent': o.userAgent, accept: '*/*' };
   let request: http.ClientRequest;
   if (proxy && url.protocol === 'https:') {
-    const socket = await tunnel(proxy, url, o.timeoutMs);
+    let socket: tls.TLSSocket;
+    try {
+      socket = await tunnel(proxy, url, o.timeoutMs, o.ca);
+    } catch (e) {
+      return { status: 0, error: (e as Error).message, connection: true };
+    }
     request = https.request(url, { headers, createConnection: () => socket, timeout: o.timeoutMs });
   } else if (proxy) {
     request = http.request({ host: proxy.hostname, port: proxy.port || 80, path: url.href, headers: { ...headers, host: url.host, ...proxyAuth(proxy) }, timeout: o.timeoutMs });
   } else {
-    request = (url.protocol === 'https:' ? https : http).request(url, { headers, timeout: o.timeoutMs });
+    request = url.protocol === 'https:' ? https.request(url, { headers, timeout: o.timeoutMs, ...(o.ca ? { ca: o.ca } : {}) }) : http.request(url, { headers, timeout: o.timeoutMs });
   }
   return new Promise((resolve) => {
     let settled = false;
+    let answered = false;
+    let sink: WriteStream | undefined;
     let deadline: ReturnType<typeof setTimeout> | undefined;
-    const done = (v: { status: number; location?: string; body?: Uint8Array; error?: string }) => {
-      if (!settled) {
-        settled = true;
-        if (deadline) clearTimeout(deadline);
-        resolve(v);
-      }
+    const done = (v: Once) => {
+      if (settled) return;
+      settled = true;
+      if (deadline) clearTimeout(deadline);
+      // A failed body's file is closed before the caller sees the failure (and removes the file).
+      if (v.error && sink && !sink.closed) {
+        sink.once('close', () => resolve(v));
+        sink.destroy();
+      } else resolve(v);
     };
     // The idle timeout alone lets a server that trickles a byte now and then hold a download forever.
     if (o.deadlineAt !== undefined) {
@@ -105,10 +134,11 @@ async function once(url: URL, o: HttpOptions): Promise<{ status: number; locatio
     }
     request.on('timeout', () => {
       request.destroy();
-      done({ status: 0, error: `no data for ${o.timeoutMs} ms` });
+      done({ status: 0, error: `no data for ${o.timeoutMs} ms`, connection: !answered });
     });
-    request.on('error', (e) => done({ status: 0, error: e.message }));
+    request.on('error', (e) => done({ status: 0, error: e.message, connection: !answered }));
     request.on('response', (res) => {
+      answered = true;
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location) {
         res.resume();
@@ -128,6 +158,15 @@ async function once(url: URL, o: HttpOptions): Promise<{ status: number; locatio
       }
       const chunks: Buffer[] = [];
       let received = 0;
+      if (o.file) {
+        sink = createWriteStream(o.file);
+        sink.on('error', (e) => {
+          res.destroy();
+          done({ status: 0, error: `could not write ${o.file} (${e.message})` });
+        });
+        // Backpressure: a slow disk pauses the socket rather than filling memory.
+        sink.on('drain', () => res.resume());
+      }
       res.on('data', (c: Buffer) => {
         received += c.length;
         if (received > o.maxBytes) {
@@ -135,14 +174,17 @@ async function once(url: URL, o: HttpOptions): Promise<{ status: number; locatio
           done({ status: 0, error: `download exceeded the ${o.maxBytes}-byte limit` });
           return;
         }
-        chunks.push(c);
+        if (sink) {
+          if (!sink.write(c)) res.pause();
+        } else chunks.push(c);
         o.onProgress?.(received, declared);
       });
       res.on('error', (e) => done({ status: 0, error: `download cut off after ${received} bytes (${e.message})` }));
       res.on('aborted', () => done({ status: 0, error: `download cut off after ${received} bytes` }));
       res.on('end', () => {
         if (declared !== undefined && received !== declared) done({ status: 0, error: `download cut off: ${received} of ${declared} bytes` });
-        else done({ status, body: new Uint8Array(Buffer.concat(chunks)) });
+        else if (sink) sink.end(() => done({ status, size: received }));
+        else done({ status, body: new Uint8Array(Buffer.concat(chunks)), size: received });
       });
     });
     request.end();
@@ -163,9 +205,9 @@ export async function httpGet(url: string, o: HttpOptions): Promise<HttpResult> 
     try {
       r = await once(current, o);
     } catch (e) {
-      return { kind: 'error', message: (e as Error).message, url: current.href };
+      return { kind: 'error', message: (e as Error).message, url: current.href, connection: true };
     }
-    if (r.error) return { kind: 'error', message: r.error, url: current.href };
+    if (r.error) return { kind: 'error', message: r.error, url: current.href, ...(r.connection ? { connection: true } : {}) };
     if (r.location) {
       // The Location header comes from the server: a malformed one is that server's failure, not ours.
       try {
@@ -175,7 +217,7 @@ export async function httpGet(url: string, o: HttpOptions): Promise<HttpResult> 
       }
       continue;
     }
-    if (r.body) return { kind: 'ok', body: r.body, url: current.href };
+    if (r.size !== undefined) return { kind: 'ok', body: r.body, size: r.size, url: current.href };
     return { kind: 'status', status: r.status, url: current.href };
   }
   return { kind: 'error', message: `more than ${MAX_REDIRECTS} redirects`, url };

@@ -4,10 +4,10 @@
 // asked for (GUID/age, TimeDateStamp/SizeOfImage) before it is used or cached. Local files are opened
 // lazily (a PDB is read stream by stream through a page cache, whatever its size). Names come from
 // untrusted dumps: only plain file names are accepted, and every path built from them is checked to stay
-// inside its directory.
+// inside its directory. Downloads stream into a temporary file in the cache, renamed into place once checked.
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { extractCab } from '../formats/cab/cab.js';
 import type { IsfTable } from '../formats/isf/isf.js';
 import { openIsf } from '../formats/isf/open-isf.js';
@@ -16,15 +16,19 @@ import type { ByteSource } from '../io/byte-source.js';
 import { BufferSource } from '../io/buffer-source.js';
 import { PageCache } from '../io/page-cache.js';
 import { type ImageLookup, type ImageProvider, type ImageRequest, imageKey, type PdbRequest, safeFileName } from '../symbols/image-provider.js';
+import { describeOtherFile, SNIFF_BYTES, sniffSymbolFile } from '../symbols/symbol-file-kind.js';
 import { compressedName, formatSymbolPath, pdbKey, type SymbolPathEntry } from '../symbols/symbol-path.js';
-import { DEADLINE_TEXT, httpGet } from './http-get.js';
 import { FileSource } from './file-source.js';
+import { CaseInsensitiveDirs, inside, windowsOnlyPath } from './store-paths.js';
+import { type Body, type Download, download } from './symbol-download.js';
 
 export interface DownloadProgress {
   file: string;
   received: number;
   total?: number;
   done?: boolean;
+  /** The download failed: the progress line ends here. */
+  failed?: boolean;
 }
 
 export interface SymbolStoreOptions {
@@ -42,6 +46,8 @@ export interface SymbolStoreOptions {
   env?: Record<string, string | undefined>;
   userAgent?: string;
   progress?: (p: DownloadProgress) => void;
+  /** The platform whose paths are usable (tests); process.platform by default. */
+  platform?: string;
 }
 
 /** What a candidate file turned out to be: the wanted file (and what was opened to check it), or why not. */
@@ -62,7 +68,11 @@ interface Reasons {
   list: string[];
   mismatch?: string;
   failure?: string;
+  /** Files under the right name that could not be used, with why. */
+  refused: string[];
+  disabled?: string;
 }
+
 
 /** Compressed copies and ISF tables are read whole; nothing bigger than this is. */
 const MAX_WHOLE_FILE = 1 << 30;
@@ -72,13 +82,6 @@ const FNV = (s: string) => {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
   return h.toString(16).padStart(8, '0');
 };
-
-/** `base/parts…` if it stays inside `base`, else undefined (defence in depth after name validation). */
-function inside(base: string, ...parts: string[]): string | undefined {
-  const root = resolve(base);
-  const p = resolve(root, ...parts);
-  return p.startsWith(root + sep) ? p : undefined;
-}
 
 /** A lazily read file, or undefined when `path` is not a readable regular file. */
 async function openIfFile(path: string): Promise<FileSource | undefined> {
@@ -95,10 +98,15 @@ async function readWhole(source: ByteSource): Promise<Uint8Array> {
   return source.read(0, source.size);
 }
 
+/** 'not a PE image: it looks like an HTML page …' — what a refused file is instead. */
+async function looksLike(source: ByteSource, what: string): Promise<string> {
+  return `not ${what}: it looks like ${describeOtherFile(await source.read(0, Math.min(SNIFF_BYTES, source.size)))}`;
+}
+
 async function imageMatches(source: ByteSource, req: ImageRequest): Promise<Verdict> {
-  if (source.size < 0x40) return { ok: false, why: 'not a PE image' };
+  if (source.size < 0x40) return { ok: false, why: await looksLike(source, 'a PE image') };
   const dos = await source.read(0, 0x40);
-  if (dos[0] !== 0x4d || dos[1] !== 0x5a) return { ok: false, why: 'not a PE image' };
+  if (dos[0] !== 0x4d || dos[1] !== 0x5a) return { ok: false, why: await looksLike(source, 'a PE image') };
   const nt = new DataView(dos.buffer, dos.byteOffset, 0x40).getUint32(0x3c, true);
   if (nt + 0x58 > source.size) return { ok: false, why: 'PE headers are cut off' };
   const hdr = await source.read(nt, 0x58);
@@ -112,17 +120,21 @@ async function imageMatches(source: ByteSource, req: ImageRequest): Promise<Verd
 export class SymbolStore implements ImageProvider {
   /** HTTP requests made (for tests and `!sym noisy`-style reporting). */
   requests = 0;
-  /** Servers that failed at the network level: not asked again in this session. */
+  /** Servers that could not be reached at all: not asked again in this session. */
   private readonly unreachable = new Map<string, string>();
   /** Files opened for lookups that succeeded: they stay open for the session. */
   private readonly open: ByteSource[] = [];
   private readonly o: Required<Omit<SymbolStoreOptions, 'progress'>> & Pick<SymbolStoreOptions, 'progress'>;
+  /** The usable entries of the path (Windows-only paths dropped elsewhere). */
+  readonly entries: SymbolPathEntry[];
+  private readonly warnings: string[] = [];
+  private readonly dirs = new CaseInsensitiveDirs();
+  /** `.reload /f` / `.reload MODULE`: file stems (or all) for which negative answers are not trusted. */
+  private bypass: Set<string> | 'all' = new Set();
 
-  constructor(
-    readonly entries: SymbolPathEntry[],
-    options: SymbolStoreOptions,
-  ) {
+  constructor(entries: SymbolPathEntry[], options: SymbolStoreOptions) {
     this.o = {
+      platform: process.platform,
       offline: false,
       timeoutMs: 20_000,
       fileTimeoutMs: 120_000,
@@ -134,10 +146,53 @@ export class SymbolStore implements ImageProvider {
       userAgent: 'dumpscope-symbol-client/1',
       ...options,
     };
+    this.entries = this.usable(entries);
   }
 
+  /** Drops directories this platform cannot have (`C:\\sym` on Linux), saying so once. */
+  private usable(entries: SymbolPathEntry[]): SymbolPathEntry[] {
+    const out: SymbolPathEntry[] = [];
+    const bad = (p: string) => windowsOnlyPath(p, this.o.platform);
+    for (const e of entries) {
+      if (e.kind !== 'server') {
+        const why = bad(e.path);
+        if (why) this.warnings.push(`${why}: ${e.kind === 'cache' ? `cache*${e.path}` : e.path} ignored`);
+        else out.push(e);
+        continue;
+      }
+      const caches = e.caches.filter((c) => !bad(c));
+      for (const c of e.caches.filter((x) => bad(x))) {
+        this.warnings.push(`${bad(c)}: cache ${c} of ${e.url} ignored${caches.length ? '' : ` (downloads go to ${this.o.defaultCache})`}`);
+      }
+      out.push({ ...e, caches });
+    }
+    return out;
+  }
+
+  takeWarnings(): string[] {
+    return this.warnings.splice(0);
+  }
+
+  refresh(stems: readonly string[] | 'all'): void {
+    this.dirs.clear();
+    if (stems === 'all') {
+      this.bypass = 'all';
+      this.unreachable.clear();
+    } else if (this.bypass !== 'all') for (const s of stems) this.bypass.add(s.toLowerCase());
+  }
+
+  private bypassed(name: string): boolean {
+    return this.bypass === 'all' || this.bypass.has(name.replace(/\.[^.]*$/, '').toLowerCase());
+  }
+
+  /** The path as used: each server entry with the cache it fills (`srv*` shows the default cache). */
   get path(): string {
-    return formatSymbolPath(this.entries);
+    let cache: string | undefined;
+    const shown = this.entries.map((e) => {
+      if (e.kind === 'cache') cache = e.path;
+      return e.kind === 'server' && !e.caches.length ? { ...e, caches: [cache ?? this.o.defaultCache] } : e;
+    });
+    return formatSymbolPath(shown);
   }
 
   /** Closes the files behind every lookup this store answered. */
@@ -155,6 +210,8 @@ export class SymbolStore implements ImageProvider {
       key,
       servers: true,
       verify: async (source) => {
+        const head = await source.read(0, Math.min(SNIFF_BYTES, source.size));
+        if (sniffSymbolFile(head) !== 'pdb') return { ok: false, why: `not a PDB: it looks like ${describeOtherFile(head)}` };
         let pdb: PdbFile;
         try {
           pdb = await PdbFile.open(source);
@@ -232,7 +289,7 @@ export class SymbolStore implements ImageProvider {
   }
 
   private async find(w: Wanted): Promise<ImageLookup> {
-    const reasons: Reasons = { list: [] };
+    const reasons: Reasons = { list: [], refused: [] };
     let cache: string | undefined;
     for (const e of this.entries) {
       if (e.kind === 'cache') {
@@ -257,65 +314,88 @@ export class SymbolStore implements ImageProvider {
       if (hit) return hit;
     }
     if (!this.entries.length) reasons.list.push('the symbol path is empty');
-    return { found: false, reason: `${w.name} (${w.key}): ${reasons.list.join('; ') || 'not found'}`, mismatch: reasons.mismatch, failure: reasons.failure };
+    return {
+      found: false,
+      reason: `${w.name} (${w.key}): ${reasons.list.join('; ') || 'not found'}`,
+      mismatch: reasons.mismatch,
+      failure: reasons.failure,
+      ...(reasons.refused.length ? { refused: reasons.refused } : {}),
+      ...(reasons.disabled ? { disabled: reasons.disabled } : {}),
+    };
+  }
+
+  /** A file under `dir` at `parts`, matched exactly or (stores copied from Windows) ignoring case. */
+  private async locate(dir: string, ...parts: string[]): Promise<{ path: string; file: FileSource } | undefined> {
+    const exact = inside(dir, ...parts);
+    const file = exact ? await openIfFile(exact) : undefined;
+    if (exact && file) return { path: exact, file };
+    const other = await this.dirs.find(dir, parts);
+    const f = other && other !== exact ? await openIfFile(other) : undefined;
+    return other && f ? { path: other, file: f } : undefined;
   }
 
   /** Store layout (plain, compressed, file.ptr), ISF alternates, then — if `flat` — the directory itself. */
   private async fromDirectory(dir: string, w: Wanted, reasons: Reasons, flat: boolean): Promise<(ImageLookup & { found: true }) | undefined> {
-    const candidates: (string | undefined)[] = [inside(dir, w.name, w.key, w.name), inside(dir, w.name, w.key, compressedName(w.name))];
-    for (const a of w.alternates ?? []) candidates.push(inside(dir, ...a));
-    if (flat) candidates.push(inside(dir, w.name));
-    for (const path of candidates) {
-      if (!path) continue;
-      const file = await openIfFile(path);
-      if (!file) continue;
-      const hit = await this.accept(file, path, w, reasons);
+    const candidates: string[][] = [[w.name, w.key, w.name], [w.name, w.key, compressedName(w.name)], ...(w.alternates ?? [])];
+    if (flat) candidates.push([w.name]);
+    for (const parts of candidates) {
+      const at = await this.locate(dir, ...parts);
+      if (!at) continue;
+      const hit = await this.accept(at.file, at.path, w, reasons);
       if (hit) return hit;
     }
-    const ptr = inside(dir, w.name, w.key, 'file.ptr');
-    const ptrFile = ptr ? await openIfFile(ptr) : undefined;
-    if (ptr && ptrFile) {
-      const text = new TextDecoder().decode(await ptrFile.read(0, Math.min(ptrFile.size, 4096))).trim();
-      await ptrFile.close();
+    const ptr = await this.locate(dir, w.name, w.key, 'file.ptr');
+    if (ptr) {
+      const text = new TextDecoder().decode(await ptr.file.read(0, Math.min(ptr.file.size, 4096))).trim();
+      await ptr.file.close();
       if (text.startsWith('PATH:')) {
         const target = text.slice(5).trim();
         const file = await openIfFile(target);
         if (file) return this.accept(file, target, w, reasons);
-        reasons.list.push(`${ptr} points to ${target}, which cannot be read`);
-      } else if (text.startsWith('MSG:')) reasons.list.push(`${ptr}: ${text.slice(4).trim()}`);
-      else reasons.list.push(`${ptr} is neither PATH: nor MSG:`);
+        this.refuse(reasons, `${w.name} from ${ptr.path}: it points to ${target}, which cannot be read`);
+      } else if (text.startsWith('MSG:')) this.refuse(reasons, `${w.name} from ${ptr.path}: ${text.slice(4).trim()}`);
+      else this.refuse(reasons, `${w.name} from ${ptr.path}: file.ptr is neither PATH: nor MSG:`);
     }
     return undefined;
   }
 
+  private refuse(reasons: Reasons, why: string): void {
+    reasons.list.push(why);
+    reasons.refused.push(why);
+  }
+
   /**
    * Unpacks a cabinet if needed and checks identity. A match stays open (through a page cache) for the
-   * session; a mismatch is reported, closed and not used.
+   * session; anything else is reported (a mismatch as such, other files as refused), closed and not used.
    */
-  private async accept(raw: ByteSource, path: string, w: Wanted, reasons: Reasons): Promise<(ImageLookup & { found: true }) | undefined> {
+  private async accept(raw: ByteSource, path: string, w: Wanted, reasons: Reasons): Promise<(ImageLookup & { found: true; unpacked?: boolean }) | undefined> {
     let source: ByteSource = raw;
+    let unpacked = false;
     try {
       const head = await raw.read(0, Math.min(4, raw.size));
       if (head.length === 4 && head[0] === 0x4d && head[1] === 0x53 && head[2] === 0x43 && head[3] === 0x46) {
-        const files = extractCab(await readWhole(raw), { maxOutput: this.o.maxBytes });
+        const files = await extractCab(await readWhole(raw), { maxOutput: this.o.maxBytes });
         await raw.close();
         if (files.length !== 1) {
-          reasons.list.push(`${path}: cabinet holds ${files.length} files, expected one`);
+          this.refuse(reasons, `${w.name} from ${path}: the cabinet holds ${files.length} files, expected one`);
           return undefined;
         }
         source = new BufferSource(files[0].data, path);
+        unpacked = true;
       } else if (!(raw instanceof BufferSource)) source = new PageCache(raw, { maxBytes: 32 << 20 });
       const v = await w.verify(source);
       if (!v.ok) {
-        reasons.list.push(`${path} does not match: ${v.why}`);
-        if (v.mismatch) reasons.mismatch ??= `${path}: ${v.why}`;
+        if (v.mismatch) {
+          reasons.list.push(`${path} does not match: ${v.why}`);
+          reasons.mismatch ??= `${path}: ${v.why}`;
+        } else this.refuse(reasons, `${w.name} from ${path}: ${v.why}`);
         await source.close();
         return undefined;
       }
       this.open.push(source);
-      return { found: true, source, path, pdb: v.pdb, isf: v.isf };
+      return { found: true, source, path, pdb: v.pdb, isf: v.isf, unpacked };
     } catch (e) {
-      reasons.list.push(`${path}: ${(e as Error).message}`);
+      this.refuse(reasons, `${w.name} from ${path}: ${(e as Error).message}`);
       await source.close().catch(() => {});
       return undefined;
     }
@@ -327,7 +407,7 @@ export class SymbolStore implements ImageProvider {
       const keyDir = inside(c, w.name, w.key);
       if (!keyDir) continue;
       const final = join(keyDir, w.name);
-      const tmp = `${final}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+      const tmp = tempName(final);
       try {
         await mkdir(keyDir, { recursive: true });
         if (hit.source instanceof BufferSource) await writeFile(tmp, await hit.source.read(0, hit.source.size));
@@ -344,29 +424,39 @@ export class SymbolStore implements ImageProvider {
     const keyDir = inside(caches[0], w.name, w.key);
     if (!keyDir) return undefined;
     const marker = join(keyDir, `.missing-${FNV(url)}`);
-    try {
-      const m = JSON.parse(await readFile(marker, 'utf8')) as { time?: number };
-      if (typeof m.time === 'number' && Date.now() - m.time < this.o.negativeTtlMs) {
-        reasons.list.push(`${url} did not have it on ${new Date(m.time).toISOString()} (negative cache ${marker})`);
-        return undefined;
+    if (!this.bypassed(w.name)) {
+      try {
+        const m = JSON.parse(await readFile(marker, 'utf8')) as { time?: number };
+        if (typeof m.time === 'number' && Date.now() - m.time < this.o.negativeTtlMs) {
+          reasons.list.push(`${url} did not have it on ${new Date(m.time).toISOString()} (negative cache ${marker}; .reload /f asks again)`);
+          return undefined;
+        }
+      } catch {
+        // no marker
       }
-    } catch {
-      // no marker
     }
     if (this.o.offline) {
       reasons.list.push(`${url} not asked (offline)`);
       return undefined;
     }
-    if (this.unreachable.has(url)) {
-      reasons.list.push(`${url} not asked again (failed earlier: ${this.unreachable.get(url)})`);
+    const earlier = this.unreachable.get(url);
+    if (earlier !== undefined && !this.bypassed(w.name)) {
+      const why = `${url}: server disabled after an earlier failure (${earlier})`;
+      reasons.list.push(why);
+      reasons.disabled ??= why;
       return undefined;
     }
+    // Bodies stream into a temporary file beside where the file will live; a read-only cache keeps them in memory.
+    const tmpDir = await mkdir(keyDir, { recursive: true }).then(
+      () => keyDir,
+      () => undefined,
+    );
     // One deadline for the whole file from this server: every name tried, attempt, redirect and byte.
     const deadlineAt = Date.now() + this.o.fileTimeoutMs;
     const base = `${url}/${encodeURIComponent(w.name)}/${w.key}`;
     let missing = true;
     for (const file of [w.name, compressedName(w.name), 'file.ptr']) {
-      const r = await this.download(`${base}/${encodeURIComponent(file)}`, w.name, deadlineAt);
+      const r = await this.download(`${base}/${encodeURIComponent(file)}`, w.name, deadlineAt, file === 'file.ptr' ? undefined : tmpDir);
       if (r.kind === 'missing') continue;
       missing = false;
       if (r.kind === 'failed') {
@@ -375,16 +465,15 @@ export class SymbolStore implements ImageProvider {
         if (r.giveUpOnServer) this.unreachable.set(url, r.reason);
         return undefined;
       }
-      let body = r.body;
-      let from = r.url;
+      let body: Body = r.body;
       if (file === 'file.ptr') {
-        const text = new TextDecoder().decode(body).trim();
+        const text = 'bytes' in body ? new TextDecoder().decode(body.bytes.subarray(0, 4096)).trim() : '';
         const target = text.startsWith('PATH:') ? text.slice(5).trim() : '';
         if (!/^https?:\/\//i.test(target)) {
-          reasons.list.push(`${r.url}: ${text.startsWith('MSG:') ? text.slice(4).trim() : `file.ptr names ${target || text}, which is not followed from a server`}`);
+          this.refuse(reasons, `${w.name} from ${r.body.url}: ${text.startsWith('MSG:') ? text.slice(4).trim() : `file.ptr names ${target || text}, which is not followed from a server`}`);
           return undefined;
         }
-        const t = await this.download(target, w.name, deadlineAt);
+        const t = await this.download(target, w.name, deadlineAt, tmpDir);
         if (t.kind !== 'ok') {
           const why = t.kind === 'failed' ? t.reason : `${target}: not found`;
           reasons.list.push(why);
@@ -392,24 +481,12 @@ export class SymbolStore implements ImageProvider {
           return undefined;
         }
         body = t.body;
-        from = t.url;
       }
-      const hit = await this.accept(new BufferSource(body, from), from, w, reasons);
-      if (!hit) return undefined;
-      // Downloads go into every downstream store, decompressed.
-      const bytes = await hit.source.read(0, hit.source.size);
-      let path: string | undefined;
-      for (const c of caches) {
-        const dir = inside(c, w.name, w.key);
-        const stored = dir ? await this.store(dir, w.name, bytes, reasons) : undefined;
-        path ??= stored;
-      }
-      return { ...hit, path: path ?? from };
+      return this.keep(body, caches, w, reasons);
     }
     if (missing) {
       reasons.list.push(`${url} does not have it`);
       try {
-        await mkdir(keyDir, { recursive: true });
         await writeFile(marker, JSON.stringify({ url, time: Date.now() }));
       } catch {
         // a read-only cache only loses the negative entry
@@ -418,60 +495,55 @@ export class SymbolStore implements ImageProvider {
     return undefined;
   }
 
-  private async download(
-    url: string,
-    name: string,
-    deadlineAt: number,
-  ): Promise<{ kind: 'ok'; body: Uint8Array; url: string } | { kind: 'missing' } | { kind: 'failed'; reason: string; giveUpOnServer: boolean }> {
-    let last = '';
-    let giveUpOnServer = false;
-    let attempts = 0;
-    const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
-    for (let attempt = 0; attempt <= this.o.retries; attempt++) {
-      if (attempt > 0) {
-        const delay = this.o.retryDelayMs * 2 ** (attempt - 1);
-        if (Date.now() + delay >= deadlineAt) break; // no time left for another try
-        await new Promise((r) => setTimeout(r, delay));
-      }
-      this.requests++;
-      attempts++;
-      const r = await httpGet(url, {
-        timeoutMs: Math.max(1, Math.min(this.o.timeoutMs, deadlineAt - Date.now())),
-        deadlineAt,
-        deadlineMs: this.o.fileTimeoutMs,
-        maxBytes: this.o.maxBytes,
-        env: this.o.env,
-        userAgent: this.o.userAgent,
-        onProgress: this.o.progress ? (received, total) => this.o.progress?.({ file: name, received, total }) : undefined,
-      });
-      if (r.kind === 'ok') {
-        this.o.progress?.({ file: name, received: r.body.length, total: r.body.length, done: true });
-        return r;
-      }
-      if (r.kind === 'status' && (r.status === 404 || r.status === 410)) return { kind: 'missing' };
-      last = r.kind === 'status' ? `${r.url}: HTTP ${r.status}` : `${r.url}: ${r.message}`;
-      if (r.kind === 'status') {
-        if (r.status < 500 && r.status !== 429 && r.status !== 408) break; // client errors do not improve
-        continue;
-      }
-      if (r.message.startsWith(DEADLINE_TEXT)) {
-        last = `${r.url}: gave up, the file took longer than ${seconds(this.o.fileTimeoutMs)}`;
-        giveUpOnServer = true;
-        break;
-      }
-      if (/cut off/.test(r.message)) continue; // a dropped connection is worth another try
-      // Refused, unresolvable, stalled (idle timeout), a bad redirect, over the size limit: retrying will not
-      // help, and a server that stalls or cannot be reached is not asked for other files either.
-      giveUpOnServer = !/limit/.test(r.message);
-      break;
+  /**
+   * Checks a downloaded body and puts it into every downstream store: a temporary file is renamed into the
+   * first (and stays open, lazily read), copied into the others; an unpacked cabinet is written out.
+   */
+  private async keep(body: Body, caches: string[], w: Wanted, reasons: Reasons): Promise<ImageLookup | undefined> {
+    const raw = 'bytes' in body ? new BufferSource(body.bytes, body.url) : await FileSource.open(body.file, 'symbol file');
+    const hit = await this.accept(raw, body.url, w, reasons);
+    const tmp = 'file' in body ? body.file : undefined;
+    if (!hit) {
+      if (tmp) await rm(tmp, { force: true }).catch(() => {});
+      return undefined;
     }
-    return { kind: 'failed', reason: `${last} (${attempts} attempt${attempts === 1 ? '' : 's'})`, giveUpOnServer };
+    let path: string | undefined;
+    if (tmp && !hit.unpacked) {
+      // The open file keeps working across the rename (POSIX, and Windows with Node's share flags).
+      const final = join(tmp, '..', w.name);
+      try {
+        await rename(tmp, final);
+        path = final;
+      } catch (e) {
+        // Still readable through the open handle; the name goes so no temporary file is left behind.
+        await rm(tmp, { force: true }).catch(() => {});
+        reasons.list.push(`could not write the cache (${(e as Error).message})`);
+      }
+      for (const c of caches.slice(1)) {
+        const dir = inside(c, w.name, w.key);
+        if (dir && path) await this.copyInto(dir, w.name, path, reasons);
+      }
+    } else {
+      if (tmp) await rm(tmp, { force: true }).catch(() => {});
+      const bytes = await hit.source.read(0, hit.source.size);
+      for (const c of caches) {
+        const dir = inside(c, w.name, w.key);
+        const stored = dir ? await this.store(dir, w.name, bytes, reasons) : undefined;
+        path ??= stored;
+      }
+    }
+    return { found: true, source: hit.source, path: path ?? body.url, pdb: hit.pdb, isf: hit.isf };
+  }
+
+  private download(url: string, name: string, deadlineAt: number, tmpDir?: string): Promise<Download> {
+    const o = this.o;
+    return download(url, name, deadlineAt, { ...o, countRequest: () => this.requests++, tempFile: tmpDir ? () => tempName(join(tmpDir, name)) : undefined });
   }
 
   /** Writes into the cache through a temp file and a rename, so readers never see a partial file. */
   private async store(keyDir: string, name: string, bytes: Uint8Array, reasons: Reasons): Promise<string | undefined> {
     const final = join(keyDir, name);
-    const tmp = `${final}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+    const tmp = tempName(final);
     try {
       await mkdir(keyDir, { recursive: true });
       await writeFile(tmp, bytes);
@@ -483,4 +555,22 @@ export class SymbolStore implements ImageProvider {
       return undefined;
     }
   }
+
+  private async copyInto(keyDir: string, name: string, from: string, reasons: Reasons): Promise<void> {
+    const final = join(keyDir, name);
+    const tmp = tempName(final);
+    try {
+      await mkdir(keyDir, { recursive: true });
+      await copyFile(from, tmp);
+      await rename(tmp, final);
+    } catch (e) {
+      await rm(tmp, { force: true }).catch(() => {});
+      reasons.list.push(`could not write the cache ${keyDir} (${(e as Error).message})`);
+    }
+  }
+}
+
+/** A temporary name beside `final`: never the final name, unique per process and call. */
+function tempName(final: string): string {
+  return `${final}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
 }

@@ -45,6 +45,7 @@ export function analysisToJson(r: AnalysisReport): unknown {
           exceptionAddressSymbol: opt(r.exceptionRecord.exceptionAddressSymbol),
           parameters: r.exceptionRecord.parameters.map(hx),
           accessLine: opt(r.exceptionRecord.accessLine),
+          subcodeLine: opt(r.exceptionRecord.subcodeLine),
         }
       : undefined,
     context: contextJson(r.context),
@@ -74,8 +75,12 @@ export function analysisToJson(r: AnalysisReport): unknown {
     osName: opt(r.osName),
     osPlatformType: r.osPlatformType,
     followup: r.followup,
-    rootCause: r.rootCause.map((c) => ({ rule: c.rule, claim: c.claim, confidence: c.confidence, evidence: c.evidence, command: opt(c.command), confirm: opt(c.confirm), refute: opt(c.refute) })),
+    summary: r.summary,
+    rootCause: r.rootCause.map((c) => ({ rule: c.rule, claim: c.claim, confidence: c.confidence, role: c.role ?? 'cause', evidence: c.evidence, command: opt(c.command), confirm: opt(c.confirm), refute: opt(c.refute), modules: opt(c.modules) })),
     symbols: r.symbols.map((s) => ({ module: s.module, status: s.status, detail: opt(s.detail), image: opt(s.image) })),
+    fileInCab: opt(r.fileInCab),
+    dumpFileAttributes: r.dumpFileAttributes ? { value: hx(r.dumpFileAttributes.value), flags: r.dumpFileAttributes.flags.map((f) => f.key) } : undefined,
+    capturedRegisters: r.capturedRegisters ? { machine: r.capturedRegisters.machine, registers: Object.fromEntries(r.capturedRegisters.registers.map((x) => [x.name, hx(x.value)])) } : undefined,
     limitations: r.limitations,
     elapsedMs: opt(r.elapsedMs),
   };

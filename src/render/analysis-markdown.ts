@@ -32,7 +32,7 @@ const cell = (s: string) => s.replace(/\|/g, '\\|');
 
 export function renderAnalysisMarkdown(r: AnalysisReport): string {
   const L: string[] = [];
-  L.push(`## ${escapeText(r.bugcheck.name)} (0x${r.bugcheck.code.toString(16).toUpperCase()})`, '', inline(r.bugcheck.summary), '');
+  L.push(`## ${escapeText(r.bugcheck.name)} (0x${r.bugcheck.code.toString(16).toUpperCase()})`, '', inline(r.bugcheck.summary), '', `> **Summary:** ${inline(r.summary)}`, '');
   L.push('| | |', '|---|---|');
   L.push(`| Failure bucket | ${cell(codeSpan(r.failureBucketId))} |`);
   L.push(`| Module | ${cell(codeSpan(r.imageName))} |`);
@@ -44,7 +44,7 @@ export function renderAnalysisMarkdown(r: AnalysisReport): string {
   }
   if (r.osVersion) L.push(`| OS | ${cell(escapeText(r.osVersion))} |`);
   L.push('', '### Arguments', '');
-  for (const [i, a] of r.bugcheck.args.entries()) L.push(`${i + 1}. ${codeSpan(hex16(a.value))}: ${inline(a.meaning)}${a.note ? ` (**${inline(a.note)}**)` : ''}`);
+  for (const [i, a] of r.bugcheck.args.entries()) L.push(`${i + 1}. ${codeSpan(hex16(a.value))}: ${inline(a.meaning)}${a.note ? ` — in this dump: **${inline(a.note)}**` : ''}`);
   L.push('', '### Root cause', '');
   if (!r.rootCause.length) L.push('No rule matched; see the evidence below.');
   for (const c of r.rootCause) {

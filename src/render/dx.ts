@@ -20,7 +20,7 @@ export function dxValueText(v: DxValue): string {
     case 'enum':
       return v.name ? `${v.name} (${v.v})` : String(v.v);
     case 'pointer':
-      return `0x${v.v.toString(16)}`;
+      return v.text === undefined ? `0x${v.v.toString(16)}` : `0x${v.v.toString(16)} : "${v.text}"`;
     case 'string':
       return `"${v.text}"`;
     case 'unreadable':

@@ -2,11 +2,13 @@
 import type { ProcessInfo, ThreadInfo } from '../target/kernel-objects.js';
 import type { WaitObject } from '../target/object-details.js';
 import { addr64 } from '../util/hex.js';
-import { NO_UNWIND_WARNING, renderStack, type StackListing } from './stack.js';
+import { guessMark, NO_UNWIND_WARNING, renderStack, type StackListing } from './stack.js';
 import { dhms, hms } from './thread-times.js';
 
 export interface ThreadView {
   info: ThreadInfo;
+  /** `line`: the THREAD line only (flags 0); `waits`: with the wait objects (flag 0x2); `full` (default): the whole block. */
+  detail?: 'line' | 'waits' | 'full';
   processName?: string;
   attachedProcessName?: string;
   /** Processor whose PRCB runs the thread (CurrentThread) or has it next (NextThread). */
@@ -63,7 +65,7 @@ function stackLines(s: StackListing, withArgs: boolean): string[] {
       out.push(NO_UNWIND_WARNING);
       warned = true;
     }
-    const site = r.trapFrame === undefined ? r.callSite : `${r.callSite} (TrapFrame @ ${addr64(r.trapFrame)})`;
+    const site = (r.trapFrame === undefined ? r.callSite : `${r.callSite} (TrapFrame @ ${addr64(r.trapFrame)})`) + guessMark(r);
     const head = `${addr64(r.childSp)} ${addr64(r.retAddr)}     `;
     if (!withArgs) out.push(`${head}${site}`);
     else out.push(`${head}: ${(r.args ?? [undefined, undefined, undefined, undefined]).map((a) => (a === undefined ? '????????`????????' : addr64(a))).join(' ')} : ${site}`);
@@ -76,6 +78,7 @@ export function renderThread(v: ThreadView, indent = '', withArgs = true): strin
   const win32 = t.win32Thread === undefined ? '' : ` Win32Thread: ${h(t.win32Thread)}`;
   const lines = [`THREAD ${h(t.address)}  Cid ${cid(t.processId)}.${cid(t.threadId)}  Teb: ${h(t.teb)}${win32} ${threadState(v)}`];
   for (const o of v.waitObjects) lines.push(`    ${h(o.address)}  ${o.typeName}`);
+  if (v.detail === 'line' || v.detail === 'waits') return [...lines, ...v.notes.map((n) => `(${n})`)].map((l) => indent + l).join('\n');
   lines.push(`Owning Process            ${h(t.processAddress)}       Image:         ${v.processName ?? '?'}`);
   if (t.attachedProcess) lines.push(`Attached Process          ${h(t.attachedProcess)}       Image:         ${v.attachedProcessName ?? '?'}`);
   else lines.push('Attached Process          N/A            Image:         N/A');

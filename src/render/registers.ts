@@ -5,15 +5,21 @@ import { renderInstruction } from '../disasm/x64.js';
 import { type X64Registers, eflagsText, registerValue } from '../target/x64-registers.js';
 import { addr64, hex16, hexPad } from '../util/hex.js';
 
+/** Registers as the display reads them: X64Registers, or the same with every value a bigint (command results). */
+export type DisplayRegisters = { [K in keyof X64Registers]: X64Registers[K] | bigint };
+
 export interface RegisterDisplay {
-  registers: X64Registers;
+  registers: DisplayRegisters;
   /** Trap frames do not carry segment registers in WinDbg's view: the `cs=…` line is omitted. */
   showSegments: boolean;
   /** `module!symbol+0xoff` of rip, printed as `nt!RtlpHpVsFreeChunkInsert+0x1b4:`. */
   ripSymbol?: string;
   instruction?: DecodedInstruction;
-  /** Effective address of the instruction's memory operand and the bytes there (undefined = unreadable). */
-  operand?: { address: bigint; size: number; value?: Uint8Array };
+  /**
+   * Effective address of the instruction's memory operand and the bytes there (undefined = unreadable);
+   * for `call`/`jmp` through memory, the symbol of the pointer read there (`{nt!ExFreePoolWithTag (…)}`).
+   */
+  operand?: { address: bigint; size: number; value?: Uint8Array; targetSymbol?: string };
   /** No code bytes at rip (not in the dump, no image): WinDbg shows `??` and `???` for the instruction. */
   codeMissing?: boolean;
 }
@@ -49,7 +55,7 @@ export function renderRegisters(d: RegisterDisplay): string {
     [g('r11'), g('r12'), g('r13')].join(' '),
     [g('r14'), g('r15')].join(' '),
   ];
-  const efl = r.eflags ?? 0;
+  const efl = Number(r.eflags ?? 0);
   lines.push(`iopl=${(efl >> 12) & 3}         ${eflagsText(efl)}`);
   if (d.showSegments) {
     const s = (n: 'cs' | 'ss' | 'ds' | 'es' | 'fs' | 'gs') => `${n}=${hexPad(r[n] ?? 0, 4)}`;
@@ -62,12 +68,20 @@ export function renderRegisters(d: RegisterDisplay): string {
       const seg = d.instruction.memory.segment;
       const segVal = d.showSegments ? `${hexPad(r[seg as 'ds'] ?? 0, 4)}:` : '';
       const size = d.operand.size || 8;
-      const value = d.operand.value ? hexLE(d.operand.value) : '??'.repeat(size);
+      // An indirect call or jump names where the pointer leads, as WinDbg does: `={nt!ExFreePoolWithTag (fffff801`16aad110)}`.
+      const v = d.operand.value;
+      const value = v && d.operand.targetSymbol ? `{${d.operand.targetSymbol} (${addr64(leValue(v))})}` : v ? hexLE(v) : '??'.repeat(size);
       suffix = `${seg}:${segVal}${addr64(d.operand.address)}=${value}`;
     }
     lines.push(renderInstruction(d.instruction, suffix));
   } else if (d.codeMissing) lines.push(`${addr64(r.rip)} ??              ???`);
   return lines.join('\n');
+}
+
+function leValue(b: Uint8Array): bigint {
+  let v = 0n;
+  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+  return v;
 }
 
 /** Little-endian bytes as one hex number (how WinDbg shows an operand's value). */

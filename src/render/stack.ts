@@ -28,7 +28,8 @@ export interface StackListing {
   preamble?: string[];
 }
 
-export type StackStyle = 'k' | 'kb' | 'kv' | 'stack-text';
+/** `kc` lists call sites only (no stack pointers or return addresses). */
+export type StackStyle = 'k' | 'kb' | 'kv' | 'kc' | 'stack-text';
 
 function argText(a: bigint | undefined): string {
   return a === undefined ? '????????`????????' : addr64(a);
@@ -39,6 +40,11 @@ function callSite(r: StackRow, style: StackStyle): string {
   if (style === 'kv' && r.trapFrame !== undefined) s += ` (TrapFrame @ ${addr64(r.trapFrame)})`;
   if (r.guessed) s += GUESS_TEXT[r.guess ?? 'call'];
   return s;
+}
+
+/** The mark after a call site found without unwind data, by how it was found. */
+export function guessMark(r: Pick<StackRow, 'guessed' | 'guess'>): string {
+  return r.guessed ? GUESS_TEXT[r.guess ?? 'call'] : '';
 }
 
 const GUESS_TEXT = {
@@ -53,6 +59,7 @@ export const NO_UNWIND_WARNING = 'WARNING: Stack unwind information not availabl
 export function renderStack(listing: StackListing, style: StackStyle): string {
   const lines: string[] = [...(listing.preamble ?? [])];
   if (style === 'k') lines.push(' # Child-SP          RetAddr               Call Site');
+  else if (style === 'kc') lines.push(' # Call Site');
   else if (style === 'kb' || style === 'kv') lines.push(` # Child-SP          RetAddr               : Args to Child${' '.repeat(59)}: Call Site`);
   let warned = false;
   for (const r of listing.rows) {
@@ -63,6 +70,7 @@ export function renderStack(listing: StackListing, style: StackStyle): string {
     const num = r.index.toString(16).padStart(2, '0');
     const head = `${addr64(r.childSp)} ${addr64(r.retAddr)}     `;
     if (style === 'k') lines.push(`${num} ${head}${callSite(r, style)}`);
+    else if (style === 'kc') lines.push(`${num} ${callSite(r, style)}`);
     else {
       const args = (r.args ?? [undefined, undefined, undefined, undefined]).map(argText).join(' ');
       const body = `${head}: ${args} : ${callSite(r, style)}`;

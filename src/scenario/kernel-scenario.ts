@@ -12,7 +12,7 @@ import { KernelTypes } from '../target/struct-view.js';
 import type { X64Registers } from '../target/x64-registers.js';
 import { bindImports, type LoadedImage, loadImage, symbolAddress } from './images.js';
 import { MemoryBuilder } from './memory-builder.js';
-import { type BuiltFrame, buildStack, type ChainFrame } from './stack-builder.js';
+import { type BuiltFrame, buildStack, type ChainFrame, storeHomeArguments } from './stack-builder.js';
 import { StructWriter } from './struct-writer.js';
 
 /** The compiled scenario binaries: file name → bytes (images and their PDBs). */
@@ -47,7 +47,21 @@ export interface VmCounters {
   miState?: Record<string, bigint>;
   /** Each processor's _KPRCB.CachedCommit (WinDbg's Processor Commit is their sum). */
   cachedCommit?: bigint[];
+  /** The page-file-backed modified lists: _MI_PARTITION.PageLists.ModifiedPageListByReservation[i].Total per paging file, and the one without a reservation. */
+  modifiedByPagingFile?: bigint[];
+  modifiedNoReservation?: bigint;
+  /** What the variable the debugger data block's MmPagedPoolCommit points at holds. */
+  pagedPoolCommit?: bigint;
+  /** _MM_SESSION_SPACE.CommittedPages per session id (sessions are made when a process names them). */
+  sessionCommit?: Record<number, bigint>;
   pagingFiles?: { name?: string; size: bigint; free: bigint; minimum: bigint; maximum: bigint }[];
+}
+
+/** The scenario's clock: the dump's system time (FILETIME) and uptime (100 ns), and when System was created after boot. */
+export interface ScenarioClock {
+  systemTime: bigint;
+  uptime: bigint;
+  systemCreatedAfterBoot: bigint;
 }
 
 /** KUSER_SHARED_DATA's fixed address on x64. */
@@ -69,11 +83,22 @@ export class KernelScenario {
   idleProcess = 0n;
   /** The work queue System workers wait on (a KQUEUE's dispatcher header), once one waits. */
   workQueue = 0n;
+  /** Where a driver was loaded from, when not \SystemRoot\system32\drivers (the loader entry's FullDllName). */
+  private readonly fullPaths = new Map<LoadedImage, string>();
+  /** Session spaces by session id (one _MM_SESSION_SPACE each, shared by the session's processes). */
+  private readonly sessions = new Map<number, bigint>();
+  readonly clock: ScenarioClock;
+  /** Clock ticks since boot at the crash (KUSER_SHARED_DATA.TickCountQuad). */
+  readonly tickCount: bigint;
 
   constructor(
     private readonly bins: ScenarioBinaries,
     readonly processors: number,
-  ) {}
+    clock: Partial<ScenarioClock> = {},
+  ) {
+    this.clock = { systemTime: SYSTEM_TIME, uptime: SYSTEM_UPTIME, systemCreatedAfterBoot: 5_000_000n, ...clock };
+    this.tickCount = this.clock.uptime / BigInt(CLOCK_INCREMENT);
+  }
 
   private bin(name: string): Uint8Array {
     const b = this.bins.get(name);
@@ -81,17 +106,20 @@ export class KernelScenario {
     return b;
   }
 
-  /** Loads nt and the drivers, binds imports, and builds the kernel's lists and objects. */
-  async init(drivers: string[], extraThreads = 0): Promise<void> {
+  /** Loads nt and the drivers (each from \SystemRoot\system32\drivers unless a path is given), binds imports, and builds the kernel's lists and objects. */
+  async init(drivers: (string | { name: string; fullPath: string })[], extraThreads = 0): Promise<void> {
     this.nt = await loadImage(this.mem, 'ntoskrnl.exe', this.bin('ntoskrnl.exe'), this.bin('ntkrnlmp.pdb'));
     this.images.push(this.nt);
-    for (const d of drivers) {
+    for (const spec of drivers) {
+      const d = typeof spec === 'string' ? spec : spec.name;
       const img = await loadImage(this.mem, `${d}.sys`, this.bin(`${d}.sys`), this.bin(`${d}.pdb`));
       bindImports(this.mem, img, [this.nt]);
       this.images.push(img);
+      if (typeof spec !== 'string') this.fullPaths.set(img, spec.fullPath);
     }
     this.types = new KernelTypes(this.nt.pdb);
     this.lists = { modules: await this.global('PsLoadedModuleList'), processes: await this.global('PsActiveProcessHead') };
+    await this.writeSessionList();
     await this.writeModuleList();
     await this.writeSystemProcess();
     await this.writeIdleProcess();
@@ -152,15 +180,34 @@ export class KernelScenario {
       const e = await this.struct('_KLDR_DATA_TABLE_ENTRY');
       e.set('DllBase', img.base).set('SizeOfImage', img.pe.sizeOfImage).set('TimeDateStamp', img.pe.timestamp).set('CheckSum', img.pe.checksum);
       await this.unicodeString(e, 'BaseDllName', img.fileName);
-      await this.unicodeString(e, 'FullDllName', `\\SystemRoot\\system32\\${img === this.nt ? '' : 'drivers\\'}${img.fileName}`);
+      await this.unicodeString(e, 'FullDllName', this.fullPaths.get(img) ?? `\\SystemRoot\\system32\\${img === this.nt ? '' : 'drivers\\'}${img.fileName}`);
       this.linkTail(head, e.addressOf('InLoadOrderLinks'));
     }
   }
 
+  /** MiState.Vs.SessionWsList: the memory manager's list of session spaces, empty until a session is made. */
+  private async writeSessionList(): Promise<void> {
+    const vs = (await this.global('MiState')) + BigInt(await this.types.offsetOf('_MI_SYSTEM_INFORMATION', 'Vs'));
+    const head = vs + BigInt(await this.types.offsetOf('_MI_VISIBLE_STATE', 'SessionWsList'));
+    this.mem.u64(head, head);
+    this.mem.u64(head + 8n, head);
+  }
+
+  /** The session space of session `id`, made (and linked into MiState.Vs.SessionWsList) on first use. */
+  async session(id: number): Promise<bigint> {
+    const known = this.sessions.get(id);
+    if (known !== undefined) return known;
+    const s = (await this.struct('_MM_SESSION_SPACE')).set('SessionId', id);
+    const vs = (await this.global('MiState')) + BigInt(await this.types.offsetOf('_MI_SYSTEM_INFORMATION', 'Vs'));
+    this.linkTail(vs + BigInt(await this.types.offsetOf('_MI_VISIBLE_STATE', 'SessionWsList')), s.addressOf('WsListEntry'));
+    this.sessions.set(id, s.address);
+    return s.address;
+  }
+
   private async writeSystemProcess(): Promise<void> {
     const f = SYSTEM_FIGURES;
-    // Created half a second after boot (the header's time minus its uptime).
-    const created = SYSTEM_TIME - SYSTEM_UPTIME + 5_000_000n;
+    // Created shortly after boot (the header's time minus its uptime).
+    const created = this.clock.systemTime - this.clock.uptime + this.clock.systemCreatedAfterBoot;
     this.systemProcess = await this.addProcess('System', { pid: 4, parentPid: 0, dtb: this.mem.directoryTableBase, createTime: created, ...f });
   }
 
@@ -187,7 +234,7 @@ export class KernelScenario {
     const quota = p.addressOf('ProcessQuotaUsage');
     this.mem.u64(quota, o.quotaNonPaged ?? 0n);
     this.mem.u64(quota + 8n, o.quotaPaged ?? 0n);
-    if (o.sessionId !== undefined) p.set('Session', (await this.struct('_MM_SESSION_SPACE')).set('SessionId', o.sessionId).address);
+    if (o.sessionId !== undefined) p.set('Session', await this.session(o.sessionId));
     if (o.handles !== undefined) p.set('ObjectTable', await this.handleTable(o.handles));
     const list = p.addressOf('ThreadListHead');
     this.mem.u64(list, list);
@@ -228,7 +275,7 @@ export class KernelScenario {
     t.set('Tcb.StackBase', base).set('Tcb.StackLimit', limit).set('Tcb.InitialStack', base - 0x470n);
     t.set('Tcb.State', state).set('Tcb.Priority', 13).set('Tcb.BasePriority', 12).set('Tcb.WaitReason', state === 5 ? 15 : 0);
     // A running thread was switched in at the current tick; waiting ones have waited a while.
-    t.set('Tcb.ContextSwitches', 17 + this.threads.length).set('Tcb.KernelTime', 3).set('Tcb.WaitTime', state === 2 ? TICK_COUNT : TICK_COUNT - 1000n + BigInt(this.threads.length));
+    t.set('Tcb.ContextSwitches', 17 + this.threads.length).set('Tcb.KernelTime', 3).set('Tcb.WaitTime', state === 2 ? this.tickCount : this.tickCount - 1000n + BigInt(this.threads.length));
     t.set('Tcb.Process', process).set('Tcb.ApcState.Process', process);
     t.set('Tcb.IdealProcessor', this.threads.length % this.processors).set('Tcb.NextProcessor', this.threads.length % this.processors);
     t.set('ThreadIoPriority', 2).set('ThreadPagePriority', 5); // IoPriorityNormal, MEMORY_PRIORITY_NORMAL
@@ -289,7 +336,7 @@ export class KernelScenario {
     const address = PRCB_BASE + BigInt(n) * 0x10000n + 0x180n;
     const idle = await this.struct('_ETHREAD', PRCB_BASE + BigInt(n) * 0x10000n + 0xc000n);
     idle.set('Cid.UniqueProcess', 0).set('Cid.UniqueThread', 0).set('Tcb.State', 2).set('Tcb.Priority', 0).set('Tcb.BasePriority', 0);
-    idle.set('Tcb.Process', this.idleProcess).set('Tcb.ApcState.Process', this.idleProcess).set('Tcb.WaitTime', TICK_COUNT).set('Tcb.NextProcessor', n).set('Tcb.IdealProcessor', n);
+    idle.set('Tcb.Process', this.idleProcess).set('Tcb.ApcState.Process', this.idleProcess).set('Tcb.WaitTime', this.tickCount).set('Tcb.NextProcessor', n).set('Tcb.IdealProcessor', n);
     this.idleThreads.push(idle.address);
     const p = await this.struct('_KPRCB', address);
     p.set('Number', n).set('CurrentThread', idle.address).set('IdleThread', idle.address);
@@ -302,7 +349,7 @@ export class KernelScenario {
     this.mem.u32(await this.global('KeMaximumIncrement'), CLOCK_INCREMENT);
     this.mem.u32(await this.global('ExpFreeListCount'), this.processors);
     const k = await this.struct('_KUSER_SHARED_DATA', KUSER_SHARED_DATA);
-    k.set('TickCountQuad', TICK_COUNT).set('TimeZoneBias.LowPart', TIME_ZONE_BIAS & 0xffffffffn).set('TimeZoneBias.High1Time', TIME_ZONE_BIAS >> 32n).set('TimeZoneBias.High2Time', TIME_ZONE_BIAS >> 32n);
+    k.set('TickCountQuad', this.tickCount).set('TimeZoneBias.LowPart', TIME_ZONE_BIAS & 0xffffffffn).set('TimeZoneBias.High1Time', TIME_ZONE_BIAS >> 32n).set('TimeZoneBias.High2Time', TIME_ZONE_BIAS >> 32n);
   }
 
   /** Sets a processor's IRQL in the KPCR around its PRCB. */
@@ -371,6 +418,7 @@ export class KernelScenario {
       MmLastUnloadedDriver: await this.global('MmLastUnloadedDriver'),
       PoolTrackTable: await this.global('PoolTrackTable'),
       KeBugCheckCallbackListHead: await this.global('KeBugCheckCallbackListHead'),
+      MmPagedPoolCommit: await this.global('MmPagedPoolCommit'),
       NtBuildLab: lab,
       PteBase: pteBase,
     };
@@ -421,6 +469,12 @@ export class KernelScenario {
     const miState = await this.struct('_MI_SYSTEM_INFORMATION', await this.global('MiState'));
     for (const [k, x] of Object.entries(v.miState ?? {})) miState.set(k, x);
     for (const [i, x] of (v.cachedCommit ?? []).entries()) (await this.struct('_KPRCB', this.prcbs[i])).set('CachedCommit', x);
+    const lists = await this.types.struct('_MMPFNLIST');
+    const total = await this.types.offsetOf('_MMPFNLIST', 'Total');
+    for (const [i, x] of (v.modifiedByPagingFile ?? []).entries()) this.mem.u64(partition.addressOf('PageLists.ModifiedPageListByReservation') + BigInt(i * lists.size + total), x);
+    if (v.modifiedNoReservation !== undefined) partition.set('PageLists.ModifiedPageListNoReservation.Total', v.modifiedNoReservation);
+    if (v.pagedPoolCommit !== undefined) this.mem.u64(await this.global('MmPagedPoolCommit'), v.pagedPoolCommit);
+    for (const [id, pages] of Object.entries(v.sessionCommit ?? {})) (await this.struct('_MM_SESSION_SPACE', await this.session(Number(id)))).set('CommittedPages', pages);
     if (!v.pagingFiles) return;
     partition.set('Vp.NumberOfPagingFiles', v.pagingFiles.length);
     for (const [i, f] of v.pagingFiles.entries()) {
@@ -442,9 +496,32 @@ export class KernelScenario {
     }
   }
 
+  /**
+   * The firmware's SMBIOS structure table in a physical page of its own (BIOS information, system
+   * information with `manufacturer` and `product`, end of table), located by nt!WmipSMBiosTablePhysicalAddress
+   * and nt!WmipSMBiosTableLength as the kernel keeps it.
+   */
+  async setSmbios(s: { manufacturer: string; product: string; biosVersion: string; serial: string }): Promise<void> {
+    const text = (...strings: string[]) => [...new TextEncoder().encode(strings.join('\0')), 0, 0];
+    const bios = [0, 0x18, 0x00, 0x00, 1, 2, 0x00, 0xe8, 3, 0xff, ...new Array(8).fill(0), 0, 0, 0, 0, 0xff, 0xff, ...text(s.manufacturer, s.biosVersion, '04/06/2022')];
+    const uuid = new Array(16).fill(0).map((_, i) => (i * 37 + 11) & 0xff);
+    const system = [1, 0x1b, 0x01, 0x00, 1, 2, 3, 4, ...uuid, 6, 0, 0, ...text(s.manufacturer, s.product, 'Hyper-V UEFI Release v4.1', s.serial)];
+    const end = [127, 4, 0x02, 0x00, 0, 0];
+    const table = Uint8Array.from([...bios, ...system, ...end]);
+    const pfn = this.mem.allocPfn();
+    (this.mem.pages.get(pfn) as Uint8Array).set(table);
+    this.mem.u64(await this.global('WmipSMBiosTablePhysicalAddress'), BigInt(pfn) << 12n);
+    this.mem.u32(await this.global('WmipSMBiosTableLength'), table.length);
+  }
+
   /** Lays out a call chain on a thread's stack; the innermost frame's sp is `sp`. */
   stack(chain: ChainFrame[], sp: bigint): Promise<BuiltFrame[]> {
     return buildStack(this.mem, chain, sp);
+  }
+
+  /** The register arguments a frame's function stores in its home space, where its code does so (`kb`'s columns). */
+  homeArguments(frame: BuiltFrame, regs: Pick<X64Registers, 'rcx' | 'rdx' | 'r8' | 'r9'>): Promise<string[]> {
+    return storeHomeArguments(this.mem, frame, [regs.rcx, regs.rdx, regs.r8, regs.r9]);
   }
 
   /** Writes a KTRAP_FRAME's saved registers by field name. */
@@ -473,8 +550,8 @@ export class KernelScenario {
       psActiveProcessHead: this.lists.processes,
       kdDebuggerDataBlock: KDBG_VA,
       context,
-      systemTime: SYSTEM_TIME,
-      systemUpTime: SYSTEM_UPTIME,
+      systemTime: this.clock.systemTime,
+      systemUpTime: this.clock.uptime,
       comment,
     };
   }

@@ -5,7 +5,7 @@ import type { DumpFacts } from '../formats/kernel-dump/writer.js';
 import { FormatError } from '../io/errors.js';
 import { decode } from '../disasm/x64.js';
 import { type LoadedImage, symbolAddress } from './images.js';
-import { KernelScenario, type ScenarioBinaries, zeroRegisters } from './kernel-scenario.js';
+import { KernelScenario, type ScenarioBinaries, SYSTEM_FIGURES, zeroRegisters } from './kernel-scenario.js';
 
 export interface BuiltScenario {
   name: string;
@@ -90,6 +90,11 @@ const WALKTHROUGH_50_VM = {
     'Vs.PagefileHashPages': 106n,
   },
   cachedCommit: [186n, 185n, 185n, 185n], // Processor Commit: 741
+  modifiedByPagingFile: [12400n], // Modified PF Pages: 12461 (pagefile.sys's list and the unreserved one)
+  modifiedNoReservation: 61n,
+  // PagedPool Commit: WinDbg printed 18446735282293205272 = fffff801`16c06918, a pointer, not a count.
+  pagedPoolCommit: 0xfffff80116c06918n,
+  sessionCommit: { 0: 96n, 1: 112n }, // Session Commit: 208
   pagingFiles: [
     { name: '\\??\\C:\\pagefile.sys', size: 3145728n, free: 3131824n, minimum: 3145728n, maximum: 3145728n },
     { name: '\\??\\C:\\swapfile.sys', size: 65536n, free: 55956n, minimum: 65536n, maximum: 1572459n },
@@ -97,9 +102,87 @@ const WALKTHROUGH_50_VM = {
   ],
 };
 
+// The 0x7E walkthrough's `!vm 1` the same way.
+const WALKTHROUGH_7E_VM = {
+  partition: {
+    'Vp.NumberOfPhysicalPages': 1601266n,
+    'Vp.AvailablePages': 442347n,
+    'Vp.ResidentAvailablePages': 1488586n,
+    'Vp.ModifiedPageListHead.Total': 4436n,
+    'Vp.ModifiedNoWritePageListHead.Total': 27n,
+    'Vp.SharedCommit': 390110n,
+    'Vp.SlabAllocatorPages': 4608n,
+    'Vp.ProcessLockedFilePages': 14n,
+    'Vp.TotalCommittedPages': 1345720n,
+    'Vp.TotalCommitLimit': 4746994n,
+  },
+  miState: {
+    'Vs.SystemPteInfo.TotalFreeSystemPtes': 4294965927n,
+    'Vs.MaximumNonPagedPoolInPages': 4294967296n,
+    'Vs.PagedPoolInfo.AllocatedPagedPool': 59028n,
+    'Vs.SizeOfPagedPoolInPages': 4294967296n,
+    'Vs.MdlPagesAllocated': 3008n,
+    'Vs.NonPagedPoolCommit': 34206n,
+    'Vs.DriverCommit': 13165n,
+    'Vs.BootCommit': 4900n,
+    'Vs.PfnDatabaseCommit': 19809n,
+    'Vs.SmallNonPagedPtesCommit': 462n,
+    'Vs.SystemPageTableCommit': 1039n,
+    'Vs.PagefileHashPages': 102n,
+  },
+  cachedCommit: [192n, 192n, 192n, 191n], // Processor Commit: 767
+  modifiedByPagingFile: [4400n], // Modified PF Pages: 4417
+  modifiedNoReservation: 17n,
+  pagedPoolCommit: 0xfffff80448406918n, // 18446735296008579352
+  sessionCommit: { 0: 98n, 1: 116n }, // Session Commit: 214
+  pagingFiles: [
+    { name: '\\??\\C:\\pagefile.sys', size: 3145728n, free: 3131848n, minimum: 3145728n, maximum: 3145728n },
+    { name: '\\??\\C:\\swapfile.sys', size: 65536n, free: 53226n, minimum: 65536n, maximum: 1572459n },
+    { size: 4194034n, free: 4074796n, minimum: 4194034n, maximum: 4194034n },
+  ],
+};
+
+// The processes of a desktop machine after boot, each charging private commit (EPROCESS.CommitCharge), so
+// that with System's they add up to a walkthrough's Total Private; the last takes what is left.
+const USER_PROCESSES: { name: string; pid: number; parentPid: number; sessionId?: number; commit: bigint }[] = [
+  { name: 'Registry', pid: 0x7c, parentPid: 4, commit: 2713n },
+  { name: 'smss.exe', pid: 0x1c8, parentPid: 4, commit: 269n },
+  { name: 'csrss.exe', pid: 0x260, parentPid: 0x24c, sessionId: 0, commit: 611n },
+  { name: 'wininit.exe', pid: 0x2b0, parentPid: 0x24c, sessionId: 0, commit: 352n },
+  { name: 'csrss.exe', pid: 0x2bc, parentPid: 0x2a8, sessionId: 1, commit: 574n },
+  { name: 'services.exe', pid: 0x31c, parentPid: 0x2b0, sessionId: 0, commit: 1390n },
+  { name: 'lsass.exe', pid: 0x334, parentPid: 0x2b0, sessionId: 0, commit: 2131n },
+  { name: 'winlogon.exe', pid: 0x380, parentPid: 0x2a8, sessionId: 1, commit: 652n },
+  { name: 'svchost.exe', pid: 0x3f8, parentPid: 0x31c, sessionId: 0, commit: 9814n },
+  { name: 'MsMpEng.exe', pid: 0xc8c, parentPid: 0x31c, sessionId: 0, commit: 68211n },
+  { name: 'explorer.exe', pid: 0x1170, parentPid: 0x115c, sessionId: 1, commit: 0n },
+];
+
+/** Adds USER_PROCESSES so that every process's commit, System's included, sums to `totalPrivate` pages. */
+async function addUserProcesses(k: KernelScenario, totalPrivate: bigint): Promise<void> {
+  const fixed = USER_PROCESSES.slice(0, -1).reduce((n, p) => n + p.commit, SYSTEM_FIGURES.commitPages);
+  if (fixed >= totalPrivate) throw new FormatError('scenario', `Total Private ${totalPrivate} is below the processes' fixed commit ${fixed}`);
+  for (const [i, p] of USER_PROCESSES.entries()) {
+    const commitPages = i === USER_PROCESSES.length - 1 ? totalPrivate - fixed : p.commit;
+    await k.addProcess(p.name, { pid: p.pid, parentPid: p.parentPid, sessionId: p.sessionId, peb: 0x0000_00a0_0000_0000n + BigInt(p.pid) * 0x1000n, commitPages });
+  }
+}
+
+// The machine of both walkthroughs: a Hyper-V guest, Windows 10 WinNt with TerminalServer SingleUserTS, an
+// Intel CPU (family 6 model 140 stepping 1 is the i7-1185G7 the walkthroughs name), its firmware's SMBIOS
+// system information.
+const WALKTHROUGH_MACHINE = { productType: 1, suiteMask: 0x110, cpu: { vendor: 'GenuineIntel', family: 6, model: 140, stepping: 1, mhz: 3000 } };
+const WALKTHROUGH_SMBIOS = { manufacturer: 'Microsoft Corporation', product: 'Virtual Machine', biosVersion: 'Hyper-V UEFI Release v4.1', serial: '0000-0015-9216-6172-4380-8511-31' };
+
+// The walkthroughs' clocks: `Debug session time` (shown in UTC-7) and `System Uptime`; in the 0x7E one,
+// `!p` shows System created at 11:35:55.475, 5.704 s after boot.
+const filetime = (ms: number) => (BigInt(ms) + 11_644_473_600_000n) * 10_000n;
+const CLOCK_50 = { systemTime: filetime(Date.UTC(2023, 8, 23, 12, 14, 13, 751)), uptime: 18_927_980_000n };
+const CLOCK_7E = { systemTime: filetime(Date.UTC(2023, 8, 29, 18, 46, 6, 702)), uptime: 6_169_310_000n, systemCreatedAfterBoot: 57_040_000n };
+
 // 0x50: Driver.sys copies past the end of a paged-pool allocation into the next page, whose PTE says freed.
 async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltScenario> {
-  const k = new KernelScenario(bins, 4);
+  const k = new KernelScenario(bins, 4, CLOCK_50);
   await k.init(['Driver'], extra);
   const nt = k.nt;
   const drv = k.image('Driver');
@@ -108,8 +191,10 @@ async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   await k.setUnloadedDrivers([{ name: 'OldFilter.sys', start: 0xfffff80119a00000n, end: 0xfffff80119a0f000n }]);
   await k.setKernelStackPteFailures(73746);
   // The walkthrough's `!vm 1` figures (Kb / 4 = pages) and `!di` facts, where a 19041 kernel keeps them.
+  await addUserProcesses(k, 754817n);
   await k.setVmCounters(WALKTHROUGH_50_VM);
-  await k.setSystemIdentity({ productType: 1, suiteMask: 0x110, cpu: { vendor: 'GenuineIntel', family: 6, model: 140, stepping: 1, mhz: 3000 } });
+  await k.setSystemIdentity(WALKTHROUGH_MACHINE);
+  await k.setSmbios(WALKTHROUGH_SMBIOS);
   // The allocation ends exactly at the end of a valid page; the page after it was freed.
   const lastPage = 0xffffe5068d8a3000n;
   // The walkthrough's own PXE, PPE and PDE values, so `!pte` prints what WinDbg printed there.
@@ -142,6 +227,7 @@ async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   await k.trapRegisters(trap, { Rax: 0x480n, Rcx: data, Rdx: 0xffffa50846322000n, R8: 0x8e0n, R9: 7n, Rbx: 0xc000009an, Rip: faultIp, Rbp: 0n, ErrorCode: 2n });
   const regs = { ...zeroRegisters(), rip: frames[0].ip, rsp: frames[0].sp, rcx: 0x50n, rdx: badVa, r8: 2n, r9: trap };
   await k.setProcessorContext(0, regs);
+  await k.homeArguments(frames[0], regs); // KeBugCheckEx's code stores them there first
   thread.writer.set('Tcb.TrapFrame', trap).set('Tcb.KernelStack', frames[0].sp);
   return {
     name: '0x50',
@@ -155,8 +241,9 @@ async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltS
 
 // 0x7E: EvilDriver.sys fills twice its allocation with 'A'; ExFreePoolWithTag faults on the trashed chunk header.
 async function scenario7e(bins: ScenarioBinaries, extra: number): Promise<BuiltScenario> {
-  const k = new KernelScenario(bins, 4);
-  await k.init(['EvilDriver'], extra);
+  const k = new KernelScenario(bins, 4, CLOCK_7E);
+  // Loaded from its build folder, as the walkthrough's `lmvm EvilDriver` shows (Image path).
+  await k.init([{ name: 'EvilDriver', fullPath: '\\??\\C:\\Users\\User\\source\\repos\\EvilDriver\\x64\\Release\\EvilDriver.sys' }], extra);
   const nt = k.nt;
   const drv = k.image('EvilDriver');
   const thread = await k.addThread('ExpWorkerThread', 2);
@@ -167,6 +254,21 @@ async function scenario7e(bins: ScenarioBinaries, extra: number): Promise<BuiltS
     { tag: 0x20707249 /* 'Irp ' */, nonPagedAllocs: 840, nonPagedFrees: 800, nonPagedBytes: 20_480 },
     { tag: 0x6b6f6f42 /* 'Book' */, pagedAllocs: 3, pagedFrees: 3, pagedBytes: 0 },
   ]);
+  await k.setKernelStackPteFailures(279962);
+  await addUserProcesses(k, 798197n);
+  await k.setVmCounters(WALKTHROUGH_7E_VM);
+  await k.setSystemIdentity(WALKTHROUGH_MACHINE);
+  await k.setSmbios(WALKTHROUGH_SMBIOS);
+  // The paged pool's segment-heap VS context RtlpHpVsFreeChunkInsert works on (r13 and r15 in the
+  // walkthrough's context), as its `dt ntkrnlmp!_HEAP_VS_CONTEXT ffffe0099a6002c0 -r1` shows it: the
+  // subsegment list's links are not kernel addresses (the corruption), the callbacks are encoded pointers.
+  const vsContext = 0xffffe0099a6002c0n;
+  const vs = await k.struct('_HEAP_VS_CONTEXT', vsContext);
+  vs.set('Lock', 1).set('LockType', 0); // HeapLockPaged
+  vs.set('FreeChunkTree.Root', 0xffffe009a1432f28n).set('FreeChunkTree.Min', 0xffffe0099ae09fc8n);
+  vs.set('SubsegmentList.Flink', 0x8022e0n).set('SubsegmentList.Blink', 0x3cedc2e0n);
+  vs.set('TotalCommittedUnits', 0x46a0).set('FreeCommittedUnits', 0xb).set('BackendCtx', 0x380);
+  vs.set('Callbacks.Allocate', 0x3be60122f8626a50n).set('Callbacks.Free', 0x3be60122f879ced0n).set('Callbacks.Commit', 0x3be60122f87a88e0n).set('Callbacks.Decommit', 0x3be60122f879fe70n);
   const block = 0xffffe009a68dc000n;
   k.mem.map(block, 0x6000);
   const data = await poolBlock(k, block, 0x2500, POOL_TAG_WRB1);
@@ -198,8 +300,9 @@ async function scenario7e(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   // Overwrite the interrupted frame's return slot: the walk from the trap continues into the context stack.
   // FillAndFree's registers survive the kernel's free path: rbx its status (the write's, here
   // STATUS_INSUFFICIENT_RESOURCES), rsi the size, rdi the buffer.
-  const ctxRegs = { ...zeroRegisters(), rip: faultIp, rsp: ctxFrames[0].sp, rax: 0x4141414141414139n, rbx: 0xc000009an, rcx: 0xffffe0099a6002c0n, rdx: data, rsi: 0x2500n, rdi: data, r8: 0x2500n };
-  await k.trapRegisters(trap, { Rax: ctxRegs.rax, Rcx: ctxRegs.rcx, Rdx: ctxRegs.rdx, R8: ctxRegs.r8, Rip: faultIp, Rsp: ctxFrames[0].sp, ErrorCode: 0n });
+  // The free path keeps the VS context in rcx (its first argument), r13 and r15, its FreeChunkTree in r10.
+  const ctxRegs = { ...zeroRegisters(), rip: faultIp, rsp: ctxFrames[0].sp, rax: 0x4141414141414139n, rbx: 0xc000009an, rcx: vsContext, rdx: data, rsi: 0x2500n, rdi: data, r8: 0x2500n, r10: vs.addressOf('FreeChunkTree'), r13: vsContext, r15: vsContext };
+  await k.trapRegisters(trap, { Rax: ctxRegs.rax, Rcx: ctxRegs.rcx, Rdx: ctxRegs.rdx, R8: ctxRegs.r8, R10: ctxRegs.r10, Rip: faultIp, Rsp: ctxFrames[0].sp, ErrorCode: 0n });
   // The records sit in otherwise unused stack between the two chains (a CONTEXT is 0x4d0 bytes).
   const exr = thread.stackBase - 0x2500n;
   const cxr = thread.stackBase - 0x2400n;
@@ -207,6 +310,7 @@ async function scenario7e(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   k.writeContextRecord(cxr, ctxRegs);
   const regs = { ...zeroRegisters(), rip: bugFrames[0].ip, rsp: bugFrames[0].sp, rcx: 0x1000007en, rdx: 0xffffffffc0000005n, r8: faultIp, r9: exr };
   await k.setProcessorContext(3, regs);
+  await k.homeArguments(bugFrames[0], regs);
   thread.writer.set('Tcb.TrapFrame', trap).set('Tcb.KernelStack', bugFrames[0].sp);
   return {
     name: '0x7e',
@@ -247,6 +351,7 @@ async function scenarioD1(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   await k.trapRegisters(trap, { Rdx: context, Rcx: 0xffffc08be4500000n, Rip: faultIp, ErrorCode: 0n });
   const regs = { ...zeroRegisters(), rip: frames[0].ip, rsp: frames[0].sp, rcx: 0xd1n, rdx: badVa, r8: 2n, r9: 0n };
   await k.setProcessorContext(1, regs);
+  await k.homeArguments(frames[0], regs);
   thread.writer.set('Tcb.TrapFrame', trap).set('Tcb.KernelStack', frames[0].sp);
   return {
     name: '0xd1',
@@ -288,6 +393,7 @@ async function scenario3b(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   k.writeContextRecord(cxr, ctxRegs);
   const regs = { ...zeroRegisters(), rip: bugFrames[0].ip, rsp: bugFrames[0].sp, rcx: 0x3bn, rdx: 0xc0000005n, r8: faultIp, r9: cxr };
   await k.setProcessorContext(0, regs);
+  await k.homeArguments(bugFrames[0], regs);
   thread.writer.set('Tcb.KernelStack', bugFrames[0].sp);
   return {
     name: '0x3b',

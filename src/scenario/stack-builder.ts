@@ -17,9 +17,12 @@ export interface ChainFrame {
 }
 
 export interface BuiltFrame {
+  image: LoadedImage;
   fn: string;
   ip: bigint;
   sp: bigint;
+  /** The four home slots above the return address (where `kb` reads a frame's arguments). */
+  homeSpace?: bigint;
   /** For trap handlers: the KTRAP_FRAME address (= sp). */
   trapFrame?: bigint;
 }
@@ -112,14 +115,44 @@ export async function buildStack(mem: MemoryBuilder, chain: ChainFrame[], sp0: b
       mem.u64(mf + 0x10n, 0x10282n);
       mem.u64(mf + 0x18n, interruptedSp + 8n);
       mem.u64(mf + 0x20n, 0x18n);
-      out.push({ fn: c.fn, ip, sp, trapFrame: sp });
+      out.push({ image: c.image, fn: c.fn, ip, sp, trapFrame: sp });
       sp = interruptedSp + 8n;
       continue;
     }
     const retAt = sp + BigInt(fb.size);
     mem.u64(retAt, next);
-    out.push({ fn: c.fn, ip, sp });
+    out.push({ image: c.image, fn: c.fn, ip, sp, homeSpace: retAt + 8n });
     sp = retAt + 8n;
   }
   return out;
+}
+
+const ARGUMENT_REGISTERS = ['rcx', 'rdx', 'r8', 'r9'];
+/** Instructions of a prologue read for home-space stores. */
+const PROLOG_SCAN = 16;
+
+/**
+ * Stores a frame's register arguments (`args`: rcx, rdx, r8, r9 at the call) in its home space, each only if
+ * the function's own code stores that register there (`mov qword ptr [rsp+8],rcx` … before its prologue's
+ * stack allocation, as Windows' KeBugCheckEx does); a function that keeps its arguments elsewhere leaves the
+ * slots alone, as it would on a real machine. Returns the registers stored.
+ */
+export async function storeHomeArguments(mem: MemoryBuilder, frame: BuiltFrame, args: bigint[]): Promise<string[]> {
+  if (frame.homeSpace === undefined) return [];
+  const start = await symbolAddress(frame.image, frame.fn);
+  const rva = Number(start - frame.image.base);
+  const sec = frame.image.pe.sections.find((x) => rva >= x.virtualAddress && rva < x.virtualAddress + x.virtualSize);
+  if (!sec) throw new FormatError(frame.image.fileName, `${frame.fn} is outside every section`);
+  const off = rva - sec.virtualAddress + sec.rawPointer;
+  const stored: string[] = [];
+  for (const ins of await decode(frame.image.bytes.subarray(off, off + 0x80), start, PROLOG_SCAN)) {
+    const m = /^qword ptr \[rsp\+([0-9a-f]+)h?\],(r\w+)$/.exec(ins.operands);
+    if (ins.mnemonic !== 'mov' || !m) break;
+    const slot = Number.parseInt(m[1], 16) / 8 - 1;
+    const reg = ARGUMENT_REGISTERS.indexOf(m[2]);
+    if (reg < 0 || slot !== reg || args[reg] === undefined) continue;
+    mem.u64(frame.homeSpace + BigInt(slot * 8), args[reg]);
+    stored.push(m[2]);
+  }
+  return stored;
 }

@@ -27,6 +27,13 @@ export type ImageLookup =
       mismatch?: string;
       /** A server failed (HTTP error, timeout, body cut short): the file may exist, we could not get it. */
       failure?: string;
+      /**
+       * Files found under the right name that could not be used, each with why: `amdppm.pdb from URL: LZX-compressed
+       * cabinet is not supported …`, a corrupt cabinet, a `file.ptr` with `MSG:`, an HTML page instead of a PDB.
+       */
+      refused?: string[];
+      /** A server that was not asked because an earlier connection failure disabled it for the session. */
+      disabled?: string;
     };
 
 export interface PdbRequest {
@@ -49,6 +56,13 @@ export interface ImageProvider {
   isfCandidates?(pdbName: string, limit: number): Promise<{ path: string; bytes: Uint8Array }[]>;
   /** The symbol path in WinDbg's syntax, for `.sympath`. */
   readonly path?: string;
+  /**
+   * `.reload /f` and `.reload MODULE`: forget what the session learnt about missing files (negative cache,
+   * disabled servers) for files whose name stem is one of `stems` (lower case), or for all files.
+   */
+  refresh?(stems: readonly string[] | 'all'): void;
+  /** Problems with the symbol path itself (unusable entries), each returned once. */
+  takeWarnings?(): string[];
 }
 
 /** The symbol-store directory key of an image: TimeDateStamp as 8 upper-case hex digits + SizeOfImage in hex. */

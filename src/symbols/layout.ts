@@ -13,6 +13,8 @@ export interface FieldLayout {
 }
 
 export interface TypeLayout {
+  /** The name asked for when it is a typedef of the type described. */
+  typedef?: string;
   name: string;
   kind: string;
   size: number;
@@ -20,8 +22,16 @@ export interface TypeLayout {
   enumerators?: { name: string; value: string }[];
 }
 
-/** The layout of one type: fields with offsets and types for structures, values for enums. */
-export function typeLayout(t: Type): TypeLayout {
+/**
+ * The layout of one type: fields with offsets and types for structures, values for enums. `asked` is the
+ * name it was looked up by: a typedef name is kept beside the type's own.
+ */
+export function typeLayout(t: Type, asked?: string): TypeLayout {
+  const l = layoutOf(t);
+  return asked !== undefined && asked !== l.name ? { typedef: asked, ...l } : l;
+}
+
+function layoutOf(t: Type): TypeLayout {
   switch (t.kind) {
     case 'udt':
       return {
@@ -46,7 +56,7 @@ export function typeLayout(t: Type): TypeLayout {
 
 /** C-like text of a layout: one line per field with its hex offset. */
 export function renderTypeLayout(l: TypeLayout): string {
-  const lines = [`${l.kind} ${l.name}, size 0x${l.size.toString(16)} (${l.size})`];
+  const lines = [`${l.typedef !== undefined ? `typedef ${l.typedef}: ` : ''}${l.kind} ${l.name}, size 0x${l.size.toString(16)} (${l.size})`];
   for (const f of l.fields ?? []) {
     const at = `   +0x${f.offset.toString(16).padStart(3, '0')}`;
     // Base classes and the vtable pointer in the form WinDbg's dt prints them.

@@ -29,6 +29,9 @@ export function describeOtherFile(head: Uint8Array): string {
   if (t.startsWith('\x7fELF')) return 'an ELF file';
   if (t.startsWith('PK\x03\x04')) return 'a ZIP archive';
   if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip-compressed data';
+  // Web servers and proxies answer a missing file with an error or login page, sometimes with status 200.
+  if (/^\s*<(!doctype\s+html|html|head|body)\b/i.test(ascii(head, Math.min(head.length, 64)))) return 'an HTML page (a web server\'s error or login page?)';
+  if (/^\s*<\?xml/i.test(ascii(head, Math.min(head.length, 64)))) return 'an XML document';
   if (t.startsWith('BSJB')) return 'a .NET metadata blob';
   const hex = [...head.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
   return `unknown data (first bytes ${hex})`;

@@ -60,10 +60,17 @@ export function compressedName(name: string): string {
 
 /**
  * `.sympath+ ADDITION`: the current path with more entries after it (WinDbg appends; an empty current path
- * becomes the addition alone). Entries already present are not repeated.
+ * becomes the addition alone). Entries already present are not repeated; case counts (`/sym` and `/SYM` are
+ * two directories on most systems dumpscope runs on).
  */
 export function appendSymbolPath(current: string, addition: string): string {
-  const have = new Set(current.split(';').map((e) => e.trim().toLowerCase()).filter(Boolean));
-  const add = addition.split(';').map((e) => e.trim()).filter((e) => e && !have.has(e.toLowerCase()));
+  const have = new Set(current.split(';').map((e) => e.trim()).filter(Boolean));
+  const add: string[] = [];
+  for (const e of addition.split(';').map((x) => x.trim())) {
+    if (e && !have.has(e)) {
+      have.add(e);
+      add.push(e);
+    }
+  }
   return [current.trim(), ...add].filter(Boolean).join(';');
 }

@@ -119,3 +119,47 @@ export function encodeDebuggerData(values: Record<string, bigint | number>, size
   }
   return b;
 }
+
+/** What undoing KdEncodeDataBlock needs: the values of KiWaitNever and KiWaitAlways, the address of KdpDataBlockEncoded. */
+export interface KdbgKeys {
+  waitNever: bigint;
+  waitAlways: bigint;
+  flagAddress: bigint;
+}
+
+const M64 = (1n << 64n) - 1n;
+
+function rotl64(v: bigint, n: number): bigint {
+  const k = BigInt(n & 63);
+  return k === 0n ? v : ((v << k) | (v >> (64n - k))) & M64;
+}
+
+function bswap64(v: bigint): bigint {
+  let out = 0n;
+  for (let i = 0; i < 8; i++) out = (out << 8n) | ((v >> BigInt(i * 8)) & 0xffn);
+  return out;
+}
+
+/**
+ * Decodes a debugger data block the kernel encoded in place (KdpDataBlockEncoded set; Windows 8 and
+ * later, on machines booted without a debugger). Each qword q of the block was replaced by an encoding
+ * keyed on KiWaitNever, KiWaitAlways and the flag's own address; the inverse, qword by qword, is
+ *   KiWaitAlways ⊕ byteswap(flagAddress ⊕ rotl(KiWaitNever ⊕ q, KiWaitNever mod 64)).
+ * (KeBugCheck2 decodes the block before a crash dump is written, so crash dumps rarely need this; live
+ * dumps and memory images do.) A trailing partial qword is left as it is.
+ */
+export function decodeKdbgBlock(bytes: Uint8Array, keys: KdbgKeys): Uint8Array {
+  const out = new Uint8Array(bytes);
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const rot = Number(keys.waitNever & 63n);
+  for (let o = 0; o + 8 <= out.length; o += 8) {
+    const q = dv.getBigUint64(o, true);
+    dv.setBigUint64(o, keys.waitAlways ^ bswap64(keys.flagAddress ^ rotl64(keys.waitNever ^ q, rot)), true);
+  }
+  return out;
+}
+
+/** Does this block carry the 'KDBG' owner tag (i.e. it is not encoded, or was decoded right)? */
+export function hasKdbgTag(bytes: Uint8Array): boolean {
+  return bytes.length >= 0x18 && new DataView(bytes.buffer, bytes.byteOffset, 0x18).getUint32(0x10, true) === KDBG_TAG;
+}

@@ -209,3 +209,24 @@ export function readPrcb(v: StructView, origin: PrcbInfo['origin']): PrcbInfo {
 
 // KTHREAD_STATE values (stable across Windows versions); the type source's _KTHREAD_STATE wins when present.
 export const THREAD_STATES = ['Initialized', 'Ready', 'Running', 'Standby', 'Terminated', 'Waiting', 'Transition', 'DeferredReady', 'GateWaitObsolete', 'WaitingForProcessInSwap'];
+
+/** Where each object kind keeps its dispatcher header's Type, and its _KOBJECTS name and documented value. */
+const OBJECT_TYPE = {
+  thread: { field: 'Tcb.Header.Type', name: 'ThreadObject', value: 6 },
+  process: { field: 'Pcb.Header.Type', name: 'ProcessObject', value: 3 },
+} as const;
+
+export type DispatcherKind = keyof typeof OBJECT_TYPE;
+
+/**
+ * The dispatcher header's Type of an _ETHREAD/_EPROCESS view compared with what the kind must have (the
+ * _KOBJECTS value named ThreadObject/ProcessObject in `objects`, value → name, else 6/3). Returns WinDbg's
+ * message on a mismatch; undefined when it matches or the types have no such field (nothing to check).
+ */
+export function objectTypeMismatch(v: StructView, kind: DispatcherKind, objects: Map<number, string>): string | undefined {
+  const spec = OBJECT_TYPE[kind];
+  if (!v.has(spec.field)) return undefined;
+  const want = [...objects].find(([, n]) => n === spec.name)?.[0] ?? spec.value;
+  if (v.num(spec.field) === want) return undefined;
+  return `TYPE mismatch for ${kind} object at ${(v.address ?? 0n).toString(16).padStart(16, '0')}`;
+}

@@ -13,17 +13,18 @@ import { selfMapTranslate } from '../memory/self-map-translate.js';
 import type { Translation } from '../memory/address-space.js';
 import type { SessionTarget } from '../commands/session.js';
 import type { ImageProvider } from '../symbols/image-provider.js';
-import { openIsf } from '../formats/isf/open-isf.js';
 import type { UnwindData } from '../unwind/types.js';
 import { defaultStackBounds, kernelUnwindData, type StackBounds, stackBoundsFor } from './unwind-source.js';
 import { type StackFrame, type UnwindOptions, walkStack } from '../unwind/x64-unwinder.js';
 import { decodeDebuggerData, type DebuggerData } from './debugger-data.js';
-import { type ModuleInfo, ModuleTable, readLoadedModules, type UnloadedModuleInfo, windbgModuleName } from './modules.js';
+import { decodeEncodedKdbg, kernelBaseFromModuleList, type RawKdbg, readKdbg } from './kernel-base.js';
+import { type ModuleInfo, ModuleTable, nameModules, readLoadedModules, type UnloadedModuleInfo } from './modules.js';
 import { filetimeToDate } from '../util/cformat.js';
-import { type ModuleImage, type ModuleSymbols, resolveModuleSymbols } from './module-symbols.js';
+import { type KernelIsfResult, kernelIsfByDebuggerData, type ModuleImage, type ModuleSymbols, resolveModuleSymbols } from './module-symbols.js';
 import { BUILTIN_TYPES_NOTE, BuiltinAbiTypes } from '../symbols/builtin-abi-types.js';
 import type { X64Registers } from './x64-registers.js';
-import { type PrcbInfo, type ProcessInfo, readPrcb, readProcess, readThread, type ThreadInfo } from './kernel-objects.js';
+import { objectTypeMismatch, type PrcbInfo, type ProcessInfo, readPrcb, readProcess, readThread, type ThreadInfo } from './kernel-objects.js';
+import { enumNames } from './object-details.js';
 import { walkList } from './list-walk.js';
 import { checkpoint } from '../util/checkpoint.js';
 import { KernelTypes, StructView } from './struct-view.js';
@@ -62,9 +63,8 @@ export class KernelTarget implements SessionTarget {
           this.limitations.push(`debugger data block unreadable: ${(e as Error).message}`);
         }
       }
-      const taken = new Set<string>();
       this.modules = new ModuleTable(
-        dump.triage.drivers.map((d, i) => ({ name: windbgModuleName(d.name, i === 0, taken), imageName: d.name, fullPath: d.path, base: d.base, size: d.size, timestamp: d.timestamp, checksum: d.checksum })),
+        nameModules(dump.triage.drivers.map((d) => ({ imageName: d.name, fullPath: d.path, base: d.base, size: d.size, timestamp: d.timestamp, checksum: d.checksum })), this.debuggerData?.pointer('KernBase')),
         dump.triage.unloadedDrivers.map((u) => ({ imageName: u.name, base: u.start, end: u.end })),
       );
       this.limitations.push('small dump: only the crashing thread, its process and captured memory are present');
@@ -92,8 +92,12 @@ export class KernelTarget implements SessionTarget {
     this.reload();
   }
 
-  /** Drops cached images and symbols so the next lookup searches the symbol path again (`.reload`). */
-  reload(): void {
+  /**
+   * Drops cached images and symbols so the next lookup searches the symbol path again (`.reload`);
+   * `refresh` also makes the symbol store ask again where it had been told no (`.reload /f`, `.reload MODULE`).
+   */
+  reload(refresh?: readonly string[] | 'all'): void {
+    if (refresh) this.imageProvider.refresh?.(refresh);
     this.images.clear();
     this.pdbs.clear();
     this.resolvedSymbols.clear();
@@ -116,18 +120,20 @@ export class KernelTarget implements SessionTarget {
   private async initFull(): Promise<void> {
     if (this.dump.triage || !this.dump.physical) return;
     const h = this.dump.header;
-    if (h.kdDebuggerDataBlock) {
-      try {
-        const head = await this.memory.read(h.kdDebuggerDataBlock, 0x18);
-        const size = Math.min(new DataView(head.buffer, head.byteOffset).getUint32(0x14, true), 0x1000);
-        this.debuggerData = decodeDebuggerData(await this.memory.read(h.kdDebuggerDataBlock, Math.max(size, 0x18)), `memory at ${h.kdDebuggerDataBlock.toString(16)}`);
-      } catch (e) {
-        this.limitations.push(`debugger data block unreadable: ${(e as Error).message}`);
-      }
+    const notes: string[] = [];
+    const kdbg = h.kdDebuggerDataBlock ? await readKdbg(this.memory, h.kdDebuggerDataBlock) : undefined;
+    if (kdbg && 'data' in kdbg) this.debuggerData = kdbg.data;
+    else notes.push(kdbg ? kdbg.error : 'the dump header gives no KdDebuggerDataBlock');
+    let kernBase = this.debuggerData?.pointer('KernBase');
+    if (!kernBase && h.psLoadedModuleList) {
+      // Second source: the header's PsLoadedModuleList, read through the loader entry's fixed x64 head.
+      this.builtinTypes ??= new KernelTypes(new BuiltinAbiTypes());
+      const found = await kernelBaseFromModuleList(this.memory, this.builtinTypes, h.psLoadedModuleList).catch((e: unknown) => ({ base: undefined, note: `PsLoadedModuleList unreadable: ${(e as Error).message}` }));
+      kernBase = found.base;
+      notes.push(found.note);
     }
-    const kernBase = this.debuggerData?.pointer('KernBase');
     if (!kernBase) {
-      this.limitations.push('kernel base unknown (no readable debugger data block): no module list');
+      this.limitations.push(...notes, 'kernel base unknown (no readable debugger data block, no usable PsLoadedModuleList): no module list');
       return;
     }
     let size = 0;
@@ -141,15 +147,22 @@ export class KernelTarget implements SessionTarget {
     this.modules = new ModuleTable([nt]);
     // Without nt's types the list is still read, as WinDbg does, through the loader entry's fixed x64 head.
     const real = await this.kernelTypes();
+    if (!this.debuggerData) {
+      const fromSymbols = await this.debuggerDataFromSymbols(nt, kdbg);
+      if (fromSymbols.data) this.debuggerData = fromSymbols.data;
+      notes.push(fromSymbols.note);
+    }
+    this.limitations.push(...notes);
     const kt = await this.kernelTypesFor('_KLDR_DATA_TABLE_ENTRY');
     if (!kt) return;
     const head = this.debuggerData?.pointer('PsLoadedModuleList') ?? (h.psLoadedModuleList || undefined);
     if (!head) return;
     try {
-      const { modules: mods, note } = await readLoadedModules(this.memory, kt, head);
+      const { modules: mods, note } = await readLoadedModules(this.memory, kt, head, kernBase);
       if (note) this.limitations.push(`loaded-module list: ${note}`);
       if (mods.length) {
         this.modules = new ModuleTable(mods, real === kt ? await this.unloadedDrivers(kt) : []);
+        if (!this.modules.kernel) this.limitations.push(`no entry of the loaded-module list is the kernel (none at ${kernBase.toString(16)} or named like its image): nothing is named nt`);
         // nt's image was looked up before its timestamp was known: look again with the list's facts.
         this.images.clear();
       }
@@ -158,9 +171,33 @@ export class KernelTarget implements SessionTarget {
     }
   }
 
+  /**
+   * The debugger data block through nt's symbols, once nt's base is known: the header's block decoded
+   * with the kernel's keys when it is encoded, else the block at the KdDebuggerDataBlock symbol.
+   */
+  private async debuggerDataFromSymbols(nt: ModuleInfo, kdbg: RawKdbg | undefined): Promise<{ data?: DebuggerData; note: string }> {
+    const syms = await this.moduleSymbols(nt).catch(() => undefined);
+    const src = syms?.source;
+    if (!src || src.kind === 'exports') return { note: "the debugger data block is not usable and nt's PDB or ISF is not there to find or decode it" };
+    const symbol = async (n: string) => (await src.lookup(n).catch(() => undefined))?.rva;
+    try {
+      const at = this.dump.header.kdDebuggerDataBlock;
+      if (kdbg && 'raw' in kdbg) return await decodeEncodedKdbg(this.memory, kdbg.raw, at, nt.base, symbol);
+      const rva = await symbol('KdDebuggerDataBlock');
+      if (rva === undefined) return { note: "nt's symbols have no KdDebuggerDataBlock" };
+      const va = nt.base + BigInt(rva);
+      if (va === at) return { note: 'the debugger data block is not in the dump' };
+      const r = await readKdbg(this.memory, va);
+      if ('data' in r) return { data: r.data, note: `debugger data block found at ${va.toString(16)} through nt's KdDebuggerDataBlock symbol` };
+      return 'raw' in r ? await decodeEncodedKdbg(this.memory, r.raw, va, nt.base, symbol) : { note: r.error };
+    } catch (e) {
+      return { note: `the debugger data block could not be decoded: ${(e as Error).message}` };
+    }
+  }
+
   /** MmUnloadedDrivers (an array of _UNLOADED_DRIVERS read by field name), when the types describe it. */
   private async unloadedDrivers(kt: KernelTypes): Promise<UnloadedModuleInfo[]> {
-    const nt = this.modules.modules[0];
+    const nt = this.modules.kernel;
     const t = await kt.struct('_UNLOADED_DRIVERS').catch(() => undefined);
     const arrayPtr = this.debuggerData?.pointer('MmUnloadedDrivers') ?? (nt ? await kt.global(nt.base, 'MmUnloadedDrivers') : undefined);
     if (!t || !arrayPtr) {
@@ -249,19 +286,42 @@ export class KernelTarget implements SessionTarget {
   }
 
   private async loadImage(m: ModuleInfo): Promise<ModuleImage> {
+    // The image file from the symbol path (matched by the loader entry's timestamp and size), looked up once.
+    let file: Promise<ModuleImage> | undefined;
+    const fromFile = () => {
+      file ??= this.imageFile(m);
+      return file;
+    };
+    // Once the dump's headers and .pdata are known good, a page the dump lacks (.xdata, the debug directory,
+    // code) is read from the image file: the same bytes, as the file is the same build.
+    let fillFromFile = false;
     try {
       const mapped = await PeImage.open(async (o, n) => {
-        if (o < 0 || o + n > m.size) return undefined;
+        if (o < 0 || n < 0 || o + n > m.size) return undefined;
         const s = await this.memory.readSparse(m.base + BigInt(o), n);
-        return s.valid.every((v) => v === 1) ? s.bytes : undefined;
+        if (s.valid.every((v) => v === 1)) return s.bytes;
+        if (!fillFromFile) return undefined;
+        const b = await (await fromFile()).image?.readRva(o, n);
+        if (!b || b.length < n) return undefined;
+        const out = Uint8Array.from(b);
+        for (let i = 0; i < n; i++) if (s.valid[i]) out[i] = s.bytes[i];
+        return out;
       }, true, m.name);
-      if ((await mapped.runtimeFunctions()).length > 0) return { image: mapped, origin: 'dump' };
+      if ((await mapped.runtimeFunctions()).length > 0) {
+        fillFromFile = true;
+        return { image: mapped, origin: 'dump' };
+      }
     } catch {
       // headers not in the dump: look for the file
     }
+    return fromFile();
+  }
+
+  /** The module's image file through the symbol path, or why there is none. */
+  private async imageFile(m: ModuleInfo): Promise<ModuleImage> {
     if (m.timestamp === undefined) return { origin: 'no timestamp to look the image up by' };
     const found = await this.imageProvider.findImage({ name: m.imageName, timestamp: m.timestamp, sizeOfImage: m.size });
-    if (!found.found) return { origin: found.reason, mismatch: found.mismatch, failure: found.failure };
+    if (!found.found) return { origin: found.reason, mismatch: found.mismatch, failure: found.failure, refused: found.refused, disabled: found.disabled };
     const file = found.source;
     const image = await PeImage.open(async (o, n) => (o >= 0 && o + n <= file.size ? file.read(o, n).catch(() => undefined) : undefined), false, m.name);
     return { image, origin: found.path };
@@ -304,7 +364,7 @@ export class KernelTarget implements SessionTarget {
           image: (x) => this.image(x),
           mappedHeaders: (x) => this.mappedHeaders(x),
           exportSymbols: (x) => this.exportSymbols(x),
-          kernelIsf: m === this.modules.modules[0] ? () => this.kernelIsfByDebuggerData() : undefined,
+          kernelIsf: m === this.modules.kernel ? () => this.kernelIsfByDebuggerData() : undefined,
         },
         m,
       );
@@ -324,36 +384,10 @@ export class KernelTarget implements SessionTarget {
     return this.resolvedSymbols.get(m.base);
   }
 
-  /**
-   * Without nt's CodeView record (small dumps rarely hold it), an ISF table is accepted for the kernel only
-   * when the addresses of kernel variables it gives agree with those in the debugger data block.
-   */
-  private async kernelIsfByDebuggerData(): Promise<ModuleSymbols | undefined> {
-    const kd = this.debuggerData;
-    const nt = this.modules.modules[0];
-    if (!kd || !nt || !this.imageProvider.isfCandidates) return undefined;
-    const names = ['PsLoadedModuleList', 'PsActiveProcessHead', 'PspCidTable', 'MmPfnDatabase', 'KiProcessorBlock', 'MmUnloadedDrivers', 'KeBugCheckCallbackListHead'];
-    for (const pdbName of ['ntkrnlmp.pdb', 'ntoskrnl.pdb', 'ntkrnlpa.pdb', 'ntkrpamp.pdb']) {
-      for (const c of await this.imageProvider.isfCandidates(pdbName, 16)) {
-        let isf: ReturnType<typeof openIsf>;
-        try {
-          isf = openIsf(c.bytes, c.path);
-        } catch {
-          continue;
-        }
-        let agree = 0;
-        let disagree = 0;
-        for (const n of names) {
-          const want = kd.pointer(n);
-          const s = await isf.lookup(n);
-          if (!want || !s) continue;
-          if (nt.base + BigInt(s.rva) === want) agree++;
-          else disagree++;
-        }
-        if (agree >= 2 && disagree === 0) return { status: 'isf', detail: `${c.path} (no CodeView record in the dump; ${agree} kernel variable addresses agree with the debugger data block)`, source: isf };
-      }
-    }
-    return undefined;
+  /** Without nt's CodeView record: an ISF table whose kernel variables agree with the debugger data block (module-symbols.ts). */
+  private async kernelIsfByDebuggerData(): Promise<KernelIsfResult | undefined> {
+    const nt = this.modules.kernel;
+    return this.debuggerData && nt ? kernelIsfByDebuggerData(this.imageProvider, this.debuggerData, nt.base) : undefined;
   }
 
   private typesValue?: Promise<KernelTypes | undefined>;
@@ -361,7 +395,7 @@ export class KernelTarget implements SessionTarget {
   /** nt's types (PDB or ISF), through which every kernel structure is read by field name. */
   kernelTypes(): Promise<KernelTypes | undefined> {
     this.typesValue ??= (async () => {
-      const nt = this.modules.modules[0];
+      const nt = this.modules.kernel;
       if (!nt) return undefined;
       const s = await this.moduleSymbols(nt);
       // An export table names functions but describes no structure: it is not a source of kernel types.
@@ -471,25 +505,44 @@ export class KernelTarget implements SessionTarget {
     }
   }
 
-  /** Every processor's PRCB, from KiProcessorBlock (full-memory dumps). */
+  /** Every processor's PRCB, from KiProcessorBlock (full-memory dumps); entries that cannot be read are in processorNotes(). */
   async processors(): Promise<PrcbInfo[]> {
+    return (await this.processorTable()).prcbs;
+  }
+
+  /** Why processors are missing from processors(): KiProcessorBlock entries that could not be read. */
+  async processorNotes(): Promise<string[]> {
+    return (await this.processorTable()).notes;
+  }
+
+  private async processorTable(): Promise<{ prcbs: PrcbInfo[]; notes: string[] }> {
     const kt = await this.kernelTypes();
-    const nt = this.modules.modules[0];
-    if (!kt || !nt) return [];
+    const nt = this.modules.kernel;
+    if (!kt || !nt) return { prcbs: [], notes: [] };
     const table = this.debuggerData?.pointer('KiProcessorBlock') ?? (await kt.global(nt.base, 'KiProcessorBlock'));
-    if (!table) return [];
+    if (!table) return { prcbs: [], notes: ['KiProcessorBlock is unknown (neither the debugger data block nor nt\'s symbols give it)'] };
     const count = Math.min(Math.max(1, this.dump.header.processors), 2048);
-    const ptrs = await this.memory.read(table, count * 8);
-    const dv = new DataView(ptrs.buffer, ptrs.byteOffset, ptrs.byteLength);
-    const out: PrcbInfo[] = [];
+    const ptrs = await this.memory.readSparse(table, count * 8);
+    const dv = new DataView(ptrs.bytes.buffer, ptrs.bytes.byteOffset, ptrs.bytes.byteLength);
+    const prcbs: PrcbInfo[] = [];
+    const notes: string[] = [];
+    // One damaged entry (or a missing page of one PRCB) must not lose the other processors.
     for (let i = 0; i < count; i++) {
+      if (!ptrs.valid.subarray(i * 8, i * 8 + 8).every((v) => v === 1)) {
+        notes.push(`KiProcessorBlock[${i}] (at ${(table + BigInt(i * 8)).toString(16)}) is not in the dump: processor ${i} is left out`);
+        continue;
+      }
       const a = dv.getBigUint64(i * 8, true);
       if (!a) continue;
-      const p = readPrcb(await kt.read(this.memory, '_KPRCB', a), 'memory');
-      p.irql = await this.irqlOf(a);
-      out.push(p);
+      try {
+        const p = readPrcb(await kt.read(this.memory, '_KPRCB', a), 'memory');
+        p.irql = await this.irqlOf(a);
+        prcbs.push(p);
+      } catch (e) {
+        notes.push(`KiProcessorBlock[${i}] = ${a.toString(16)}: its PRCB is unreadable (${(e as Error).message}): processor ${i} is left out`);
+      }
     }
-    return out;
+    return { prcbs, notes };
   }
 
   /** Fills in the session id from EPROCESS.Session → _MM_SESSION_SPACE.SessionId (by field name). */
@@ -504,7 +557,7 @@ export class KernelTarget implements SessionTarget {
   /** Processes from PsActiveProcessHead (bounded walk, stopped by `signal`), with a note when the list is damaged. */
   async processes(signal?: AbortSignal): Promise<{ processes: ProcessInfo[]; note?: string }> {
     const kt = await this.kernelTypes();
-    const nt = this.modules.modules[0];
+    const nt = this.modules.kernel;
     if (!kt || !nt) return { processes: [], note: 'no kernel types' };
     if (this.dump.triage) {
       const c = await this.crashState();
@@ -547,21 +600,30 @@ export class KernelTarget implements SessionTarget {
     return { threads, note: walk.note };
   }
 
-  /** A thread by address: the small dump's copy, or memory. */
+  /** A thread by address: the small dump's copy, or memory (its dispatcher header must say ThreadObject). */
   async thread(address: bigint): Promise<ThreadInfo> {
     const c = await this.crashState();
     if (c.thread?.address === address) return c.thread;
     const kt = await this.kernelTypes();
     if (!kt) throw new DumpscopeError('no kernel types (nt PDB or ISF) to read _ETHREAD with', 'NO_TYPES');
-    return readThread(await kt.read(this.memory, '_ETHREAD', address), 'memory');
+    // The type first, from as much as is present: another object may be smaller than a thread.
+    const wrong = objectTypeMismatch(await kt.readPartial(this.memory, '_ETHREAD', address), 'thread', await enumNames(this, '_KOBJECTS'));
+    if (wrong) throw new DumpscopeError(wrong, 'TYPE_MISMATCH');
+    const v = await kt.read(this.memory, '_ETHREAD', address);
+    return readThread(v, 'memory');
   }
 
+  /** A process by address: the small dump's copy, or memory (its dispatcher header must say ProcessObject). */
   async process(address: bigint): Promise<ProcessInfo> {
     const c = await this.crashState();
     if (c.process?.address === address) return c.process;
     const kt = await this.kernelTypes();
     if (!kt) throw new DumpscopeError('no kernel types (nt PDB or ISF) to read _EPROCESS with', 'NO_TYPES');
-    return this.withSession(readProcess(await kt.read(this.memory, '_EPROCESS', address), 'memory'));
+    // The type first, from as much as is present: another object may be smaller than a process.
+    const wrong = objectTypeMismatch(await kt.readPartial(this.memory, '_EPROCESS', address), 'process', await enumNames(this, '_KOBJECTS'));
+    if (wrong) throw new DumpscopeError(wrong, 'TYPE_MISMATCH');
+    const v = await kt.read(this.memory, '_EPROCESS', address);
+    return this.withSession(readProcess(v, 'memory'));
   }
 
   /**

@@ -1,7 +1,8 @@
 // Which symbols a module gets, and how that is reported: its PDB (matched by the CodeView GUID and age; a
 // mismatch is never used), else an ISF table for the same identity, else the export table, else nothing
 // (`module+0xoffset`). The result says what was found, what was wrong (another build under the right name,
-// a server that failed) and the WinDbg-style warning lines a session prints the first time it resolves it.
+// a file refused and why, a server that failed or was disabled) and the WinDbg-style warning lines a
+// session prints the first time it resolves it.
 import type { IsfTable } from '../formats/isf/isf.js';
 import { openIsf } from '../formats/isf/open-isf.js';
 import { PdbFile } from '../formats/pdb/pdb.js';
@@ -9,6 +10,7 @@ import type { PeImage } from '../formats/pe/pe-image.js';
 import type { ExportSymbolSource } from '../symbols/export-symbols.js';
 import type { ImageProvider } from '../symbols/image-provider.js';
 import type { SymbolSource } from '../symbols/symbol-source.js';
+import type { DebuggerData } from './debugger-data.js';
 import type { ModuleInfo } from './modules.js';
 
 export interface ModuleSymbols {
@@ -23,6 +25,16 @@ export interface ModuleSymbols {
   mismatch?: string;
   /** WinDbg-style warning lines, printed once when the module's symbols are first resolved. */
   notices?: string[];
+  /** The file `lm` shows after the status: the PDB or ISF path (an ISF match's reason in parentheses after it), or the image name for exports. */
+  file?: string;
+  /** The PDB name from the CodeView record (`.reload MODULE` forgets negative answers for it). */
+  pdbName?: string;
+  /**
+   * The specific reasons no (or not every) symbol file could be used — files refused and why, mismatches,
+   * server failures, disabled servers — for `lmvm`'s "Symbol status" and `analyze`. Empty when nothing was
+   * wrong beyond a file simply not being there.
+   */
+  problems?: string[];
 }
 
 export interface ModuleImage {
@@ -33,6 +45,10 @@ export interface ModuleImage {
   mismatch?: string;
   /** A symbol server failed while the image was fetched. */
   failure?: string;
+  /** Image files found under the right name that could not be used, with why. */
+  refused?: string[];
+  /** A server not asked for the image because it was disabled earlier. */
+  disabled?: string;
 }
 
 /** What the resolver needs from the target. */
@@ -41,8 +57,16 @@ export interface SymbolHost {
   image(m: ModuleInfo): Promise<ModuleImage>;
   mappedHeaders(m: ModuleInfo): Promise<PeImage | undefined>;
   exportSymbols(m: ModuleInfo): Promise<ExportSymbolSource | undefined>;
-  /** For the kernel without a CodeView record: an ISF table proven by the debugger data block. */
-  kernelIsf?(): Promise<ModuleSymbols | undefined>;
+  /**
+   * For the kernel without a CodeView record: an ISF table proven by the debugger data block, or (as
+   * `mismatch`) the tables under nt's PDB names whose kernel-variable addresses disagree with it.
+   */
+  kernelIsf?(): Promise<KernelIsfResult | undefined>;
+}
+
+export interface KernelIsfResult {
+  symbols?: ModuleSymbols;
+  mismatch?: string;
 }
 
 // DBI flags bit 1: private symbols were stripped (a public PDB from a symbol server).
@@ -54,47 +78,78 @@ interface Trouble {
   failures: string[];
   imageMismatch?: string;
   pdbMismatch?: string;
+  /** Files under the right name refused for what they are (not another build): cabinets, MSG:, HTML pages. */
+  refused: string[];
+  /** Servers not asked because an earlier failure disabled them. */
+  disabled: string[];
+  /** Problems with the symbol path itself, said with the first module resolved. */
+  path: string[];
 }
 
 function warnings(m: ModuleInfo, s: Omit<ModuleSymbols, 'notices'>, t: Trouble): string[] {
   const file = m.imageName;
-  const out: string[] = [];
+  const out: string[] = t.path.map((p) => `*** WARNING: Symbol path: ${p}`);
   if (t.imageMismatch) out.push(`*** WARNING: Unable to verify timestamp for ${file}: the image found is another build, not used (${t.imageMismatch})`);
   if (t.pdbMismatch) out.push(`*** WARNING: Symbol file for ${file} is mismatched, not used (${t.pdbMismatch})`);
   for (const f of t.failures) out.push(`*** WARNING: Symbol server failed for ${file}: ${f}`);
+  for (const d of t.disabled) out.push(`*** WARNING: Symbol server skipped for ${file}: ${d}`);
+  for (const r of t.refused) out.push(`*** ERROR: ${r}`);
   if (s.status === 'exports') out.push(`*** ERROR: Symbol file could not be found.  Defaulted to export symbols for ${file} - `);
   else if (s.status !== 'pdb' && s.status !== 'isf') out.push(`*** ERROR: Module load completed but symbols could not be loaded for ${file}`);
   return out;
 }
 
+/** The specific problems, for `lmvm` and `analyze` (the path warnings belong to no module). */
+function problems(t: Trouble): string[] {
+  const out = [...t.refused];
+  if (t.pdbMismatch) out.push(`mismatched symbol file, not used: ${t.pdbMismatch}`);
+  if (t.imageMismatch) out.push(`image of another build, not used: ${t.imageMismatch}`);
+  for (const f of t.failures) out.push(`symbol server failed: ${f}`);
+  out.push(...t.disabled);
+  return [...new Set(out)];
+}
+
 /** Resolves one module's symbols (the caller memoizes per module). */
 export async function resolveModuleSymbols(host: SymbolHost, m: ModuleInfo): Promise<ModuleSymbols> {
-  const trouble: Trouble = { failures: [] };
+  const trouble: Trouble = { failures: [], refused: [], disabled: [], path: host.provider.takeWarnings?.() ?? [] };
   const r = await resolve(host, m, trouble);
-  return { ...r, notices: warnings(m, r, trouble) };
+  const p = problems(trouble);
+  return { ...r, notices: warnings(m, r, trouble), ...(p.length ? { problems: p } : {}) };
+}
+
+/** Collects what a failed lookup says beyond "not found". */
+function note(t: Trouble, l: { failure?: string; refused?: string[]; disabled?: string }): void {
+  if (l.failure && !t.failures.includes(l.failure)) t.failures.push(l.failure);
+  for (const r of l.refused ?? []) if (!t.refused.includes(r)) t.refused.push(r);
+  if (l.disabled && !t.disabled.includes(l.disabled)) t.disabled.push(l.disabled);
 }
 
 async function resolve(host: SymbolHost, m: ModuleInfo, trouble: Trouble): Promise<Omit<ModuleSymbols, 'notices'>> {
   const img = await host.image(m);
-  if (img.failure) trouble.failures.push(img.failure);
+  note(trouble, img);
   trouble.imageMismatch = img.mismatch;
   const fromImage = img.image ? await img.image.codeView().catch(() => undefined) : undefined;
   const mapped = fromImage ? undefined : await host.mappedHeaders(m);
   const cv = fromImage ?? (mapped ? await mapped.codeView().catch(() => undefined) : undefined);
+  let mismatch = img.mismatch;
   if (!cv && host.kernelIsf) {
     const isf = await host.kernelIsf();
-    if (isf) return isf;
+    if (isf?.symbols) return isf.symbols;
+    if (isf?.mismatch) {
+      trouble.pdbMismatch = isf.mismatch;
+      mismatch ??= isf.mismatch;
+    }
   }
   if (!cv) {
     // The headline is why there is no image; the missing CodeView record (PDB identity) follows from it.
     const why = img.image ? `the image (${img.origin}) has no CodeView record` : `image not available (${img.origin}), and the dump does not hold its CodeView record`;
     const exp = await host.exportSymbols(m);
-    if (exp) return { status: 'exports', detail: `exports only: ${why}`, source: exp, mismatch: img.mismatch };
-    return { status: img.mismatch ? 'mismatch' : 'none', detail: why, mismatch: img.mismatch };
+    if (exp) return { status: 'exports', detail: `exports only: ${why}`, source: exp, mismatch, file: m.imageName };
+    return { status: mismatch ? 'mismatch' : 'none', detail: why, mismatch };
   }
+  const pdbName = cv.pdbName.split(/[\\/]/).pop() ?? cv.pdbName;
   const req = { name: cv.pdbName, guid: cv.guid, age: cv.age };
   const reasons: string[] = [];
-  let mismatch = img.mismatch;
   const provider = host.provider;
   if (provider.findPdb) {
     const found = await provider.findPdb(req);
@@ -103,34 +158,82 @@ async function resolve(host: SymbolHost, m: ModuleInfo, trouble: Trouble): Promi
         const pdb = found.pdb ?? (await PdbFile.open(found.source));
         if (pdb.guid !== cv.guid || pdb.dbiAge !== cv.age) {
           trouble.pdbMismatch = `${found.path} is ${pdb.guid}/${pdb.dbiAge}, the image wants ${cv.guid}/${cv.age}`;
-          return { status: 'mismatch', detail: trouble.pdbMismatch, mismatch: found.path };
+          return { status: 'mismatch', detail: trouble.pdbMismatch, mismatch: found.path, pdbName };
         }
-        return { status: 'pdb', detail: found.path, pdb, source: pdb, privateSymbols: (pdb.dbi.header.flags & DBI_STRIPPED) === 0 };
+        return { status: 'pdb', detail: found.path, pdb, source: pdb, privateSymbols: (pdb.dbi.header.flags & DBI_STRIPPED) === 0, file: found.path, pdbName };
       } catch (e) {
-        return { status: 'error', detail: (e as Error).message };
+        trouble.refused.push(`${pdbName} from ${found.path}: ${(e as Error).message}`);
+        return { status: 'error', detail: (e as Error).message, pdbName };
       }
     }
     reasons.push(found.reason);
     mismatch ??= found.mismatch;
     trouble.pdbMismatch = found.mismatch;
-    if (found.failure) trouble.failures.push(found.failure);
+    note(trouble, found);
   }
   if (provider.findIsf) {
     const isf = await provider.findIsf(req);
     if (isf.found) {
       try {
         const table: IsfTable = isf.isf ?? openIsf(await isf.source.read(0, isf.source.size), isf.path);
-        return { status: 'isf', detail: isf.path, source: table };
+        return { status: 'isf', detail: isf.path, source: table, file: isf.path, pdbName };
       } catch (e) {
-        return { status: 'error', detail: (e as Error).message };
+        trouble.refused.push(`${pdbName} ISF table from ${isf.path}: ${(e as Error).message}`);
+        return { status: 'error', detail: (e as Error).message, pdbName };
       }
     }
+    // An ISF table under the right name and GUID that describes another build is a mismatch like a PDB's.
+    if (isf.mismatch) {
+      mismatch ??= isf.mismatch;
+      trouble.pdbMismatch ??= isf.mismatch;
+    }
+    note(trouble, isf);
   }
   // Last resort: the module's own export table (from the dump's pages or the image file).
   const exp = await host.exportSymbols(m);
-  if (exp) return { status: 'exports', detail: `exports only (${reasons.join('; ') || 'no PDB found'})`, source: exp, mismatch };
+  if (exp) return { status: 'exports', detail: `exports only (${reasons.join('; ') || 'no PDB found'})`, source: exp, mismatch, file: m.imageName, pdbName };
   if (!provider.findPdb) return { status: 'none', detail: 'no symbol path' };
-  return { status: mismatch ? 'mismatch' : 'not-found', detail: reasons.join('; '), mismatch };
+  return { status: mismatch ? 'mismatch' : 'not-found', detail: reasons.join('; '), mismatch, pdbName };
+}
+
+/** Kernel variables whose addresses an ISF table must agree on with the debugger data block. */
+const KERNEL_VARIABLES = ['PsLoadedModuleList', 'PsActiveProcessHead', 'PspCidTable', 'MmPfnDatabase', 'KiProcessorBlock', 'MmUnloadedDrivers', 'KeBugCheckCallbackListHead'];
+const NT_PDB_NAMES = ['ntkrnlmp.pdb', 'ntoskrnl.pdb', 'ntkrnlpa.pdb', 'ntkrpamp.pdb'];
+
+/**
+ * Without nt's CodeView record (small dumps rarely hold it), an ISF table is accepted for the kernel only
+ * when the addresses of kernel variables it gives agree with those in the debugger data block. Tables that
+ * disagree are reported, naming the variables, like a mismatched PDB.
+ */
+export async function kernelIsfByDebuggerData(provider: ImageProvider, kd: DebuggerData, ntBase: bigint): Promise<KernelIsfResult | undefined> {
+  if (!provider.isfCandidates) return undefined;
+  const wrong: string[] = [];
+  for (const pdbName of NT_PDB_NAMES) {
+    for (const c of await provider.isfCandidates(pdbName, 16)) {
+      let isf: IsfTable;
+      try {
+        isf = openIsf(c.bytes, c.path);
+      } catch {
+        continue;
+      }
+      let agree = 0;
+      const disagree: string[] = [];
+      for (const n of KERNEL_VARIABLES) {
+        const want = kd.pointer(n);
+        const s = await isf.lookup(n);
+        if (!want || !s) continue;
+        const got = ntBase + BigInt(s.rva);
+        if (got === want) agree++;
+        else disagree.push(`${n} at ${got.toString(16)}, the debugger data block says ${want.toString(16)}`);
+      }
+      if (agree >= 2 && !disagree.length) {
+        const detail = `${c.path} (no CodeView record in the dump; ${agree} kernel variable addresses agree with the debugger data block)`;
+        return { symbols: { status: 'isf', detail, source: isf, file: detail } };
+      }
+      if (disagree.length) wrong.push(`${c.path}: ${disagree.slice(0, 3).join('; ')}${disagree.length > 3 ? `; ${disagree.length - 3} more` : ''}`);
+    }
+  }
+  return wrong.length ? { mismatch: `ISF table for another build: ${wrong.join(' | ')}` } : undefined;
 }
 
 /** The symbol column of `lm`: WinDbg's wording, with `#` when a mismatched file was found and refused. */
@@ -147,4 +250,9 @@ export function symbolStatusText(s: ModuleSymbols | undefined): string {
     default:
       return `${flag}(no symbols)`;
   }
+}
+
+/** `lmvm`'s "Symbol status" lines: why the module has no (or only some) symbols, when there is more to say than "not found". */
+export function symbolStatusNotes(s: ModuleSymbols | undefined): string[] {
+  return s?.problems ?? [];
 }

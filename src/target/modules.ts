@@ -1,6 +1,7 @@
 // The loaded (and unloaded) modules of the target, with fast address → module lookup and WinDbg's naming
-// (`nt` for the kernel, `hal`, otherwise the file name without its extension), and the reader of a full
-// dump's loaded-module list (PsLoadedModuleList), by field name.
+// (`nt` for the kernel — found by its base or image name, not by position — `hal`, otherwise the file name
+// without its extension), and the reader of a full dump's loaded-module list (PsLoadedModuleList), by field
+// name.
 import type { AddressSpace } from '../memory/address-space.js';
 import { walkList } from './list-walk.js';
 import type { KernelTypes, StructView } from './struct-view.js';
@@ -29,11 +30,11 @@ export interface UnloadedModuleInfo {
 /** Names the kernel image has had; WinDbg calls any of them `nt`. */
 const KERNEL_IMAGES = new Set(['ntoskrnl.exe', 'ntkrnlmp.exe', 'ntkrnlpa.exe', 'ntkrpamp.exe']);
 
-/** WinDbg's module name for an image file name, made unique against `taken`. */
-export function windbgModuleName(imageName: string, isFirst: boolean, taken: Set<string>): string {
+/** WinDbg's module name for an image file name (`nt` for the kernel), made unique against `taken`. */
+export function windbgModuleName(imageName: string, isKernel: boolean, taken: Set<string>): string {
   const lower = imageName.toLowerCase();
   let name: string;
-  if (isFirst || KERNEL_IMAGES.has(lower)) name = 'nt';
+  if (isKernel) name = 'nt';
   else if (lower === 'hal.dll') name = 'hal';
   else name = imageName.replace(/\.[^.]*$/, '') || imageName;
   // WinDbg disambiguates duplicates with the base address; we use a numeric suffix that stays short.
@@ -41,6 +42,36 @@ export function windbgModuleName(imageName: string, isFirst: boolean, taken: Set
   for (let i = 2; taken.has(unique.toLowerCase()); i++) unique = `${name}_${i}`;
   taken.add(unique.toLowerCase());
   return unique;
+}
+
+/** Is this file name one the kernel image has had (ntoskrnl.exe, ntkrnlmp.exe, …)? */
+export function isKernelImageName(imageName: string): boolean {
+  return KERNEL_IMAGES.has(imageName.toLowerCase());
+}
+
+/**
+ * Which entry is the kernel: the one at KernBase when the debugger data gives it, else the one named like
+ * the kernel image; -1 when neither identifies one. Never by position: a damaged list may start elsewhere.
+ */
+export function kernelIndex(entries: readonly { imageName: string; base: bigint }[], kernBase?: bigint): number {
+  if (kernBase !== undefined) {
+    const i = entries.findIndex((e) => e.base === kernBase);
+    if (i >= 0) return i;
+  }
+  return entries.findIndex((e) => isKernelImageName(e.imageName));
+}
+
+/**
+ * Gives entries WinDbg's names, the kernel (kernelIndex) as `nt` and first in the result: code that wants
+ * the kernel's module takes `modules[0]` (ModuleTable.kernel checks the name too).
+ */
+export function nameModules<T extends { imageName: string; base: bigint }>(entries: readonly T[], kernBase?: bigint): (T & { name: string })[] {
+  const k = kernelIndex(entries, kernBase);
+  const taken = new Set<string>();
+  const named = entries.map((e) => ({ ...e, name: '' }));
+  if (k >= 0) named[k].name = windbgModuleName(named[k].imageName, true, taken);
+  for (const [i, e] of named.entries()) if (i !== k) e.name = windbgModuleName(e.imageName, false, taken);
+  return k > 0 ? [named[k], ...named.slice(0, k), ...named.slice(k + 1)] : named;
 }
 
 export class ModuleTable {
@@ -56,6 +87,12 @@ export class ModuleTable {
       this.byName.set(m.name.toLowerCase(), m);
       if (!this.byName.has(m.imageName.toLowerCase())) this.byName.set(m.imageName.toLowerCase(), m);
     }
+  }
+
+  /** The kernel's module (`nt`), when one was identified. */
+  get kernel(): ModuleInfo | undefined {
+    const m = this.modules[0];
+    return m?.name === 'nt' ? m : undefined;
   }
 
   /** The module containing `address`, by binary search over bases. */
@@ -118,18 +155,16 @@ async function mappedTimestamp(memory: AddressSpace, base: bigint, size: number)
  * from `head`, read by field name through `kt` (nt's types, or the built-in fixed x64 layout). Entries
  * whose page is missing are skipped; `note` says why a walk ended early.
  */
-export async function readLoadedModules(memory: AddressSpace, kt: KernelTypes, head: bigint): Promise<{ modules: ModuleInfo[]; note?: string }> {
+export async function readLoadedModules(memory: AddressSpace, kt: KernelTypes, head: bigint, kernBase?: bigint): Promise<{ modules: ModuleInfo[]; note?: string }> {
   const walk = await walkList(memory, head, await kt.offsetOf('_KLDR_DATA_TABLE_ENTRY', 'InLoadOrderLinks'), MAX_LOADED_MODULES);
-  const taken = new Set<string>();
-  const modules: ModuleInfo[] = [];
-  for (const [i, a] of walk.items.entries()) {
+  const modules: Omit<ModuleInfo, 'name'>[] = [];
+  for (const a of walk.items) {
     const e = await kt.read(memory, '_KLDR_DATA_TABLE_ENTRY', a).catch(() => undefined);
     if (!e) continue;
     const base = e.uint('DllBase');
     const size = e.num('SizeOfImage');
     const name = (await unicodeString(memory, e.sub('BaseDllName'))) ?? `module_${base.toString(16)}`;
     modules.push({
-      name: windbgModuleName(name, i === 0, taken),
       imageName: name,
       fullPath: await unicodeString(memory, e.sub('FullDllName')),
       base,
@@ -138,5 +173,5 @@ export async function readLoadedModules(memory: AddressSpace, kt: KernelTypes, h
       checksum: e.has('CheckSum') ? e.num('CheckSum') : undefined,
     });
   }
-  return { modules, note: walk.note };
+  return { modules: nameModules(modules, kernBase), note: walk.note };
 }

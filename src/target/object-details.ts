@@ -114,7 +114,7 @@ export async function sessionIdOf(t: KernelTarget, p: ProcessInfo): Promise<numb
  */
 export async function handleCountOf(t: KernelTarget, p: ProcessInfo): Promise<number | undefined> {
   const kt = await t.kernelTypes();
-  const nt = t.modules.modules[0];
+  const nt = t.modules.kernel;
   if (!kt || !nt || !p.objectTable) return undefined;
   const freeList = await kt.struct('_HANDLE_TABLE_FREE_LIST').catch(() => undefined);
   const listsAt = await kt.offsetOf('_HANDLE_TABLE', 'FreeLists').catch(() => undefined);

@@ -1,7 +1,10 @@
 // Facts about the crashed system for `vertarget`/`!di`/`!crash`: version, product type and suite, build lab,
 // processors and the crashing processor's CPU, kernel base, session time, uptime and the bugcheck — from the
 // dump header, the debugger data block, KUSER_SHARED_DATA and the PRCB (the last two read by field name).
+import { windbgTime } from '../util/cformat.js';
+import { kernelClock } from './kernel-clock.js';
 import type { KernelTarget } from './kernel-target.js';
+import { readSmbiosSystem, type SmbiosSystem } from './smbios.js';
 import { StructView } from './struct-view.js';
 
 /** KUSER_SHARED_DATA's fixed kernel address on x64 (an ABI constant, like the records of the dump header). */
@@ -24,6 +27,8 @@ export interface SystemInfo {
   kernelBase?: bigint;
   psLoadedModuleList?: bigint;
   sessionTime?: string;
+  /** The target's time zone, minutes west of UTC (KUSER_SHARED_DATA.TimeZoneBias); undefined: unknown, times in UTC. */
+  timeZoneBiasMinutes?: number;
   /** System uptime in 100 ns units. */
   uptime?: bigint;
   productType?: number;
@@ -34,6 +39,10 @@ export interface SystemInfo {
   cpu?: CpuInfo;
   /** The computer name lives in the registry, which a dump does not make readable: always unknown here. */
   computerName?: string;
+  /** The firmware's system manufacturer and product (SMBIOS type 1), when the dump holds the table. */
+  smbios?: SmbiosSystem;
+  /** The dump as it was opened (its path, for a file): mex's `KernelMode Dump Path`. */
+  dumpPath?: string;
   bugcheckCode: number;
   bugcheckArgs: bigint[];
   dumpType: string;
@@ -121,6 +130,17 @@ async function readCpu(t: KernelTarget): Promise<CpuInfo | undefined> {
   return cpu.vendor || cpu.family || cpu.mhz ? cpu : undefined;
 }
 
+/** Windows time zones lie within UTC−12 and UTC+14 (plus daylight saving), whole minutes apart. */
+const MAX_BIAS_MINUTES = 15 * 60;
+
+/** The target's TimeZoneBias in minutes (local = UTC − bias), when KUSER_SHARED_DATA has a plausible one. */
+export async function timeZoneBiasMinutes(t: KernelTarget): Promise<number | undefined> {
+  const bias = (await kernelClock(t).catch(() => undefined))?.timeZoneBias;
+  if (bias === undefined || bias % 600_000_000n !== 0n) return undefined;
+  const minutes = Number(bias / 600_000_000n);
+  return Math.abs(minutes) <= MAX_BIAS_MINUTES ? minutes : undefined;
+}
+
 export async function systemInfo(t: KernelTarget): Promise<SystemInfo> {
   const h = t.dump.header;
   const kd = t.debuggerData;
@@ -135,11 +155,14 @@ export async function systemInfo(t: KernelTarget): Promise<SystemInfo> {
     kernelBase: kd?.pointer('KernBase') ?? t.modules.modules[0]?.base,
     psLoadedModuleList: kd?.pointer('PsLoadedModuleList') ?? (h.psLoadedModuleList || undefined),
     sessionTime: h.systemTime,
+    timeZoneBiasMinutes: await timeZoneBiasMinutes(t),
     uptime: h.systemUpTime,
     productType: fromShared ? shared.productType : h.productType,
     suiteMask: fromShared ? shared.suiteMask : h.suiteMask,
     productSource: fromShared ? 'KUSER_SHARED_DATA' : h.productType !== undefined ? 'dump header' : undefined,
     cpu: await readCpu(t),
+    smbios: await readSmbiosSystem(t).catch(() => undefined),
+    dumpPath: t.dump.source.name || undefined,
     bugcheckCode: h.bugcheckCode,
     bugcheckArgs: h.bugcheckArgs,
     dumpType: h.dumpType,
@@ -156,16 +179,22 @@ const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const p2 = (n: number, w = 2) => String(n).padStart(w, '0');
 
-/** WinDbg's session-time layout: 'Sun Feb 21 01:38:22.987 2021 (UTC + 0:00)', from an ISO time. */
-export function sessionTimeText(iso: string): string {
+/**
+ * WinDbg's session-time layout from an ISO time: in the target's zone when its bias is known ('Sat Sep 23
+ * 05:14:13.751 2023 (UTC - 7:00)'), else in UTC ('… (UTC + 0:00)').
+ */
+export function sessionTimeText(iso: string, biasMinutes?: number): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${p2(d.getUTCDate())} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.${p2(d.getUTCMilliseconds(), 3)} ${d.getUTCFullYear()} (UTC + 0:00)`;
+  return windbgTime(d, biasMinutes ?? 0);
 }
 
-/** A PE TimeDateStamp the way `lmv` prints it, C's ctime layout in UTC: 'Fri Sep 29 11:45:20 2023', 'Tue Mar  8 …'. */
-export function timestampText(seconds: number): string {
-  const d = new Date(seconds * 1000);
+/**
+ * A PE TimeDateStamp the way `lmv` prints it, C's ctime layout: 'Fri Sep 29 11:45:20 2023', 'Tue Mar  8 …',
+ * in the zone `biasMinutes` west of UTC (the target's, as the session time), else in UTC.
+ */
+export function timestampText(seconds: number, biasMinutes = 0): string {
+  const d = new Date(seconds * 1000 - biasMinutes * 60_000);
   return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
 }
 

@@ -2,6 +2,7 @@
 // such, not thrown), the registers of kernel trap frames behind machine frames, function symbols to judge
 // scan candidates by, and the stacks a thread's walk may use (its kernel stack, the processors' DPC and
 // ISR stacks). Structure fields are read by name through nt's types.
+import { unwindInfoRva } from '../formats/pe/pe-image.js';
 import { DumpscopeError, FormatError } from '../io/errors.js';
 import type { FunctionSymbol, TrapFrameRestore, UnwindData, UnwindLookup } from '../unwind/types.js';
 import type { StackRange, UnwindOptions } from '../unwind/x64-unwinder.js';
@@ -27,7 +28,15 @@ const IMAGE_SCN_MEM_EXECUTE = 0x20000000;
 export interface StackBounds extends Pick<UnwindOptions, 'stackLimit' | 'stackBase' | 'stacks'> {
   /** The stack the starting rsp is on. */
   current: StackRange;
+  /** Why the walk is bounded by a window rather than by a stack the dump describes. */
+  note?: string;
 }
+
+/**
+ * How far above rsp a walk may go when rsp is on no stack the dump describes: a kernel stack's size
+ * (KERNEL_STACK_SIZE), so a wrong rsp cannot make the walk wander through memory.
+ */
+const RSP_WINDOW = 0x6000n;
 
 function hex(v: bigint): string {
   return v.toString(16).padStart(16, '0').replace(/^(.{8})/, '$1`');
@@ -61,14 +70,18 @@ async function lookup(t: KernelTarget, address: bigint): Promise<UnwindLookup> {
   } catch (e) {
     return { kind: 'bad-data', imageBase: m.base, module: m.name, reason: `its exception directory (.pdata) is unusable: ${reasonOf(e)}` };
   }
-  if (!fn) return { kind: 'leaf', imageBase: m.base, module: m.name };
+  if (!fn) {
+    const bad = await img.image.badFunctionAt(rva).catch(() => undefined);
+    if (bad) return { kind: 'bad-data', imageBase: m.base, module: m.name, reason: `its RUNTIME_FUNCTION 0x${bad.begin.toString(16)}-0x${bad.end.toString(16)} is unusable: ${bad.reason}` };
+    return { kind: 'leaf', imageBase: m.base, module: m.name };
+  }
   try {
     const info = await img.image.unwindInfo(fn);
     if (!info) return { kind: 'no-data', module: m.name, reason: 'unwind information not readable' };
     return { kind: 'function', imageBase: m.base, module: m.name, fn: info };
   } catch (e) {
     const name = (await t.symbolize(m.base + BigInt(fn.begin)).catch(() => undefined)) ?? `${m.name}+0x${fn.begin.toString(16)}`;
-    const record = `RUNTIME_FUNCTION 0x${fn.begin.toString(16)}-0x${fn.end.toString(16)}, UNWIND_INFO at RVA 0x${(fn.unwindRva & ~1).toString(16)}`;
+    const record = `RUNTIME_FUNCTION 0x${fn.begin.toString(16)}-0x${fn.end.toString(16)}, UNWIND_INFO at RVA 0x${unwindInfoRva(fn).toString(16)}`;
     return { kind: 'bad-data', imageBase: m.base, module: m.name, reason: `the unwind record of ${name} (${record}) is unusable: ${reasonOf(e)}` };
   }
 }
@@ -115,7 +128,7 @@ async function trapFrameAt(t: KernelTarget, ripSlot: bigint, handler: bigint): P
 }
 
 function isKernelImage(t: KernelTarget, m: ModuleInfo): boolean {
-  return m === t.modules.modules[0] || /^hal/i.test(m.imageName);
+  return m === t.modules.kernel || /^hal/i.test(m.imageName);
 }
 
 /** The function (by PDB or ISF symbols, inside an executable section when the headers say) covering `a`. */
@@ -173,24 +186,36 @@ function processorStacks(t: KernelTarget): Promise<StackRange[]> {
   return p;
 }
 
+/** The thread's own kernel stack (StackLimit–StackBase, frames below InitialStack), or why it is not believed. */
+export function threadStack(thread: ThreadInfo | undefined): { range?: StackRange; problem?: string } {
+  const limit = thread?.stackLimit;
+  const base = thread?.stackBase;
+  if (!thread || limit === undefined || base === undefined) return {};
+  if (!limit || !base) return { problem: "the thread's stack limits are not set" };
+  if (limit >= base) return { problem: `the thread's stack limits are inverted (StackLimit ${hex(limit)}, StackBase ${hex(base)})` };
+  if (base - limit > MAX_THREAD_STACK || limit < KERNEL_SPACE) return { problem: `the thread's stack limits (StackLimit ${hex(limit)}, StackBase ${hex(base)}) are implausible` };
+  const init = thread.initialStack;
+  return { range: { name: "the thread's stack", limit, base, top: init && init > limit && init <= base ? init : undefined } };
+}
+
 /**
  * The stacks a walk from `rsp` on `thread` may use: the thread's kernel stack (StackLimit–StackBase, frames
- * below InitialStack) and every processor's DPC/ISR stack. Undefined when rsp is on none of them (the walk
- * then has no bounds but its frame limit).
+ * below InitialStack) and every processor's DPC/ISR stack. A kernel rsp on none of them (or a thread whose
+ * limits are not believable) gets a window of RSP_WINDOW bytes above rsp, with a note saying why; a user-mode
+ * rsp gets no bounds (undefined), its stack being none the kernel describes.
  */
 export async function stackBoundsFor(t: KernelTarget, thread: ThreadInfo | undefined, rsp: bigint): Promise<StackBounds | undefined> {
   try {
     const stacks: StackRange[] = [];
-    const limit = thread?.stackLimit;
-    const base = thread?.stackBase;
-    if (limit && base && limit < base && base - limit <= MAX_THREAD_STACK && limit >= KERNEL_SPACE) {
-      const init = thread?.initialStack;
-      stacks.push({ name: "the thread's stack", limit, base, top: init && init > limit && init <= base ? init : undefined });
-    }
+    const own = threadStack(thread);
+    if (own.range) stacks.push(own.range);
     stacks.push(...(await processorStacks(t)));
     const current = stacks.find((s) => rsp >= s.limit && rsp <= s.base);
-    if (!current) return undefined;
-    return { stackLimit: current.limit, stackBase: current.base, stacks, current };
+    if (current) return { stackLimit: current.limit, stackBase: current.base, stacks, current };
+    if (rsp < KERNEL_SPACE) return undefined;
+    const window: StackRange = { name: `the 0x${RSP_WINDOW.toString(16)} bytes above rsp`, limit: rsp, base: rsp + RSP_WINDOW };
+    const why = own.problem ?? (own.range ? `rsp ${hex(rsp)} is outside the thread's stack (${hex(own.range.limit)}-${hex(own.range.base)})` : `rsp ${hex(rsp)} is on no stack the dump describes`);
+    return { stackLimit: window.limit, stackBase: window.base, stacks: [...stacks, window], current: window, note: `${why} and on no processor's DPC or ISR stack: the walk is bounded to ${hex(window.limit)}-${hex(window.base)}` };
   } catch (e) {
     if (e instanceof DumpscopeError) return undefined;
     throw e;

@@ -131,7 +131,7 @@ export async function unwindOne(regs: X64Registers, mem: AddressSpace, data: Unw
   const fnStart = found.imageBase + BigInt(found.fn.begin);
   const offset = Number(r.rip - fnStart);
   if (exactIp && offset >= found.fn.prologSize) {
-    const epi = await emulateEpilog(r, mem, data);
+    const epi = await emulateEpilog(r, mem, data, { imageBase: found.imageBase, fn: found.fn });
     if (epi) return { regs: epi, method: 'epilog', trusted };
   }
   let fn: FunctionUnwind | undefined = found.fn;
@@ -142,6 +142,10 @@ export async function unwindOne(regs: X64Registers, mem: AddressSpace, data: Unw
     if (++depth > MAX_CHAIN) return { stop: `bad unwind data in ${found.module} for ${hexAddr(regs.rip)}: chained unwind data deeper than ${MAX_CHAIN}` };
     // Inside the prolog only the operations already executed are undone (primary entry only).
     const inProlog = primary && offset >= 0 && offset < fn.prologSize;
+    // Saved-register offsets count from the bottom of the fixed allocation: the frame register minus its
+    // scaled offset when the function has one (codes with offsets only follow its setting), else rsp.
+    // Taken once per record, before its codes restore anything (rbp may be both frame and saved register).
+    const frameBase = fn.frameRegister ? (getReg(r, fn.frameRegister) - BigInt(fn.frameOffset * 16)) & M64 : r.rsp;
     for (const op of fn.ops) {
       if (inProlog && op.prologOffset > offset) continue;
       switch (op.op) {
@@ -156,15 +160,16 @@ export async function unwindOne(regs: X64Registers, mem: AddressSpace, data: Unw
           r.rsp = (r.rsp + BigInt(op.size)) & M64;
           break;
         case 'set_fpreg':
-          r.rsp = (getReg(r, fn.frameRegister) - BigInt(fn.frameOffset * 16)) & M64;
+          r.rsp = frameBase;
           break;
         case 'save_nonvol': {
-          const v = await readU64(mem, r.rsp + BigInt(op.offset));
-          if (v === undefined) return { stop: `saved register at ${hexAddr(r.rsp + BigInt(op.offset))} is not in the dump` };
+          const at = (frameBase + BigInt(op.offset)) & M64;
+          const v = await readU64(mem, at);
+          if (v === undefined) return { stop: `saved register at ${hexAddr(at)} is not in the dump` };
           setReg(r, op.reg, v);
           break;
         }
-        case 'save_xmm128':
+        case 'save_xmm128': // at frameBase + offset too; XMM registers are not part of the walked context
         case 'epilog':
           break;
         case 'push_machframe': {
@@ -244,6 +249,7 @@ export async function walkStack(start: X64Registers, mem: AddressSpace, data: Un
   let exactIp = true;
   let trusted = true;
   let trap: TrapInfo | undefined;
+  const seen = new Set<string>([`${start.rip.toString(16)}:${start.rsp.toString(16)}`]);
   for (let i = 0; i < max; i++) {
     await checkpoint(opts.signal);
     const frame: StackFrame = { index: i, ip: regs.rip, sp: regs.rsp, returnAddress: 0n, method: i === 0 ? 'context' : 'unwind', guessed: false, registers: regs };
@@ -273,12 +279,21 @@ export async function walkStack(start: X64Registers, mem: AddressSpace, data: Un
     const next = step.regs;
     if (next.rip === 0n) break; // the thread's first frame returns nowhere (KiStartSystemThread)
     const there = rangeOf(ranges, next.rsp);
-    // The stack grows down: a caller's frame is above its callee's on the same stack (machine frames and
-    // switches between known stacks may go either way).
-    if (step.method !== 'machine-frame' && here === there && next.rsp <= regs.rsp) {
-      frame.note = `stack pointer did not increase (${hexAddr(next.rsp)}); stopping`;
+    // The stack grows down: a caller's frame is above its callee's on the same stack. A machine frame may
+    // resume on another stack (an interrupt stack the bounds do not list, user space), so it must make
+    // progress only when it stays on a known stack; the repeated-context check below bounds the rest.
+    const machine = step.method === 'machine-frame';
+    if (here === there && (!machine || here !== undefined) && next.rsp <= regs.rsp) {
+      frame.note = `${step.method === 'machine-frame' ? "the machine frame's" : 'the'} stack pointer did not increase (${hexAddr(next.rsp)}); stopping`;
       break;
     }
+    // A context seen before (a machine frame resuming where it already was, stacks switching back) loops.
+    const key = `${next.rip.toString(16)}:${next.rsp.toString(16)}`;
+    if (seen.has(key)) {
+      frame.note = `the caller (rip ${hexAddr(next.rip)}, rsp ${hexAddr(next.rsp)}) repeats an earlier frame: the stack loops; stopping`;
+      break;
+    }
+    seen.add(key);
     // Leaving every known stack (while in kernel space, and not already on an unknown one) ends the walk.
     if (ranges.length && !there && here && (next.rsp & M64) >= KERNEL_SPACE) {
       frame.note = `caller's stack pointer ${hexAddr(next.rsp)} is outside ${describe(ranges)}`;

@@ -34,10 +34,21 @@ export function ctimeUtc(d: Date): string {
   return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
 }
 
-/** WinDbg's debug-session-time layout in UTC: "Sat Sep 23 05:14:13.751 2023 (UTC + 0:00)". */
-export function windbgTimeUtc(d: Date): string {
+/**
+ * WinDbg's debug-session-time layout: the time in the zone `biasMinutes` west of UTC (Windows' TimeZoneBias:
+ * local = UTC − bias) and that zone's offset, "Sat Sep 23 05:14:13.751 2023 (UTC - 7:00)"; UTC by default.
+ */
+export function windbgTime(d: Date, biasMinutes = 0): string {
+  const l = new Date(d.getTime() - biasMinutes * 60_000);
   const p = (n: number) => String(n).padStart(2, '0');
-  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, '0')} ${d.getUTCFullYear()} (UTC + 0:00)`;
+  const offset = Math.abs(biasMinutes);
+  const zone = `(UTC ${biasMinutes > 0 ? '-' : '+'} ${Math.floor(offset / 60)}:${p(offset % 60)})`;
+  return `${DAYS[l.getUTCDay()]} ${MONTHS[l.getUTCMonth()]} ${String(l.getUTCDate()).padStart(2, ' ')} ${p(l.getUTCHours())}:${p(l.getUTCMinutes())}:${p(l.getUTCSeconds())}.${String(l.getUTCMilliseconds()).padStart(3, '0')} ${l.getUTCFullYear()} ${zone}`;
+}
+
+/** WinDbg's debug-session-time layout in UTC: "Sat Sep 23 12:14:13.751 2023 (UTC + 0:00)". */
+export function windbgTimeUtc(d: Date): string {
+  return windbgTime(d, 0);
 }
 
 /** FILETIME (100 ns ticks since 1601-01-01 UTC) → Date, or undefined when out of JS Date range. */

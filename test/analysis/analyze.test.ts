@@ -106,3 +106,36 @@ test('the shipped 0x50 sample: write past a valid page filled with A into a free
     await close();
   }
 });
+
+const ARM64 = 'kernel/win11-22000-arm64-triage-1c8.dmp';
+test('the ARM64 triage dump: an empty STACK_TEXT is explained, and the captured registers are shown', { skip: skipUnlessCorpus(ARM64) }, async () => {
+  const { session, close } = await openSession(corpus(ARM64), { sympath: '', offline: true, json: false, markdown: false, commands: [], rest: [] }, io);
+  try {
+    const r = await analyzeWithDisplay(session);
+    // Corpus README: bugcheck 0x1C8 with args 1B58, FFFFF803F3A20860, 0, 0.
+    assert.equal(r.bugcheck.code, 0x1c8);
+    assert.equal(r.stack.length, 0);
+    assert.ok(r.limitations.some((l) => /^ARM64 stack walking is not supported/.test(l)), r.limitations.join(' | '));
+    // ARM64_NT_CONTEXT at header offset 0x348 (ContextFlags 0x00400007, then Cpsr, X0…): pc and sp are kernel addresses.
+    const regs = Object.fromEntries((r.capturedRegisters?.registers ?? []).map((x) => [x.name, x.value]));
+    assert.ok(regs.pc >= 0xffff800000000000n && regs.sp >= 0xffff800000000000n, JSON.stringify(Object.keys(regs)));
+    assert.match(renderAnalysisText(r), /^CONTEXT \(arm64, as captured in the dump; not walked\):$/m);
+    assert.deepEqual(validate(JSON.parse(readFileSync(repo('schema/analysis.schema.json'), 'utf8')), JSON.parse(analysisJsonText(r))), []);
+  } finally {
+    await close();
+  }
+});
+
+const MATT = 'kernel/win10-19045-x64-full-first16k.dmp';
+test("the live-acquisition dump: bugcheck 'MATT' is flagged as not a crash", { skip: skipUnlessCorpus(MATT) }, async () => {
+  const { session, close } = await openSession(corpus(MATT), { sympath: '', offline: true, json: false, markdown: false, commands: [], rest: [] }, io);
+  try {
+    const r = await analyzeWithDisplay(session);
+    // Corpus README: the bugcheck field holds the tool's marker 'MATT' (0x5454414D).
+    assert.equal(r.bugcheck.code, 0x5454414d);
+    assert.match(r.limitations[0], /^not a crash: bugcheck code 0x5454414D is not a bugcheck \('MATT', the marker a live-acquisition tool writes/);
+    assert.match(r.failureBucketId, /^0x5454414D_/, 'the high bits are not an _M variant');
+  } finally {
+    await close();
+  }
+});

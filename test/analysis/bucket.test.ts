@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bucketExceptionCode, failureBucket, failureHash } from '../../src/analysis/bucket.js';
+import { bucketExceptionCode, failureBucket, failureHash, fastFailName } from '../../src/analysis/bucket.js';
 import { isOsModule } from '../../src/analysis/os-modules.js';
 
 test('buckets follow the walkthroughs and the issue examples', () => {
@@ -18,6 +18,32 @@ test('buckets follow the walkthroughs and the issue examples', () => {
   // A read fault in 0x50 (public output: AV_R_(null)_win32kbase!WmsgpConnect); 0xD1: AV_ and the site.
   assert.equal(failureBucket({ bugcheckCode: 0x50, baseCode: 0x50, access: 'R', module: 'win32kbase', func: 'WmsgpConnect' }), 'AV_R_(null)_win32kbase!WmsgpConnect');
   assert.equal(failureBucket({ bugcheckCode: 0xd1, baseCode: 0xd1, access: 'W', module: 'fileinfo', func: 'FIPfFileFSOpPostCreate' }), 'AV_fileinfo!FIPfFileFSOpPostCreate');
+});
+
+test('subcode buckets, in the forms public !analyze output shows them', () => {
+  const b = (baseCode: number, args: bigint[], module: string, func?: string, extra = {}) => failureBucket({ bugcheckCode: baseCode, baseCode, args, module, func, ...extra });
+  // 0x1A: BUGCHECK_STR 0x1a_61941, FAILURE_BUCKET_ID 0x1a_61941_… (the subcode in lower-case hex).
+  assert.equal(b(0x1a, [0x61941n, 0n, 0n, 0n], 'nt', 'MiDeleteVa'), '0x1a_61941_nt!MiDeleteVa');
+  // Every frame bugcheck machinery: the module with an `unknown` function.
+  assert.equal(b(0x1a, [0x41792n, 0n, 0n, 0n], 'nt', undefined, { unknownFunction: true }), '0x1a_41792_nt!unknown');
+  // One flipped bit: the whole bucket is MEMORY_CORRUPTION_ONE_BIT (0x1A 0x41792 logs).
+  assert.equal(b(0x1a, [0x41792n, 0n, 0n, 0n], 'hardware', undefined, { family: { bucket: 'MEMORY_CORRUPTION_ONE_BIT' } }), 'MEMORY_CORRUPTION_ONE_BIT');
+  // 0x139: Arg1 in hex and its FAST_FAIL name (0x139_3_CORRUPT_LIST_ENTRY_PROCMON24!unknown_function,
+  // 0x139_1d_INVALID_BALANCED_TREE_Driver!unknown_function in the DebugPrivilege 0x139 walkthrough).
+  assert.equal(b(0x139, [3n, 0n, 0n, 0n], 'PROCMON24'), '0x139_3_CORRUPT_LIST_ENTRY_PROCMON24!unknown_function');
+  assert.equal(b(0x139, [0x1dn, 0n, 0n, 0n], 'Driver'), '0x139_1d_INVALID_BALANCED_TREE_Driver!unknown_function');
+  assert.equal(fastFailName(0x1dn), 'INVALID_BALANCED_TREE');
+  // 0xC4: BUGCHECK_STR 0xc4_62.
+  assert.equal(b(0xc4, [0x62n, 0n, 0n, 0n], 'scid'), '0xc4_62_scid!unknown_function');
+  // Family tags: 0x133_DPC_npcap!NPF_ObjectPoolReturn, 0x9F_3_POWER_DOWN_tcpip!Flp…, 0x9F_3_RtsPer_IMAGE_pci.sys, 0x9F_4_raspppoe!RasPppoeCleanup.
+  assert.equal(b(0x133, [0n, 0x501n, 0x500n, 0n], 'npcap', 'NPF_ObjectPoolReturn', { family: { tag: 'DPC' } }), '0x133_DPC_npcap!NPF_ObjectPoolReturn');
+  assert.equal(b(0x9f, [3n, 0n, 0n, 0n], 'tcpip', 'FlpWaitForMiniportToReturnTransmittedPackets', { family: { tag: '3_POWER_DOWN' } }), '0x9F_3_POWER_DOWN_tcpip!FlpWaitForMiniportToReturnTransmittedPackets');
+  assert.equal(b(0x9f, [3n, 0n, 0n, 0n], 'RtsPer', undefined, { family: { tag: '3', site: 'RtsPer_IMAGE_pci.sys' } }), '0x9F_3_RtsPer_IMAGE_pci.sys');
+  assert.equal(b(0x9f, [4n, 0n, 0n, 0n], 'raspppoe', 'RasPppoeCleanup', { family: { tag: '4' } }), '0x9F_4_raspppoe!RasPppoeCleanup');
+  // An unloaded driver: the image alone (the IP is in no loaded module, so there is no function).
+  assert.equal(b(0xce, [0n, 0n, 0n, 0n], 'OldFilter', undefined, { unloadedImage: 'OldFilter.sys' }), '0xCE_OldFilter.sys');
+  // A code with high bits that is not an _M variant keeps them.
+  assert.equal(b(0x5454414d, [0n, 0n, 0n, 0n], 'Unknown_Module'), '0x5454414D_Unknown_Module!unknown_function');
 });
 
 test('the exception code to bucket on: the record first, else Arg1 of an exception bugcheck', () => {

@@ -11,7 +11,11 @@ import { analysisToJson } from '../../src/render/analysis-json.js';
 import { symbolAddress } from '../../src/scenario/images.js';
 import type { KernelScenario } from '../../src/scenario/kernel-scenario.js';
 import { repo } from '../helpers/corpus.js';
-import { analyzeCrash, crashKernel, skipUnlessIsf } from '../helpers/family-dumps.js';
+import { analyzeCrash as analyzeRaw, crashKernel, skipUnlessIsf } from '../helpers/family-dumps.js';
+import { assertClaimsComplete } from './claims-check.js';
+
+/** Every report these tests make also meets the claims' requirements (evidence with commands, confirm, refute). */
+const analyzeCrash = async (...a: Parameters<typeof analyzeRaw>) => assertClaimsComplete(await analyzeRaw(...a), String(a[3]));
 import { validate } from '../helpers/json-schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dumpscope-families-hostile-'));

@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { KernelScenario } from '../../src/scenario/kernel-scenario.js';
 import { renderAnalysisText } from '../../src/render/analysis.js';
-import { analyzeCrash, crashKernel, isfStruct, skipUnlessIsf } from '../helpers/family-dumps.js';
+import { analyzeCrash as analyzeRaw, crashKernel, isfStruct, skipUnlessIsf } from '../helpers/family-dumps.js';
+import { assertClaimsComplete } from './claims-check.js';
+
+/** Every report these tests make also meets the claims' requirements (evidence with commands, confirm, refute). */
+const analyzeCrash = async (...a: Parameters<typeof analyzeRaw>) => assertClaimsComplete(await analyzeRaw(...a), String(a[3]));
 
 const dir = mkdtempSync(join(tmpdir(), 'dumpscope-families-mem-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,10 +67,27 @@ test('0x1A 0x403: Arg3 and Arg4 differ in one bit: failing RAM, blamed on hardwa
   assert.match(claim.claim, /^MEMORY_MANAGEMENT 0x403: A page table and the PFN database disagree; if arguments 3 and 4 differ by one bit, suspect RAM\. Two values that must agree differ in a single bit/);
   assert.ok(claim.evidence.some((e) => /differ in 1 bit\(s\) \(only bit 17\)/.test(e.fact)));
   assert.deepEqual([r.moduleName, r.imageName, r.symbolName], ['hardware', 'memory_corruption', 'MEMORY_CORRUPTION_ONE_BIT']);
-  // Many bits apart: no hardware verdict, blame stays with the stack.
+  // Public 0x1A/0x41792 output: FAILURE_BUCKET_ID MEMORY_CORRUPTION_ONE_BIT, MEMORY_CORRUPTOR: ONE_BIT.
+  assert.equal(r.failureBucketId, 'MEMORY_CORRUPTION_ONE_BIT');
+  assert.equal(r.extraFields?.find((f) => f.key === 'MEMORY_CORRUPTOR')?.value, 'ONE_BIT');
+  // Many bits apart: no hardware verdict, blame stays with the stack — not nt!KeBugCheckEx but the first
+  // frame past the bugcheck machinery (the chain: KeBugCheckEx ← KiExecuteAllDpcs ← …), bucketed with the subcode.
   const r2 = await analyzeCrash(c, 0x1a, [0x403n, 0n, 0x8a00000123456867n, 0x0a000001ffff0863n], join(dir, '1a-403-many.dmp'));
   assert.equal(r2.rootCause.find((x) => x.rule === 'memory-management')?.confidence, 'medium');
   assert.equal(r2.moduleName, 'nt');
+  assert.match(r2.symbolName, /^nt!KiExecuteAllDpcs\+/);
+  assert.equal(r2.failureBucketId, '0x1a_403_nt!KiExecuteAllDpcs');
+  // The claim does not say the same thing twice (its meaning and its reason).
+  const text = r2.rootCause.find((x) => x.rule === 'memory-management')!.claim;
+  const sentences = text.split(/(?<=\.) /).map((x) => x.toLowerCase().replace(/^.*?: /, ''));
+  assert.equal(new Set(sentences).size, sentences.length, text);
+});
+
+test('0x1A 0x41792 (a corrupt PTE): the claim states the finding once', async () => {
+  const c = await crashKernel([], windowsOnlyChain);
+  const r = await analyzeCrash(c, 0x1a, [0x41792n, 0xffffbee045f22d00n, 0x00003e9800000000n, 0n], join(dir, '1a-41792.dmp'));
+  const claim = r.rootCause.find((x) => x.rule.startsWith('memory-'))!;
+  assert.equal(claim.claim.match(/a corrupt PTE was found/gi)?.length, 1, claim.claim);
 });
 
 test('0x1A 0x61941 and 0x41284: !pte on the virtual address argument reports the freed page', async () => {

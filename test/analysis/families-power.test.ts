@@ -9,7 +9,11 @@ import { symbolAddress } from '../../src/scenario/images.js';
 import type { KernelScenario } from '../../src/scenario/kernel-scenario.js';
 import { StructWriter } from '../../src/scenario/struct-writer.js';
 import { renderAnalysisText } from '../../src/render/analysis.js';
-import { analyzeCrash, crashKernel, isfSource, isfStruct, LOADER_TAIL, setUnicode, skipUnlessIsf } from '../helpers/family-dumps.js';
+import { analyzeCrash as analyzeRaw, crashKernel, isfSource, isfStruct, LOADER_TAIL, setUnicode, skipUnlessIsf } from '../helpers/family-dumps.js';
+import { assertClaimsComplete } from './claims-check.js';
+
+/** Every report these tests make also meets the claims' requirements (evidence with commands, confirm, refute). */
+const analyzeCrash = async (...a: Parameters<typeof analyzeRaw>) => assertClaimsComplete(await analyzeRaw(...a), String(a[3]));
 
 const dir = mkdtempSync(join(tmpdir(), 'dumpscope-families-power-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,6 +86,12 @@ test('0x9F case 3: the blocked IRP\'s current stack location names the driver ho
   assert.deepEqual(r.extraFields?.find((f) => f.key === 'DRVPOWERSTATE_SUBCODE'), { key: 'DRVPOWERSTATE_SUBCODE', value: '3' });
   assert.ok(r.extraFields?.some((f) => f.key === 'DRIVER_OBJECT' && f.value.replace('`', '') === evil.drv.address.toString(16).padStart(16, '0')));
   assert.match(renderAnalysisText(r), /^IRP_ADDRESS: {2}[0-9a-f]{8}`[0-9a-f]{8}$/m);
+  // A set-power IRP to D3 (the test wrote PowerDeviceD3): WinDbg's POWER_DOWN bucket, at the dispatch routine.
+  assert.equal(r.failureBucketId, '0x9F_3_POWER_DOWN_EvilDriver!RunTest');
+  // EvilDriver is not on the (all-Windows) stack, but the claim names it: SYMBOLS lists it.
+  assert.ok(!r.stack.some((f) => f.module === 'EvilDriver'));
+  assert.ok(r.symbols.some((x) => x.module === 'EvilDriver'), r.symbols.map((x) => x.module).join());
+  assert.match(r.summary, /^\\Driver\\EvilDriver did not finish a power request in time/);
 });
 
 test('0x9F case 3: when a Windows driver holds the IRP, the third-party driver that sent it down is blamed', { skip: skipUnlessIsf() }, async () => {
@@ -96,6 +106,25 @@ test('0x9F case 3: when a Windows driver holds the IRP, the third-party driver t
   assert.match(claim.claim, /\\Driver\\EvilDriver \(EvilDriver\.sys\) sent it down to \\Driver\\ACPI, which is part of Windows/);
   assert.equal(r.moduleName, 'EvilDriver');
   assert.equal(r.symbolName, 'EvilDriver.sys', 'no dispatch routine recorded: blamed by module');
+  // 0x9F_3_RtsPer_IMAGE_pci.sys: the third-party driver, then the image of the Windows driver holding the IRP.
+  assert.equal(r.failureBucketId, '0x9F_3_POWER_DOWN_EvilDriver_IMAGE_ntoskrnl.exe');
+});
+
+test('0x9F cases 1 and 2: the device object (Arg2 / Arg3) and the driver object (Arg4) name the driver directly', { skip: skipUnlessIsf() }, async () => {
+  const c = await crashKernel(['EvilDriver'], dpcChain);
+  const { k } = c;
+  const evil = await driverWithDevice(k, 'EvilDriver', '\\Driver\\EvilDriver');
+  // Case 1: Arg2 is the device object being freed.
+  const r1 = await analyzeCrash(c, 0x9f, [1n, evil.dev.address, 0n, 0n], join(dir, '9f-1.dmp'), { isf: true });
+  const c1 = r1.rootCause.find((x) => x.rule === 'power-driver-named');
+  assert.ok(c1, `${r1.rootCause.map((x) => x.rule)} / ${r1.limitations.join(' | ')}`);
+  assert.match(c1.claim, /^The device [0-9a-f`]+ of \\Driver\\EvilDriver \(EvilDriver\.sys\) is being freed while a power request/);
+  assert.deepEqual([r1.moduleName, r1.imageName, r1.failureBucketId], ['EvilDriver', 'EvilDriver.sys', '0x9F_1_IMAGE_EvilDriver.sys']);
+  // Case 2: Arg4 is the driver object itself.
+  const r2 = await analyzeCrash(c, 0x9f, [2n, 0n, evil.dev.address, evil.drv.address], join(dir, '9f-2.dmp'), { isf: true });
+  const c2 = r2.rootCause.find((x) => x.rule === 'power-driver-named')!;
+  assert.ok(c2.evidence.some((e) => e.fact.startsWith('Arg4 ') && e.command === `dt nt!_DRIVER_OBJECT ${evil.drv.address.toString(16)} DriverName DriverStart`));
+  assert.equal(r2.moduleName, 'EvilDriver');
 });
 
 test('0x9F case 3 with hostile data: a StackCount of 100 and an IRP pointer into nowhere end in notes, not crashes', { skip: skipUnlessIsf() }, async () => {

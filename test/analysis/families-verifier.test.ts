@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { symbolAddress } from '../../src/scenario/images.js';
 import type { KernelScenario } from '../../src/scenario/kernel-scenario.js';
-import { analyzeCrash, crashKernel, LOADER_TAIL } from '../helpers/family-dumps.js';
+import { analyzeCrash as analyzeRaw, crashKernel, LOADER_TAIL } from '../helpers/family-dumps.js';
+import { assertClaimsComplete } from './claims-check.js';
+
+/** Every report these tests make also meets the claims' requirements (evidence with commands, confirm, refute). */
+const analyzeCrash = async (...a: Parameters<typeof analyzeRaw>) => assertClaimsComplete(await analyzeRaw(...a), String(a[3]));
 
 const dir = mkdtempSync(join(tmpdir(), 'dumpscope-families-c4-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,7 +43,10 @@ test('0xC4 0x2000 (code integrity): Arg2 is the caller\'s code address, so EvilD
   const claim = r.rootCause.find((x) => x.rule === 'verifier-violation');
   assert.ok(claim, `${r.rootCause.map((x) => x.rule)} / ${r.limitations.join(' | ')}`);
   // The rule's meaning is the knowledge base's; the driver comes from Arg2.
-  assert.match(claim.claim, /^Driver Verifier caught EvilDriver breaking a rule \(0x2000\): Code integrity: an executable pool type or page protection was requested\./);
+  // Microsoft's 0xC4 table: 0x2000 is an executable pool type; Arg2 the address in the driver, Arg3 the pool type, Arg4 the tag.
+  assert.match(claim.claim, /^Driver Verifier caught EvilDriver breaking a rule \(0x2000\): Code integrity: an executable pool type was requested \(NonPagedPoolNx was expected\)\./);
+  assert.deepEqual(r.bugcheck.args.map((a) => a.meaning.split(' ')[0]), ['Code', 'Address', 'Pool', 'Pool']);
+  assert.match(r.bugcheck.args[1].meaning, /^Address in the driver's code where the violation was detected$/);
   assert.equal(claim.confidence, 'high');
   assert.ok(claim.evidence.some((e) => e.fact.endsWith('is EvilDriver!FillAndFree+10') && e.command === `ln ${caller.toString(16)}`));
   assert.equal(r.moduleName, 'EvilDriver');
@@ -54,7 +61,9 @@ test('0xC4 DDI rule 0x20004: the violated condition is read from Arg2 and the dr
   const r = await analyzeCrash(c, 0xc4, [0x20004n, str, 0n, 0n], join(dir, 'c4-ddi.dmp'));
   assert.equal(r.extraFields?.find((f) => f.key === 'DV_VIOLATED_CONDITION')?.value, text);
   const claim = r.rootCause.find((x) => x.rule === 'verifier-violation')!;
-  assert.ok(claim.claim.includes(`DDI compliance rule 0x20004: "${text}"`), claim.claim);
+  // 0x20004 is the IrqlExAllocatePool rule; its Arg2 is the condition string.
+  assert.ok(claim.claim.includes(`the DDI compliance rule IrqlExAllocatePool: "${text}"`), claim.claim);
+  assert.match(r.bugcheck.args[1].meaning, /^The violated condition, as a string/);
   assert.equal(claim.command, '!ruleinfo 20004 0 0');
   assert.ok(claim.evidence.some((e) => /^EvilDriver!FillAndFree\+0x[0-9a-f]+ is the first frame outside Windows/.test(e.fact)));
   assert.equal(r.moduleName, 'EvilDriver');
@@ -72,7 +81,12 @@ test('0xC4 0x62 (pool leaked at unload): Arg2 names the driver; an unreadable na
   assert.equal(r.extraFields?.find((f) => f.key === 'VERIFIER_DRIVER')?.value, 'EvilDriver.sys');
   assert.equal(r.moduleName, 'EvilDriver');
   assert.equal(r.imageName, 'EvilDriver.sys');
-  assert.match(r.rootCause.find((x) => x.rule === 'verifier-violation')!.claim, /The driver is unloading without freeing its pool allocations \(a leak\)\./);
+  assert.match(r.rootCause.find((x) => x.rule === 'verifier-violation')!.claim, /The driver is unloading without freeing its pool allocations \(a leak/);
+  // Microsoft's 0xC4 table for 0x62: Arg2 the driver's name, Arg3 reserved, Arg4 the allocations not freed.
+  assert.match(r.bugcheck.args[1].meaning, /^The driver's name \(a UNICODE_STRING; dS shows it\)$/);
+  assert.match(r.bugcheck.args[2].meaning, /^Reserved/);
+  assert.match(r.bugcheck.args[3].meaning, /^Allocations not freed, paged and nonpaged together$/);
+  assert.ok(r.rootCause.find((x) => x.rule === 'verifier-violation')!.evidence.some((e) => e.command === `dS ${us.address.toString(16)}`));
   // Arg2 into unmapped memory: no name, no driver in the arguments, an all-Windows stack: medium confidence, blame stays on the stack.
   const r2 = await analyzeCrash(c, 0xc4, [0x62n, 0xffffb7ff00000000n, 0n, 4n], join(dir, 'c4-62-bad.dmp'));
   const claim2 = r2.rootCause.find((x) => x.rule === 'verifier-violation')!;

@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { symbolAddress } from '../../src/scenario/images.js';
 import type { KernelScenario } from '../../src/scenario/kernel-scenario.js';
-import { analyzeCrash, crashKernel, isfSource, isfStruct, skipUnlessIsf } from '../helpers/family-dumps.js';
+import { analyzeCrash as analyzeRaw, crashKernel, isfSource, isfStruct, skipUnlessIsf } from '../helpers/family-dumps.js';
+import { assertClaimsComplete } from './claims-check.js';
+
+/** Every report these tests make also meets the claims' requirements (evidence with commands, confirm, refute). */
+const analyzeCrash = async (...a: Parameters<typeof analyzeRaw>) => assertClaimsComplete(await analyzeRaw(...a), String(a[3]));
 
 const dir = mkdtempSync(join(tmpdir(), 'dumpscope-families-133-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +48,8 @@ test('0x133 case 0: the DPC routine running on the crashing processor (IoctlDriv
   assert.ok(claim.evidence.some((e) => /called from nt!KiExecuteAllDpcs\+0x/.test(e.fact)));
   assert.equal(r.moduleName, 'IoctlDriver');
   assert.match(r.symbolName, /^IoctlDriver!TimerDpc\+/);
+  // Public 0x133 output: 0x133_DPC_npcap!NPF_ObjectPoolReturn — DPC for a DPC routine (called from KiExecuteAllDpcs).
+  assert.equal(r.failureBucketId, '0x133_DPC_IoctlDriver!TimerDpc');
   const f = Object.fromEntries((r.extraFields ?? []).map((x) => [x.key, x.value]));
   assert.deepEqual([f.DPC_TIMEOUT_TYPE, f.DPC_RUNTIME, f.DPC_TIMELIMIT], ['SINGLE_DPC_TIMEOUT_EXCEEDED', '1281', '1280']);
 });
@@ -79,6 +85,7 @@ test('0x133 case 1: cumulative timeout with an all-Windows stack: the DPC queue 
   assert.match(q.claim, /3 DPC\(s\) still queued on the crashing processor \(DpcQueueDepth 3\): IoctlDriver!TimerDpc, nt!KiIdleLoop\. IoctlDriver queued 2 of them\./);
   assert.equal(q.evidence.length, 3);
   assert.equal(r.moduleName, 'IoctlDriver', 'no third-party frame on the stack: the queued third-party DPC is blamed');
+  assert.equal(r.failureBucketId, '0x133_DPC_IoctlDriver!TimerDpc');
   assert.equal(r.extraFields?.find((x) => x.key === 'DPC_TIMEOUT_TYPE')?.value, 'DPC_QUEUE_EXECUTION_TIMEOUT_EXCEEDED');
   // Hostile: the last entry links back to the first; the walk stops at the repeat.
   d3.set('DpcListEntry.Next', d1.addressOf('DpcListEntry'));

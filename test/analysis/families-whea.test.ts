@@ -10,7 +10,11 @@ import { decodeCper } from '../../src/analysis/families/cper.js';
 import { decodeMcaStatus } from '../../src/analysis/families/mca-status.js';
 import { DumpscopeError } from '../../src/io/errors.js';
 import type { KernelScenario } from '../../src/scenario/kernel-scenario.js';
-import { analyzeCrash, crashKernel } from '../helpers/family-dumps.js';
+import { analyzeCrash as analyzeRaw, crashKernel } from '../helpers/family-dumps.js';
+import { assertClaimsComplete } from './claims-check.js';
+
+/** Every report these tests make also meets the claims' requirements (evidence with commands, confirm, refute). */
+const analyzeCrash = async (...a: Parameters<typeof analyzeRaw>) => assertClaimsComplete(await analyzeRaw(...a), String(a[3]));
 
 const dir = mkdtempSync(join(tmpdir(), 'dumpscope-families-124-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -134,4 +138,19 @@ test('0x124: the record at Arg2 names the error source, MCi_STATUS is decoded, a
   assert.equal(r2.rootCause.find((x) => x.rule === 'whea-hardware-error')?.confidence, 'medium');
   assert.ok(r2.limitations.some((l) => /cannot be decoded: WHEA error record: signature is not 'CPER' \(bytes 41 41 41 41\)/.test(l)), r2.limitations.join(' | '));
   assert.equal(r2.moduleName, 'hardware');
+});
+
+test('0x124 machine check with the CPU vendor known: the bucket WinDbg prints (0x124_0_<vendor>_PROCESSOR_<class>_IMAGE_<vendor>.sys)', async () => {
+  const c = await crashKernel([], windowsOnlyChain);
+  await c.k.setSystemIdentity({ productType: 1, suiteMask: 0x110, cpu: { vendor: 'AuthenticAMD', family: 0x17, model: 0x71, stepping: 0, mhz: 3600 } });
+  const va = c.k.alloc(464);
+  c.k.mem.write(va, record());
+  // MCi_STATUS low 16 bits 0x0136: a cache hierarchy error (Intel SDM compound code 0000 0001 RRRR TTLL).
+  const r = await analyzeCrash(c, 0x124, [0n, va, 0xbe000000n, 0x00000136n], join(dir, '124-amd.dmp'));
+  // Public output: Failure.Bucket 0x124_0_AuthenticAMD_PROCESSOR_CACHE_IMAGE_AuthenticAMD.sys.
+  assert.equal(r.failureBucketId, '0x124_0_AuthenticAMD_PROCESSOR_CACHE_IMAGE_AuthenticAMD.sys');
+  assert.deepEqual([r.moduleName, r.imageName], ['AuthenticAMD', 'AuthenticAMD.sys']);
+  // An unclassified MCA code: the empty class word of 0x124_16_GenuineIntel__UNKNOWN_IMAGE_GenuineIntel.sys, Arg1 in decimal.
+  const r2 = await analyzeCrash(c, 0x124, [0x10n, va, 0n, 0n], join(dir, '124-amd-16.dmp'));
+  assert.equal(r2.failureBucketId, '0x124_16_AuthenticAMD__UNKNOWN_IMAGE_AuthenticAMD.sys');
 });

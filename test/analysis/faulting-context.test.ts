@@ -43,7 +43,11 @@ test('the analysis reads the trap frame at the address the walker located, not a
   assert.equal(fc.trapFrame?.address, LOCATED);
   assert.equal(fc.registers?.rip, FAULT_IP);
   assert.equal(fc.faulting, true);
-  assert.equal(fc.stackCommand, `.trap 0x${LOCATED.toString(16)} ; kb`);
+  // STACK_TEXT starts at KeBugCheckEx, named as the 0x50 walkthrough names it; `.trap … ; kb` stays the
+  // fallback when that walk does not reach the faulting frame.
+  assert.equal(fc.stackCommand, '.cxr; .ecxr ; kb');
+  assert.equal(fc.faultingStackCommand, `.trap 0x${LOCATED.toString(16)} ; kb`);
+  assert.equal(fc.stackRegisters?.rip, 0xfffff80116200000n);
   assert.equal(fc.registersCommand, `.trap 0x${LOCATED.toString(16)}`);
   assert.deepEqual(limitations, []);
 });

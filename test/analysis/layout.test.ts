@@ -9,7 +9,7 @@ import { analyzeWithDisplay } from '../../src/commands/builtin/analyze.js';
 import { openSession } from '../../src/node/open-session.js';
 import { renderAnalysisText } from '../../src/render/analysis.js';
 import { repo } from '../helpers/corpus.js';
-import { analysisOf, cleanup, io, restated, scenario, writeRestated } from './restate.js';
+import { analysisOf, cleanup, io, restated, scenario, scenarioOpts, writeRestated } from './restate.js';
 
 after(cleanup);
 const WALK_50 = repo('../shared/reference/walkthrough-bugcheck-0x50-000_00f47b712fb2cc93.md');
@@ -37,15 +37,24 @@ function assertSameOrder(ours: string[], theirs: string[], min: number) {
 }
 
 test('banner and 0x50 field order as in the 0x50 walkthrough (the shipped sample)', { skip: skip(WALK_50) }, async () => {
-  const { session, close } = await openSession(repo('samples/walkthrough-0x50.dmp'), { offline: true, json: false, markdown: false, commands: [], rest: [] }, io);
+  const { session, close } = await openSession(repo('samples/walkthrough-0x50.dmp'), scenarioOpts, io);
   try {
     const ours = renderAnalysisText(await analyzeWithDisplay(session)).split('\n');
     const theirs = analyzeBlock(WALK_50);
     assert.deepEqual(ours.slice(0, 5), theirs.slice(0, 5));
     assertSameOrder(fieldOrder(ours), fieldOrder(theirs), 14);
-    // READ_ADDRESS for this write fault, MM_INTERNAL_CODE from Arg4, the image right after them.
+    // FILE_IN_CAB (the file's name), READ_ADDRESS for this write fault, MM_INTERNAL_CODE from Arg4, the image right after them.
     const o = fieldOrder(ours);
-    assert.deepEqual(o.slice(0, 5), ['READ_ADDRESS', 'MM_INTERNAL_CODE', 'IMAGE_NAME', 'MODULE_NAME', 'FAULTING_MODULE']);
+    assert.deepEqual(o.slice(0, 6), ['FILE_IN_CAB', 'READ_ADDRESS', 'MM_INTERNAL_CODE', 'IMAGE_NAME', 'MODULE_NAME', 'FAULTING_MODULE']);
+    assert.ok(ours.includes('FILE_IN_CAB:  walkthrough-0x50.dmp'));
+    // STACK_TEXT from the KeBugCheckEx call through the fault handlers into the driver, named as WinDbg names it.
+    const walkStack = (ls: string[]) => ls.slice(ls.indexOf('STACK_TEXT:  ') + 1, ls.indexOf('STACK_TEXT:  ') + 6).map((l) => l.split(' : ').at(-1)!.replace(/\+0x[0-9a-f]+$/, '').replace(/^Driver(!CopyBlocks)?$/, 'Driver'));
+    assert.deepEqual(walkStack(ours), walkStack(theirs));
+    assert.deepEqual(walkStack(theirs), ['nt!KeBugCheckEx', 'nt!MiSystemFault', 'nt!MmAccessFault', 'nt!KiPageFault', 'Driver']);
+    assert.ok(ours.includes('STACK_COMMAND:  .cxr; .ecxr ; kb') && theirs.includes('STACK_COMMAND:  .cxr; .ecxr ; kb'));
+    // The trap frame is still shown, and the blame is the driver's frame, not nt!KeBugCheckEx.
+    assert.ok(ours.some((l) => /^TRAP_FRAME: {2}[0-9a-f]+ -- \(\.trap 0x[0-9a-f]+\)$/.test(l)));
+    assert.match(ours.find((l) => l.startsWith('SYMBOL_NAME:')) ?? '', /^SYMBOL_NAME: {2}Driver!CopyBlocks\+15$/);
     assert.ok(ours.includes('MM_INTERNAL_CODE:  0'));
     assert.ok(ours.includes('OSNAME:  Windows 10'));
   } finally {

@@ -9,6 +9,7 @@ import { FileSink } from '../../src/node/file-sink.js';
 import { openSession } from '../../src/node/open-session.js';
 import { readScenarioBinaries, scenarioBinDir } from '../../src/node/scenario-files.js';
 import { type BuiltScenario, buildScenario, type ScenarioName } from '../../src/scenario/scenarios.js';
+import { assertClaimsComplete } from './claims-check.js';
 
 export const io = { out: () => {}, err: () => {}, stderrIsTty: false, env: {} };
 export const scenarioOpts = { sympath: scenarioBinDir(), offline: true, json: false, markdown: false, commands: [], rest: [] };
@@ -44,7 +45,7 @@ export async function writeRestated(s: BuiltScenario, code: number, args: bigint
 export async function analysisOf(path: string, sympath = scenarioOpts.sympath) {
   const { session, target, close } = await openSession(path, { ...scenarioOpts, sympath }, io);
   try {
-    return { report: await analyzeWithDisplay(session), target };
+    return { report: assertClaimsComplete(await analyzeWithDisplay(session), path), target };
   } finally {
     await close();
   }

@@ -59,7 +59,10 @@ test('unloaded drivers: the faulting IP, the address, arguments and the stack ar
   const claims = runRules({ addresses: [{ label: 'the faulting IP', value: at }, { label: 'Arg1', value: at, command: '.bugcheck' }, { label: 'the stack return address', value: 0xfffff80119a00010n }, { label: 'Arg2', value: 0xfffff80119a0f000n }], modules });
   const u = claims.filter((c) => c.rule === 'unloaded-driver');
   assert.equal(u.length, 1);
-  assert.equal(u[0].evidence.length, 3, 'the end address is outside the range');
+  assert.equal(u[0].evidence.filter((e) => / lies in \[/.test(e.fact)).length, 3, 'the end address is outside the range');
+  assert.deepEqual(u[0].evidence.at(-1), { fact: 'lm lists OldFilter.sys under its unloaded modules', command: 'lm' });
+  assert.equal(u[0].confidence, 'high', 'the faulting IP is in its range');
+  assert.equal(runRules({ addresses: [{ label: 'the stack return address', value: at }], modules }).find((c) => c.rule === 'unloaded-driver')?.confidence, 'medium', 'only an old return address');
   assert.match(u[0].evidence[1].fact, /^Arg1 fffff801`19a01234 lies in \[fffff801`19a00000, fffff801`19a0f000\), the range of the unloaded driver OldFilter\.sys \(unloaded at 2023-09-23 12:14:13 UTC\)$/);
   assert.equal(runRules({ addresses: [{ label: 'Arg1', value: 0xfffff80119a0f000n }], modules }).filter((c) => c.rule === 'unloaded-driver').length, 0);
 });

@@ -26,7 +26,11 @@ test('? alone lists the commands like .help; .help NAME shows one; .help zz fail
 });
 
 test('.sympath+ appends to the symbol path; .load only accepts mex', async () => {
-  const [before_, plus, glued, load, bad] = await s.run('.sympath; .sympath+ /tmp/a; .sympath+/tmp/b; .load mex; .load foo');
+  // `.sympath+ PATH` takes the rest of the line (WinDbg's rule), so each is a line of its own.
+  const [before_] = await s.run('.sympath');
+  const [plus] = await s.run('.sympath+ /tmp/a');
+  const [glued] = await s.run('.sympath+/tmp/b');
+  const [load, bad] = await s.run('.load mex; .load foo');
   const path = before_.text.replace('Symbol search path is: ', '');
   assert.match(plus.text, new RegExp(`^Symbol search path is: ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')};/tmp/a$`, 'm'));
   assert.match(glued.text, /;\/tmp\/a;\/tmp\/b$/m);

@@ -184,11 +184,102 @@ test('hostile thread and process fields: wait blocks, handle tables and free-lis
   assert.match(texts[0], /\(wait block at ffffa5087fff0000 is not in the dump\)/);
   assert.match(texts[1], /HandleCount: <Data Not Accessible>/);
   assert.equal(texts[3].match(/HandleCount: <Data Not Accessible>/g)?.length, 3);
-  assert.match(texts[2], /\(no stack: its switch frame is not in the dump\)/);
+  // Its KernelStack is not on its own stack: no switch frame is read there (it could be another thread's).
+  assert.match(texts[2], /\(no stack: its saved KernelStack ffffa5087ffd0000 is outside its own stack \(StackLimit [0-9a-f]{16}, StackBase [0-9a-f]{16}\)\)/);
   // An unknown wait reason is shown as its number, never as a name it does not have.
   assert.match(texts[2], / WAIT: \(200\) KernelMode Non-Alertable$/m);
   assert.match(texts[4], / 200 {9}\d+s\.\d{3} Waiting$/m);
   // The looping wait list gives no waiter count rather than a wrong one.
   assert.match(texts[2], new RegExp(`^ {4}${h16(bad.event)} {2}SynchronizationEvent$`, 'm'));
   assert.match(texts[4], new RegExp(`^ {4}${h16(bad.event)} SynchronizationEvent {13}\\?$`, 'm'));
+});
+
+test('.process and .thread set what !thread, !process -1, !t and !p show by default (k already followed $thread)', async () => {
+  const { texts } = await run(fx.path, `.process ${fx.smss.toString(16)}; !process -1 0; !p; !process 0 0 smss.exe; .thread ${fx.kernelWait.toString(16)}; !thread; !t; !thread -1 0; !p`);
+  const [, procCurrent, p, byName, , thread, t, line, p2] = texts;
+  assert.match(procCurrent, new RegExp(`^PROCESS ${h16(fx.smss)}$`, 'm'));
+  assert.match(procCurrent, /^ {4}Image: smss\.exe$/m);
+  assert.match(p, new RegExp(`^smss\\.exe ${h16(fx.smss)} `, 'm'));
+  assert.equal(byName.split('\n').filter((l) => l.startsWith('PROCESS ')).length, 1, byName);
+  assert.match(byName, new RegExp(`^PROCESS ${h16(fx.smss)}$`, 'm'));
+  // .thread kernelWait: its process (userapp.exe) becomes the current process too.
+  assert.match(thread, new RegExp(`^THREAD ${h16(fx.kernelWait)} {2}Cid 20f0\\.`));
+  assert.match(thread, / nt!KeWaitForSingleObject\+0x/);
+  assert.match(t.split('\n')[1], new RegExp(`^userapp\\.exe \\(${h16(fx.userApp)}\\) ${h16(fx.kernelWait)} `));
+  // Flags 0: only the THREAD line.
+  assert.deepEqual(line.split('\n').filter((l) => !l.startsWith('(')), [thread.split('\n')[0]]);
+  assert.match(p2, new RegExp(`^userapp\\.exe ${h16(fx.userApp)} `, 'm'));
+});
+
+test('!process PID FLAGS, !process 0 2 (threads with their wait objects, no stacks), a bad flags word', async () => {
+  const { session, close } = await openSession(fx.path, opts, io);
+  try {
+    const [byPid, brief, bad, none] = await createEngine().run(session, `!process ${USER_APP.pid.toString(16)} 0; !process 0 2 userapp.exe; !process 0 zz; !process 4711 0`);
+    assert.match(byPid.text, new RegExp(`^PROCESS ${h16(fx.userApp)}$`, 'm'));
+    const lines = brief.text.split('\n').map((l) => l.trimEnd());
+    assert.equal(lines.filter((l) => /^ {8}THREAD /.test(l)).length, 2);
+    assert.ok(lines.includes(`            ${h16(fx.event)}  SynchronizationEvent`), brief.text);
+    assert.ok(!lines.some((l) => /Owning Process|Child-SP/.test(l)), 'no thread blocks or stacks with flags 2');
+    assert.equal(bad.ok, false);
+    assert.match(bad.text, /bad flags 'zz'/);
+    assert.equal(none.ok, false);
+    assert.match(none.text, /no process with ID 0x4711/);
+  } finally {
+    await close();
+  }
+});
+
+test('one unreadable KiProcessorBlock entry loses only that processor, with a note', async () => {
+  const bad = await writeThreadFixture(join(dir, 'bad-prcb.dmp'), {
+    mutate: async (k) => {
+      k.mem.u64((await k.global('KiProcessorBlock')) + 2n * 8n, 0xffffdead00000000n);
+    },
+  });
+  const { texts } = await run(bad.path, '!running -i');
+  const lines = texts[0].split('\n');
+  // Processors 0, 1 and 3 remain (mask 0b1011); processor 2's PRCB is at an unmapped address.
+  assert.equal(lines[1], 'System Processors:  (000000000000000b)');
+  assert.deepEqual(lines.filter((l) => /^ {2}\d {4}/.test(l)).map((l) => l.trim()[0]), ['0', '1', '3']);
+  assert.ok(lines.some((l) => /^\(KiProcessorBlock\[2\] = ffffdead00000000: its PRCB is unreadable .*processor 2 is left out\)$/.test(l)), texts[0]);
+});
+
+test('stack limits: a KernelStack on another thread\'s stack is not taken as the thread\'s own; an rsp outside (or inverted limits) bounds the walk with a note', async () => {
+  const bad = await writeThreadFixture(join(dir, 'stack-limits.dmp'), {
+    mutate: async (k, f) => {
+      const other = await k.struct('_ETHREAD', f.userWait);
+      const ks = new DataView(k.mem.read(other.addressOf('Tcb.KernelStack'), 8).buffer).getBigUint64(0, true);
+      (await k.struct('_ETHREAD', f.kernelWait)).set('Tcb.KernelStack', ks);
+    },
+  });
+  const { texts } = await run(bad.path, `!thread ${bad.kernelWait.toString(16)}; !us`);
+  assert.match(texts[0], /\(no stack: its saved KernelStack [0-9a-f]{16} is outside its own stack \(StackLimit [0-9a-f]{16}, StackBase [0-9a-f]{16}\)\)/);
+  // !us: userapp's user waiter stands alone, the kernel waiter is listed as having no stack, with why.
+  assert.match(texts[1], new RegExp(`^1 thread \\[stats\\]: ${h16(bad.userWait)}$`, 'm'));
+  assert.match(texts[1], new RegExp(`^ {4}${h16(bad.kernelWait)} its saved KernelStack [0-9a-f]{16} is outside its own stack`, 'm'));
+  assert.match(texts[1], new RegExp(`^ {4}${h16(bad.standby)} the thread has no saved kernel stack pointer$`, 'm'));
+  assert.match(texts[1], /^2 threads with no stack:$/m);
+
+  const inverted = await writeThreadFixture(join(dir, 'inverted.dmp'), {
+    mutate: async (k, f) => {
+      const c = await k.struct('_ETHREAD', f.crash);
+      const lim = new DataView(k.mem.read(c.addressOf('Tcb.StackLimit'), 8).buffer).getBigUint64(0, true);
+      const base = new DataView(k.mem.read(c.addressOf('Tcb.StackBase'), 8).buffer).getBigUint64(0, true);
+      c.set('Tcb.StackLimit', base).set('Tcb.StackBase', lim);
+    },
+  });
+  const inv = await run(inverted.path, 'k');
+  assert.match(inv.texts[0], /nt!KiBugCheckDispatch\+0x/);
+  assert.match(inv.texts[0], /^\(the thread's stack limits are inverted \(StackLimit [0-9a-f`]+, StackBase [0-9a-f`]+\) and on no processor's DPC or ISR stack: the walk is bounded to [0-9a-f`]+-[0-9a-f`]+\)$/m);
+
+  const elsewhere = await writeThreadFixture(join(dir, 'elsewhere.dmp'), {
+    mutate: async (k, f) => {
+      // The crashing thread's limits say it owns the first worker's stack: the bugcheck rsp is outside them.
+      const w = await k.struct('_ETHREAD', f.workers[0]);
+      const q = (field: string) => new DataView(k.mem.read(w.addressOf(field), 8).buffer).getBigUint64(0, true);
+      (await k.struct('_ETHREAD', f.crash)).set('Tcb.StackLimit', q('Tcb.StackLimit')).set('Tcb.StackBase', q('Tcb.StackBase')).set('Tcb.InitialStack', q('Tcb.InitialStack'));
+    },
+  });
+  const out = await run(elsewhere.path, 'k');
+  assert.match(out.texts[0], /^\(rsp [0-9a-f`]+ is outside the thread's stack \([0-9a-f`]+-[0-9a-f`]+\) and on no processor's DPC or ISR stack: the walk is bounded to /m);
+  assert.match(out.texts[0], /nt!KeBugCheckEx/);
 });

@@ -86,3 +86,24 @@ test('the real triage dump: enumeration names from the ISF, the assumed clock sa
     await close();
   }
 });
+
+test('the real triage dump: !thread on a process and !process on a thread say TYPE mismatch, as WinDbg does', { skip: skipUnlessCorpus(TRIAGE) || skipUnlessCorpus('isf') }, async () => {
+  const { session, target, close } = await openSession(corpus(TRIAGE), { ...opts, sympath: `${corpus('symbols')};${corpus('isf')}` }, io);
+  try {
+    const c = await target.crashState();
+    const th = c.thread?.address as bigint;
+    const pr = c.process?.address as bigint;
+    // The ISF's _KOBJECTS: ThreadObject 6, ProcessObject 3 (the values the check compares Header.Type with).
+    const objects = await enumNames(target, '_KOBJECTS');
+    assert.equal(objects.get(6), 'ThreadObject');
+    assert.equal(objects.get(3), 'ProcessObject');
+    const [a, b, ok1, ok2] = await createEngine().run(session, `!thread ${pr.toString(16)}; !process ${th.toString(16)} 0; !thread ${th.toString(16)}; !process ${pr.toString(16)} 0`);
+    assert.equal(a.ok, false);
+    assert.equal(a.text, `!thread: TYPE mismatch for thread object at ${pr.toString(16).padStart(16, '0')}`);
+    assert.equal(b.ok, false);
+    assert.equal(b.text, `!process: TYPE mismatch for process object at ${th.toString(16).padStart(16, '0')}`);
+    assert.ok(ok1.ok && ok2.ok, ok1.text + ok2.text);
+  } finally {
+    await close();
+  }
+});

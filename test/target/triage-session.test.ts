@@ -175,14 +175,33 @@ test('.sympath shows and changes the symbol path; .reload forgets what was loade
   const { session, target, close } = await openSession(corpus(DUMP), { ...opts, sympath: '/nonexistent-dir' }, io);
   try {
     const engine = createEngine();
-    const [show, k1] = await engine.run(session, '.sympath; .cxr 0xffff850429891720; k 1');
+    // `.sympath` takes the rest of its line, `;` included (WinDbg's rule): it runs on a line of its own.
+    const [show] = await engine.run(session, '.sympath');
+    const [, k1] = await engine.run(session, '.cxr 0xffff850429891720; k 1');
     assert.equal(show.text, 'Symbol search path is: /nonexistent-dir');
     assert.match(k1.text, /amdppm\+0x334c/); // no PDB on that path
-    const [set, , k2, rel] = await engine.run(session, `.sympath ${corpus('symbols')}; .cxr 0xffff850429891720; k 1; .reload`);
+    const [set] = await engine.run(session, `.sympath ${corpus('symbols')}`);
+    const [, k2, rel] = await engine.run(session, '.cxr 0xffff850429891720; k 1; .reload');
     assert.match(set.text, /Symbol search path is: .*corpus\/symbols/);
     assert.match(k2.text, /amdppm!WriteIoMemRawEx\+0x70/);
     assert.ok(rel.ok);
     assert.equal(target.symbolsIfLoaded(target.modules.byModuleName('amdppm')!), undefined, 'forgotten after .reload');
+  } finally {
+    await close();
+  }
+});
+
+test('!us on the triage dump marks the scanned nt frames (the stale KeRemovePriQueue+0x1a7 among them) and says why', { skip: skipUnlessCorpus(DUMP) || skipUnlessCorpus('isf') }, async () => {
+  const { session, close } = await openSession(corpus(DUMP), { ...opts, sympath: `${corpus('symbols')};${corpus('isf')}` }, io);
+  try {
+    const [us] = await createEngine().run(session, '!us');
+    assert.ok(us.ok, us.text);
+    const lines = us.text.split('\n');
+    // nt's image is not in the corpus: its frames past IofCallDriver are guesses, every one marked.
+    assert.ok(lines.some((l) => /^ {4}[0-9a-f]{16} nt!KeRemovePriQueue\+0x1a7 \(guessed: found by stack scan/.test(l)), us.text);
+    assert.ok(lines.some((l) => /nt!PnpAsynchronousCall\+0xea \(guessed: found by running the epilog code\)$/.test(l)), us.text);
+    assert.ok(lines.filter((l) => / nt!/.test(l) && !/IofCallDriver/.test(l)).every((l) => l.includes('(guessed: ')), us.text);
+    assert.ok(lines.some((l) => /^\(frames marked \(guessed: …\) were found without unwind data and may be wrong: no unwind data for nt /.test(l)), us.text);
   } finally {
     await close();
   }

@@ -93,3 +93,50 @@ for (const c of cases) {
     }
   });
 }
+
+/** Where FillAndFree's RUNTIME_FUNCTION is: .pdata's address (llvm-readobj) + 12 × its position in the table. */
+function fillAndFreeEntry(): bigint {
+  const f = fillAndFree();
+  const pdata = BigInt(/Name: \.pdata[\s\S]*?VirtualAddress: (0x[0-9A-F]+)/.exec(readobjHeaders!)![1]);
+  const starts = readobjUnwind!.split('RuntimeFunction {').slice(1).map((b) => BigInt(/StartAddress: \((0x[0-9A-F]+)\)/.exec(b)![1]));
+  const index = starts.indexOf(f.base + BigInt(f.begin));
+  assert.ok(index >= 0);
+  return f.base + pdata + BigInt(index * 12);
+}
+
+const entryCases: { name: string; patch: (f: ReturnType<typeof fillAndFree>, entry: bigint) => [bigint, number[]][]; expect: (f: ReturnType<typeof fillAndFree>) => string }[] = [
+  {
+    // Read as a signed int, 0x80001000 & ~1 was negative and slipped past the image-size check.
+    name: 'an UnwindInfoAddress of 0x80001000',
+    patch: (_f, e) => [[e + 8n, le32(0x80001000)]],
+    expect: (f) => `RUNTIME_FUNCTION 0x${f.begin.toString(16)}-0x${f.end.toString(16)}, UNWIND_INFO at RVA 0x80001000) is unusable: UNWIND_INFO RVA 0x80001000 is outside the image`,
+  },
+  {
+    name: 'an EndAddress before its BeginAddress',
+    patch: (f, e) => [[e + 4n, le32(f.begin - 0x10)]],
+    expect: (f) => `its RUNTIME_FUNCTION 0x${f.begin.toString(16)}-0x${(f.begin - 0x10).toString(16)} is unusable: its end 0x${(f.begin - 0x10).toString(16)} is not after its begin`,
+  },
+];
+
+for (const c of entryCases) {
+  test(`0x7E with FillAndFree's RUNTIME_FUNCTION holding ${c.name}: the walk stops there with a bad-data note, not as a leaf`, { skip }, async () => {
+    const f = fillAndFree();
+    const entry = fillAndFreeEntry();
+    const path = join(dir, `${c.name.replace(/\W+/g, '-')}.dmp`);
+    await writePatchedScenario('0x7e', path, async (write) => {
+      for (const [va, bytes] of c.patch(f, entry)) await write(va, bytes);
+    });
+    const { session, close } = await openSession(path, opts, io);
+    try {
+      const [k] = await createEngine().run(session, 'k');
+      assert.ok(k.ok, k.text);
+      const rows = k.text.split('\n').filter((l) => /^[0-9a-f]{2} /.test(l));
+      assert.deepEqual(rows.map((l) => l.split(/\s+/)[3].replace(/\+0x[0-9a-f]+$/, '')), GOOD_FRAMES);
+      const note = k.text.split('\n').at(-1)!;
+      assert.match(note, /^\(stack walk stopped: bad unwind data in EvilDriver/);
+      assert.ok(note.includes(c.expect(f)), note);
+    } finally {
+      await close();
+    }
+  });
+}

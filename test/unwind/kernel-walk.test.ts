@@ -127,7 +127,41 @@ test('triage dump: stackBoundsFor gives the crashing thread\'s StackLimit/StackB
     assert.equal(b?.stackLimit, limit);
     assert.equal(b?.stackBase, base);
     assert.ok(b!.stacks!.some((s) => /DPC stack/.test(s.name)), 'the processors\' DPC stacks are known too (KPRCB.DpcStack)');
-    assert.equal(await target.stackBoundsFor(thread, 0xffff850400000000n), undefined, 'an rsp on no known stack gets no bounds');
+    // An rsp on no known stack: a window of one kernel stack's size above it, and a note saying why.
+    const off = await target.stackBoundsFor(thread, 0xffff850400000000n);
+    assert.deepEqual([off?.stackLimit, off?.stackBase], [0xffff850400000000n, 0xffff850400006000n]);
+    assert.match(off?.note ?? '', /^rsp ffff8504`00000000 is outside the thread's stack \(ffff8504`[0-9a-f]{8}-ffff8504`[0-9a-f]{8}\) and on no processor's DPC or ISR stack: the walk is bounded to /);
+    assert.equal(await target.stackBoundsFor(thread, 0x000000ca7d680000n), undefined, 'a user-mode rsp gets no kernel bounds');
+  } finally {
+    await close();
+  }
+});
+
+test('k letters and forms: kvn, kbn, knL resolve; kc shows call sites only; k = SP IP N starts where it is told', async () => {
+  const path = join(dir, '0x3b-forms.dmp');
+  await writeScenarioDump('0x3b', 'full', path);
+  const { session, close } = await openSession(path, scenarioOpts, io);
+  try {
+    const [k, kvn, kbn, knl, kc] = await createEngine().run(session, 'k; kvn; kbn; knL; kc');
+    for (const r of [k, kvn, kbn, knl, kc]) assert.ok(r.ok, `${r.command}: ${r.text}`);
+    const rows = (t: string) => t.split('\n').filter((l) => /^[0-9a-f]{2} /.test(l));
+    const kRows = rows(k.text);
+    assert.match(kvn.text, /: Args to Child/);
+    assert.match(kbn.text, /: Args to Child/);
+    assert.deepEqual(rows(knl.text), kRows);
+    // kc: WinDbg's ` # Call Site` and `NN module!function+offset`, nothing else.
+    assert.equal(kc.text.split('\n')[0], ' # Call Site');
+    assert.deepEqual(rows(kc.text), kRows.map((l) => `${l.slice(0, 2)} ${l.split(/\s+/).slice(3).join(' ')}`));
+    // k = Child-SP RetAddr of frame 1 (as k printed them) 2: frames 1 and 2 again, numbered from 0.
+    const [, sp1] = kRows[1].split(/\s+/);
+    const ret0 = kRows[0].split(/\s+/)[2];
+    const [from] = await createEngine().run(session, `k = ${sp1} ${ret0} 2`);
+    assert.ok(from.ok, from.text);
+    assert.doesNotMatch(from.text, /Stack trace for last set context/);
+    const f = rows(from.text);
+    assert.equal(f.length, 2, from.text);
+    assert.equal(f[0].slice(3), kRows[1].slice(3));
+    assert.equal(f[1].slice(3), kRows[2].slice(3));
   } finally {
     await close();
   }

@@ -34,11 +34,41 @@ function pagesAsPhysical(pages: Map<number, Uint8Array>): PhysicalMemory {
   };
 }
 
-/** Builds `name`, applies `patch(write)` (write bytes at a virtual address), and writes a full dump at `path`. */
-export async function writePatchedScenario(name: ScenarioName, path: string, patch: (write: (va: bigint, bytes: number[]) => Promise<void>) => Promise<void>): Promise<BuiltScenario> {
+/** What a patch may do: write bytes at a virtual address, drop the page behind one, look at the scenario. */
+export interface ScenarioPatcher {
+  write(va: bigint, bytes: number[]): Promise<void>;
+  /** Removes the physical page that maps `va` from the dump (a page the dump did not capture). */
+  dropPage(va: bigint): Promise<void>;
+  readU64(va: bigint): Promise<bigint>;
+  scenario: BuiltScenario;
+}
+
+/**
+ * Builds `name`, applies `patch(write, patcher)`, and writes the dump at `path` (full layout; a dropped page
+ * needs a bitmap layout, since a full dump's merged runs would fill it with zeros: `layout` says which).
+ */
+export async function writePatchedScenario(
+  name: ScenarioName,
+  path: string,
+  patch: (write: (va: bigint, bytes: number[]) => Promise<void>, p: ScenarioPatcher) => Promise<void>,
+  layout: 'full' | 'kernel-bitmap' = 'full',
+): Promise<BuiltScenario> {
   const s = await buildScenario(name, await readScenarioBinaries());
   const space = new X64AddressSpace(pagesAsPhysical(s.pages), s.facts.directoryTableBase);
-  await patch(async (va, bytes) => {
+  const patcher: ScenarioPatcher = {
+    write: (va, bytes) => writeBytes(va, bytes),
+    async dropPage(va) {
+      const tr = await space.translate(va);
+      if (tr.pa === undefined) throw new FormatError('scenario', `0x${va.toString(16)} is not mapped`);
+      s.pages.delete(Math.floor(tr.pa / 4096));
+    },
+    async readU64(va) {
+      const b = await space.read(va, 8);
+      return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+    },
+    scenario: s,
+  };
+  const writeBytes = async (va: bigint, bytes: number[]) => {
     for (const [i, b] of bytes.entries()) {
       const tr = await space.translate(va + BigInt(i));
       if (tr.pa === undefined) throw new FormatError('scenario', `0x${(va + BigInt(i)).toString(16)} is not mapped`);
@@ -46,9 +76,10 @@ export async function writePatchedScenario(name: ScenarioName, path: string, pat
       if (!page) throw new FormatError('scenario', `page of 0x${tr.pa.toString(16)} is missing`);
       page[tr.pa % 4096] = b;
     }
-  });
+  };
+  await patch(writeBytes, patcher);
   const sink = await FileSink.create(path);
-  await writeKernelDump(sink, s.facts, s.pages, { layout: 'full' });
+  await writeKernelDump(sink, s.facts, s.pages, { layout });
   await sink.commit();
   return s;
 }

@@ -46,6 +46,7 @@ export const criticalProcessDied: Family = async (x) => {
     command: `!process ${proc.toString(16)} 7`,
     confirm: `The event log or a user-mode dump of ${name ?? 'the process'} shows the exception or the process that terminated it.`,
     refute: 'The exit status is a disk or paging error (0xC000009C, 0xC000009D, 0xC0000185): the process could not read its own code, so storage is the cause.',
+    facts: { summary: `The critical process ${who} ${kind === 1n ? 'lost a critical thread' : 'ended'}${status !== undefined && status !== 0x103 ? ` (${howItEnded(status)})` : ''}; Windows cannot run without it and stopped the system (CRITICAL_PROCESS_DIED).` },
   });
   return res;
 };

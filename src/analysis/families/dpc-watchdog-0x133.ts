@@ -14,7 +14,7 @@ const MAX_QUEUED = 64;
 const DPC_CALLERS = /^(KiExecuteAllDpcs|KiRetireDpcList|KiExecuteDpc|KxRetireDpcList|KiIdleLoop)/;
 const ISR_CALLERS = /^(KiInterruptDispatch|KiCallInterruptServiceRoutine|KiInterruptSubDispatch|HalpInterrupt)/;
 
-interface QueuedDpc {
+export interface QueuedDpc {
   dpc: bigint;
   routine: bigint;
   text: string;
@@ -22,7 +22,7 @@ interface QueuedDpc {
 }
 
 /** The normal DPC queue of a processor: KPRCB.DpcData[0].DpcList, a singly linked list of KDPC.DpcListEntry. */
-async function dpcQueue(t: KernelTarget, kt: KernelTypes, prcb: bigint, res: FamilyResult): Promise<{ depth?: number; queued: QueuedDpc[] } | undefined> {
+export async function dpcQueue(t: KernelTarget, kt: KernelTypes, prcb: bigint, res: FamilyResult): Promise<{ depth?: number; queued: QueuedDpc[] } | undefined> {
   const dataOff = await kt.offsetOf('_KPRCB', 'DpcData').catch(() => undefined);
   const linkOff = await kt.offsetOf('_KDPC', 'DpcListEntry').catch(() => undefined);
   if (dataOff === undefined || linkOff === undefined) {
@@ -77,6 +77,8 @@ export const dpcWatchdog: Family = async (x) => {
   if (o) {
     const caller = walk!.frames.slice(o.index + 1).find((f) => f.module && isOsModule(f.module));
     const kind = caller && DPC_CALLERS.test(caller.text.split('!')[1] ?? '') ? 'a DPC routine' : caller && ISR_CALLERS.test(caller.text.split('!')[1] ?? '') ? 'an interrupt service routine' : 'code';
+    // Public buckets: 0x133_DPC_npcap!NPF_ObjectPoolReturn, 0x133_ISR_nvlddmkm!… (whatever Arg1 is).
+    if (kind !== 'code') res.bucket = { tag: kind === 'a DPC routine' ? 'DPC' : 'ISR' };
     evidence.unshift({ fact: `the crashing processor was running ${o.text}${caller ? `, called from ${caller.text}` : ''}`, command: 'k' });
     const ticks = single ? ` It had run ${args[1]} ticks against an allotment of ${args[2]} ticks.` : ` The processor had stayed at DISPATCH_LEVEL or above past the watchdog period (${args[1]} ticks).`;
     res.claims.push({
@@ -87,16 +89,24 @@ export const dpcWatchdog: Family = async (x) => {
       command: 'k',
       confirm: `${o.text.split('+')[0]} loops, spins on a lock or polls hardware at raised IRQL (uf on it; a second dump stops in the same place).`,
       refute: single ? 'The routine was itself interrupted for a long time (an interrupt storm below it on the stack).' : 'Many short DPCs from different drivers add up; the queue below names them.',
+      ...(o.module ? { modules: [o.module] } : {}),
+      facts: { summary: `${o.module} ran too long at DISPATCH_LEVEL: the DPC watchdog fired while ${o.text} (${kind}) was running${single ? `, ${args[1]} ticks against an allotment of ${args[2]}` : ''}, and Windows stopped the system (DPC_WATCHDOG_VIOLATION).` },
     });
   } else if (single) {
+    evidence.unshift({ fact: walk?.frames.length ? `all ${walk.frames.length} frames of the crashing processor's stack are part of Windows` : "the crashing processor's stack could not be walked", command: 'kb' }, { fact: `Arg2 ${args[1]} ticks run, Arg3 ${args[2]} ticks allowed`, command: '.bugcheck' });
     res.claims.push({
       rule: 'dpc-timeout',
       claim: `A single DPC or ISR ran ${args[1]} ticks against an allotment of ${args[2]}, but every frame on the crashing processor's stack is part of Windows${currentDpc ? `; the PRCB names ${(await t.symbolize(currentDpc)) ?? addr64(currentDpc)} as the DPC being run` : ''}.`,
       confidence: 'low',
       evidence,
       command: 'k',
+      confirm: currentDpc ? 'The routine KPRCB.CurrentDpcRoutine names loops or waits at DISPATCH_LEVEL (uf on it); a second dump names the same one.' : 'A second dump, or an ETW DPC/ISR trace (xperf -on PROC_THREAD+LOADER+DPC+INTERRUPT), names the long-running routine.',
+      refute: 'The time went to interrupts the stack does not show (an interrupt storm from a device), not to one DPC.',
     });
-    if (currentDpc && t.modules.at(currentDpc) && !isOsModule(t.modules.at(currentDpc)!.name)) res.blame = await blameAt(t, currentDpc);
+    if (currentDpc && t.modules.at(currentDpc) && !isOsModule(t.modules.at(currentDpc)!.name)) {
+      res.blame = await blameAt(t, currentDpc);
+      res.bucket = { tag: 'DPC' };
+    }
   }
   if (!single && kt && prcb) {
     const q = await dpcQueue(t, kt, prcb, res);
@@ -107,11 +117,16 @@ export const dpcWatchdog: Family = async (x) => {
         rule: 'dpc-queue',
         claim: `Cumulative DPC watchdog: ${q.queued.length} DPC(s) still queued on the crashing processor${q.depth !== undefined ? ` (DpcQueueDepth ${q.depth})` : ''}${names.length ? `: ${names.slice(0, 6).join(', ')}` : ''}.${third.length ? ` ${third[0].module} queued ${third.filter((d) => d.module === third[0].module).length} of them.` : ''}`,
         confidence: third.length && !o ? 'medium' : 'low',
-        evidence: q.queued.slice(0, 8).map((d) => ({ fact: `KDPC ${addr64(d.dpc)}: DeferredRoutine ${d.text}`, command: `dt nt!_KDPC ${d.dpc.toString(16)} DeferredRoutine` })),
+        evidence: q.queued.length ? q.queued.slice(0, 8).map((d) => ({ fact: `KDPC ${addr64(d.dpc)}: DeferredRoutine ${d.text}`, command: `dt nt!_KDPC ${d.dpc.toString(16)} DeferredRoutine` })) : [{ fact: `the DPC queue of PRCB ${addr64(prcb)} is empty`, command: '!dpcs' }],
         command: '!dpcs',
         confirm: 'The same routine dominates the queue in several dumps, or an ETW DPC trace shows it running long.',
+        refute: 'The queued DPCs are each short and only waited behind an interrupt storm or one long DPC already run.',
+        ...(third.length ? { modules: [third[0].module!] } : {}),
       });
-      if (!o && third.length) res.blame = await blameAt(t, third[0].routine);
+      if (!o && third.length) {
+        res.blame = await blameAt(t, third[0].routine);
+        res.bucket = { tag: 'DPC' };
+      }
     }
   }
   return res;

@@ -15,6 +15,11 @@ export const IRP_MJ_POWER = 0x16;
 const SYSTEM_STATES = ['PowerSystemUnspecified', 'PowerSystemWorking (S0)', 'PowerSystemSleeping1 (S1)', 'PowerSystemSleeping2 (S2)', 'PowerSystemSleeping3 (S3)', 'PowerSystemHibernate (S4)', 'PowerSystemShutdown (S5)'];
 const DEVICE_STATES = ['PowerDeviceUnspecified', 'PowerDeviceD0', 'PowerDeviceD1', 'PowerDeviceD2', 'PowerDeviceD3'];
 
+/** The minor function's name (`IRP_MN_SET_POWER`), when this file knows it. */
+export function minorName(major: number, minor: number): string | undefined {
+  return major === IRP_MJ_POWER ? POWER_MINOR[minor] : undefined;
+}
+
 export function majorName(major: number): string {
   return MAJOR[major] ? `IRP_MJ_${MAJOR[major]}` : `major 0x${major.toString(16)}`;
 }
@@ -40,6 +45,16 @@ export interface IrpLocation {
   deviceObject: bigint;
   driver?: IrpDriver;
   current: boolean;
+  /** What `!irp` shows per location, when nt's types have the field. */
+  flags?: number;
+  control?: number;
+  fileObject?: bigint;
+  completionRoutine?: bigint;
+  context?: bigint;
+  /** Parameters.Others.Argument1–4. */
+  args?: bigint[];
+  /** A set/query power IRP's Parameters.Power.Type (0 system, 1 device) and State. */
+  power?: { type: number; state: number };
 }
 
 export interface IrpInfo {
@@ -48,6 +63,11 @@ export interface IrpInfo {
   currentLocation: number;
   currentStackLocation: bigint;
   locations: IrpLocation[];
+  mdl?: bigint;
+  systemBuffer?: bigint;
+  thread?: bigint;
+  /** IoStatus.Status, when readable. */
+  status?: number;
 }
 
 function minorText(v: { num(p: string): number; has(p: string): boolean }, major: number, minor: number): string {
@@ -62,7 +82,7 @@ function minorText(v: { num(p: string): number; has(p: string): boolean }, major
   return s;
 }
 
-async function driverOf(t: KernelTarget, kt: KernelTypes, device: bigint, major: number, res: FamilyResult): Promise<IrpDriver | undefined> {
+export async function driverOf(t: KernelTarget, kt: KernelTypes, device: bigint, major: number, res: FamilyResult): Promise<IrpDriver | undefined> {
   const dev = await readView(t, kt, '_DEVICE_OBJECT', device, res, `device object ${addr64(device)}`);
   const drvAddr = dev ? optUint(dev, 'DriverObject') : undefined;
   if (!drvAddr) return undefined;
@@ -97,9 +117,15 @@ export async function readIrp(t: KernelTarget, kt: KernelTypes, address: bigint,
   const stackCount = irp.int('StackCount');
   const currentLocation = irp.int('CurrentLocation');
   const current = irp.uint('Tail.Overlay.CurrentStackLocation');
+  const extra = {
+    mdl: optUint(irp, 'MdlAddress'),
+    systemBuffer: optUint(irp, 'AssociatedIrp.SystemBuffer'),
+    thread: optUint(irp, 'Tail.Overlay.Thread'),
+    status: irp.has('IoStatus.Status') ? irp.int('IoStatus.Status') >>> 0 : undefined,
+  };
   if (stackCount < 1 || stackCount > MAX_LOCATIONS) {
     res.notes.push(`IRP ${addr64(address)}: StackCount ${stackCount} is outside 1..${MAX_LOCATIONS}; its stack locations were not read`);
-    return { address, stackCount, currentLocation, currentStackLocation: current, locations: [] };
+    return { address, stackCount, currentLocation, currentStackLocation: current, locations: [], ...extra };
   }
   // The stack locations follow the IRP itself; location i (1-based CurrentLocation = i + 1) is at first + i * size.
   const first = address + BigInt(irpType.size);
@@ -115,7 +141,24 @@ export async function readIrp(t: KernelTarget, kt: KernelTypes, address: bigint,
     const minor = loc.num('MinorFunction');
     const device = loc.uint('DeviceObject');
     const driver = device && isKernelAddress(device) ? await driverOf(t, kt, device, major, res) : undefined;
-    locations.push({ index: i + 1, address: at, major, minor, what: `${majorName(major)} / ${minorText(loc, major, minor)}`, deviceObject: device, driver, current: at === current });
+    const args = ['1', '2', '3', '4'].map((n) => optUint(loc, `Parameters.Others.Argument${n}`));
+    locations.push({
+      index: i + 1,
+      address: at,
+      major,
+      minor,
+      what: `${majorName(major)} / ${minorText(loc, major, minor)}`,
+      deviceObject: device,
+      driver,
+      current: at === current,
+      flags: loc.has('Flags') ? loc.num('Flags') : undefined,
+      control: loc.has('Control') ? loc.num('Control') : undefined,
+      fileObject: optUint(loc, 'FileObject'),
+      completionRoutine: optUint(loc, 'CompletionRoutine'),
+      context: optUint(loc, 'Context'),
+      ...(args.every((a) => a !== undefined) ? { args: args as bigint[] } : {}),
+      ...(major === IRP_MJ_POWER && (minor === 2 || minor === 3) && loc.has('Parameters.Power.Type') && loc.has('Parameters.Power.State') ? { power: { type: loc.num('Parameters.Power.Type'), state: loc.num('Parameters.Power.State') } } : {}),
+    });
   }
-  return { address, stackCount, currentLocation, currentStackLocation: current, locations };
+  return { address, stackCount, currentLocation, currentStackLocation: current, locations, ...extra };
 }

@@ -122,7 +122,7 @@ export const memoryManagement: Family = async (x) => {
     const diff = args[a] ^ args[b];
     if (args[a] !== args[b]) {
       oneBit = popcount(diff) === 1;
-      ev.push({ fact: `Arg${a + 1} ${hex16(args[a])} and Arg${b + 1} ${hex16(args[b])} differ in ${popcount(diff)} bit(s)${oneBit ? ` (only bit ${diff.toString(2).length - 1})` : ''}` });
+      ev.push({ fact: `Arg${a + 1} ${hex16(args[a])} and Arg${b + 1} ${hex16(args[b])} differ in ${popcount(diff)} bit(s)${oneBit ? ` (only bit ${diff.toString(2).length - 1})` : ''}`, command: '.bugcheck' });
       if (oneBit) likely = 'hardware';
     }
   }
@@ -134,7 +134,7 @@ export const memoryManagement: Family = async (x) => {
     if (mapped === undefined) res.notes.push(`Arg${f.pte + 1} ${addr64(pteAddr)} is not inside the page-table self-map${pteBase === undefined ? ' (MmPteBase unknown)' : ''}, so the address it maps is unknown`);
     else {
       va = mapped;
-      ev.push({ fact: `Arg${f.pte + 1} ${addr64(pteAddr)} is the PTE of ${addr64(mapped)}` });
+      ev.push({ fact: `Arg${f.pte + 1} ${addr64(pteAddr)} is the PTE of ${addr64(mapped)}`, command: `!pte ${mapped.toString(16)}` });
       const now = await readPointer(t, pteAddr);
       if (now !== undefined && f.pteValue !== undefined) {
         const was = args[f.pteValue];
@@ -149,15 +149,22 @@ export const memoryManagement: Family = async (x) => {
   }
   if (va !== undefined) ev.push({ fact: await pageFact(t, va), command: `!pte ${va.toString(16)}` });
   if (f?.pfnEntry !== undefined) await pfnEvidence(t, args[f.pfnEntry], res, ev);
+  // The knowledge base's meaning and the subcode's reason often say the same thing: say it once.
+  const same = (a: string, b: string) => a.toLowerCase().replace(/[.\s]+$/, '') === b.toLowerCase().replace(/[.\s]+$/, '');
+  const why = f && !(meaning && same(meaning, f.why)) ? f.why : undefined;
   const verdict = oneBit
       ? 'Two values that must agree differ in a single bit: the signature of failing RAM (or unstable overclocking), not of a driver.'
       : likely === 'hardware'
-        ? `Hardware is the likely cause: ${f!.why}.`
+        ? `Hardware is the likely cause${why ? `: ${why}` : ''}.`
         : likely === 'software'
-          ? `Software is the likely cause: ${f!.why}.`
+          ? `Software is the likely cause${why ? `: ${why}` : ''}.`
           : likely === 'either'
-            ? `Hardware or software: ${f!.why}. A driver that writes through a stale pointer and failing RAM both look like this; recurring crashes in different places point at RAM.`
+            ? `Hardware or software${why ? ` (${why})` : ''}: a driver writing through a stale pointer and failing RAM both look like this; recurring crashes in different places point at RAM.`
             : 'dumpscope has no hardware-or-software judgement for this subcode.';
+  if (oneBit) {
+    res.fields.push({ key: 'MEMORY_CORRUPTOR', value: 'ONE_BIT' });
+    res.bucket = { bucket: 'MEMORY_CORRUPTION_ONE_BIT' };
+  }
   res.claims.push({
     rule: oneBit ? 'memory-one-bit' : 'memory-management',
     claim: `MEMORY_MANAGEMENT 0x${sub.toString(16)}: ${meaning ?? 'the memory manager found an inconsistency'} ${verdict}`,
@@ -166,6 +173,7 @@ export const memoryManagement: Family = async (x) => {
     command: va !== undefined ? `!pte ${va.toString(16)}` : '.bugcheck',
     confirm: likely === 'software' ? 'Driver Verifier on the third-party drivers catches the culprit in the act.' : 'A memory test (Windows Memory Diagnostic, MemTest86) finds errors, or the crashes stop with one module removed.',
     refute: likely === 'software' ? 'The same check fails with different drivers loaded, or with RAM errors reported by WHEA.' : 'Driver Verifier with special pool names a driver writing into memory it does not own.',
+    facts: { summary: oneBit ? `The memory manager found two values that must agree differing in a single bit (MEMORY_MANAGEMENT 0x${sub.toString(16)}): failing RAM or an unstable overclock, not a driver, most likely corrupted it; Windows stopped the system.` : `The memory manager found its own data inconsistent (MEMORY_MANAGEMENT 0x${sub.toString(16)}: ${meaning ?? 'an inconsistency'}); ${likely === 'hardware' ? 'hardware is the likely cause' : likely === 'software' ? 'a driver is the likely cause' : 'a driver or failing RAM can do this'}, and Windows stopped the system.` },
   });
   if (oneBit) res.blame = { module: 'hardware', imageName: 'memory_corruption', symbolName: 'MEMORY_CORRUPTION_ONE_BIT' };
   return res;

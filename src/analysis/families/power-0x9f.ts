@@ -4,8 +4,8 @@
 import type { RootCauseClaim } from '../report.js';
 import { isOsModule } from '../os-modules.js';
 import { addr64 } from '../../util/hex.js';
-import { blameAt, readView, typesFor, walkFrames } from './common.js';
-import { type IrpLocation, readIrp } from './irp.js';
+import { blameAt, isKernelAddress, readView, typesFor, walkFrames } from './common.js';
+import { driverOf, IRP_MJ_POWER, type IrpDriver, type IrpLocation, readIrp } from './irp.js';
 import { emptyResult, type Family, type FamilyInput, type FamilyResult } from './types.js';
 
 export const powerStateFailure: Family = async (x) => {
@@ -14,8 +14,67 @@ export const powerStateFailure: Family = async (x) => {
   res.fields.push({ key: 'DRVPOWERSTATE_SUBCODE', value: sub.toString(16) });
   if (sub === 3n) await blockedIrp(x, res);
   else if (sub === 4n) await pnpLockThread(x, res);
+  else if (sub === 1n || sub === 2n) await namedDriver(x, res);
   return res;
 };
+
+/** A power IRP asking for a lower state than working (S1–S5, D1–D3): WinDbg tags its buckets POWER_DOWN. */
+function powersDown(l: IrpLocation | undefined): boolean {
+  return !!l?.power && l.power.state > 1;
+}
+
+/**
+ * Cases 1 and 2 name the device (Arg2 for case 1, Arg3 for case 2) and, for case 2, the driver object
+ * (Arg4) directly: its DriverStart gives the module, its DriverName the driver.
+ */
+async function namedDriver(x: FamilyInput, res: FamilyResult): Promise<void> {
+  const { t, args } = x;
+  const sub = Number(args[0]);
+  const device = sub === 1 ? args[1] : args[2];
+  const kt = await typesFor(t, res, `naming the driver of case ${sub}`);
+  if (!kt) return;
+  let driver: IrpDriver | undefined;
+  let how = '';
+  let command = '';
+  if (sub === 2 && isKernelAddress(args[3])) {
+    const drv = await readView(t, kt, '_DRIVER_OBJECT', args[3], res, `driver object ${addr64(args[3])} (Arg4)`);
+    if (drv) {
+      const start = drv.has('DriverStart') ? drv.uint('DriverStart') : undefined;
+      const m = start ? t.modules.at(start) : undefined;
+      driver = { driverObject: args[3], driverName: drv.has('DriverName') ? await t.readUnicodeString(drv.sub('DriverName')) : undefined, module: m?.name, imageName: m?.imageName };
+      how = `Arg4 ${addr64(args[3])} is the driver object`;
+      command = `dt nt!_DRIVER_OBJECT ${args[3].toString(16)} DriverName DriverStart`;
+    }
+  }
+  if (!driver && isKernelAddress(device)) {
+    driver = await driverOf(t, kt, device, IRP_MJ_POWER, res);
+    how = `Arg${sub === 1 ? 2 : 3} ${addr64(device)} is the device object; its DriverObject is ${driver ? addr64(driver.driverObject) : 'unreadable'}`;
+    command = `dt nt!_DEVICE_OBJECT ${device.toString(16)} DriverObject`;
+  }
+  if (!driver) {
+    res.notes.push(`case ${sub}: neither the device object nor the driver object in the arguments could be read`);
+    return;
+  }
+  res.fields.push({ key: 'DEVICE_OBJECT', value: addr64(device) }, { key: 'DRIVER_OBJECT', value: addr64(driver.driverObject) });
+  const m = driver.module ? t.modules.byModuleName(driver.module) : undefined;
+  if (m) {
+    res.blame = { module: m.name, imageName: m.imageName, symbolName: m.imageName, offset: 0 };
+    res.bucket = { tag: String(sub), site: `IMAGE_${m.imageName}` };
+  }
+  const name = driver.driverName ?? driver.imageName ?? addr64(driver.driverObject);
+  const what = sub === 1 ? 'is being freed while a power request it was sent is still outstanding' : 'completed a system power IRP without calling PoStartNextPowerIrp, so the power manager could not send the next one';
+  res.claims.push({
+    rule: 'power-driver-named',
+    claim: `The device ${addr64(device)} of ${name}${driver.imageName && driver.driverName ? ` (${driver.imageName})` : ''} ${what}. The bugcheck names that driver directly.`,
+    confidence: m && !isOsModule(m.name) ? 'high' : 'medium',
+    evidence: [{ fact: how, command }, ...(driver.driverName ? [{ fact: `DriverName is ${driver.driverName}${driver.imageName ? `, its code is ${driver.imageName}` : ''}`, command: `dt nt!_DRIVER_OBJECT ${driver.driverObject.toString(16)} DriverName DriverStart` }] : [])],
+    command,
+    confirm: sub === 1 ? `The driver deletes its device (IoDeleteDevice) in its remove or unload path before the power IRP it sent or holds completes.` : `The driver's power dispatch routine completes the IRP without PoStartNextPowerIrp (Windows before Vista requires it).`,
+    refute: 'The driver object is shared by a filter stack and another driver in it did the wrong thing.',
+    ...(m ? { modules: [m.name] } : {}),
+    facts: { summary: `${name} broke the power rules: its device ${what}; Windows stopped the system (DRIVER_POWER_STATE_FAILURE case ${sub}).` },
+  });
+}
 
 function isWindowsDriver(l: IrpLocation): boolean {
   return l.driver?.module ? isOsModule(l.driver.module) : false;
@@ -49,6 +108,11 @@ async function blockedIrp(x: FamilyInput, res: FamilyResult): Promise<void> {
     const viaDispatch = d.dispatch && t.modules.at(d.dispatch)?.name === d.module ? await blameAt(t, d.dispatch) : undefined;
     const m = t.modules.byModuleName(d.module)!;
     res.blame = viaDispatch ?? { module: m.name, imageName: m.imageName, symbolName: m.imageName, offset: 0 };
+    // Public buckets: 0x9F_3_POWER_DOWN_tcpip!Flp…, 0x9F_3_RtsPer_IMAGE_pci.sys (a third-party driver above the
+    // Windows driver that holds the IRP), 0x9F_4_IMAGE_usbehci.sys (no function known).
+    const tag = powersDown(current) ? '3_POWER_DOWN' : '3';
+    const holder = current.driver?.imageName;
+    res.bucket = suspect !== current && holder ? { tag, site: `${m.name}_IMAGE_${holder}` } : viaDispatch?.symbol ? { tag } : { tag, site: `IMAGE_${m.imageName}` };
   }
   const name = d.driverName ?? d.imageName ?? addr64(d.driverObject);
   const holds = suspect === current ? 'holds it: its device\'s stack location is the current one' : `sent it down to ${current.driver?.driverName ?? 'a Windows driver'}, which is part of Windows and still holds it`;
@@ -60,6 +124,8 @@ async function blockedIrp(x: FamilyInput, res: FamilyResult): Promise<void> {
     command: `!irp ${irpAddr.toString(16)}`,
     confirm: `The driver's power dispatch routine${d.dispatch ? ` (${(await t.symbolize(d.dispatch)) ?? addr64(d.dispatch)})` : ''} returns STATUS_PENDING without completing the IRP or calling PoCallDriver; an updated driver fixes it.`,
     refute: 'The IRP is waiting on a lower device (a completion routine of a lower location still pending), or the device hardware itself stopped responding.',
+    ...(d.module ? { modules: [d.module] } : {}),
+    facts: { summary: `${name} did not finish a power request in time: the power IRP ${addr64(irpAddr)} (${current.what}) ${suspect === current ? 'is still held by its device' : `was sent down by it and is still held by ${current.driver?.driverName ?? 'a Windows driver'} below it`}; after the watchdog's wait Windows stopped the system (DRIVER_POWER_STATE_FAILURE case 3).` },
   };
   res.claims.push(claim);
 }
@@ -82,6 +148,7 @@ async function pnpLockThread(x: FamilyInput, res: FamilyResult): Promise<void> {
   const evidence = walk.frames.slice(0, 8).map((f) => ({ fact: `frame ${f.index}: ${f.text}`, command: `.thread 0x${threadAddr.toString(16)} ; kb` }));
   if (walk.note) res.notes.push(`stack of thread ${addr64(threadAddr)}: ${walk.note}`);
   const o = walk.outside;
+  res.bucket = { tag: '4' };
   res.claims.push({
     rule: 'pnp-lock-holder',
     claim: o
@@ -92,5 +159,7 @@ async function pnpLockThread(x: FamilyInput, res: FamilyResult): Promise<void> {
     command: `!thread ${threadAddr.toString(16)}`,
     confirm: o ? `${o.module} waits on an event or lock that a device of its own never signals (kb shows a KeWaitFor* call from it).` : 'Look at what the thread waits on (!thread) and who owns it.',
     refute: 'The thread is only waiting for a device that is itself stuck below the driver.',
+    ...(o?.module ? { modules: [o.module] } : {}),
+    facts: { summary: o ? `${o.module} kept the Plug and Play lock: the thread holding it is inside ${o.text}, so the power transition timed out after ${args[1]} seconds and Windows stopped the system (DRIVER_POWER_STATE_FAILURE case 4).` : `The power transition timed out after ${args[1]} seconds waiting for the Plug and Play lock; the thread holding it runs only Windows code here, so the driver it waits for is not visible (DRIVER_POWER_STATE_FAILURE case 4).` },
   });
 }

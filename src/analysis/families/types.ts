@@ -32,6 +32,11 @@ export interface FamilyResult {
   /** A thread whose stack is the one to show and blame (0x9F/4: the thread holding the PnP lock). */
   switchTo?: { registers: X64Registers; stackCommand: string };
   blame?: FamilyBlame;
+  /**
+   * What the family adds to FAILURE_BUCKET_ID (bucket.ts): a tag after the code (`3_POWER_DOWN`, `DPC`),
+   * a whole site (`IMAGE_pci.sys`), or the whole bucket (`MEMORY_CORRUPTION_ONE_BIT`).
+   */
+  bucket?: { tag?: string; site?: string; bucket?: string };
 }
 
 export type Family = (x: FamilyInput) => Promise<FamilyResult>;

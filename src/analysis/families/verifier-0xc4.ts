@@ -38,9 +38,9 @@ export const verifierViolation: Family = async (x) => {
   const rule = Number(args[0] & 0xffffffffn);
   const ddi = rule >= 0x10000;
   const meaning = bugcheckInfo(0xc4, args).subcode?.meaning;
-  const evidence: Evidence[] = [];
+  const evidence: Evidence[] = [{ fact: `Arg1 0x${rule.toString(16)}: ${meaning ?? (ddi ? 'a DDI compliance rule' : 'a Driver Verifier check the knowledge base does not describe')}`, command: '.bugcheck' }];
   res.fields.push({ key: 'VERIFIER_RULE', value: `0x${rule.toString(16)}` });
-  let ruleText = meaning ?? (ddi ? `DDI compliance rule 0x${rule.toString(16)}` : `verifier check 0x${rule.toString(16)}`);
+  let ruleText = (meaning ?? (ddi ? `DDI compliance rule 0x${rule.toString(16)}` : `verifier check 0x${rule.toString(16)}`)).replace(/\.$/, '');
   if (ddi) {
     const condition = await readCString(t, args[1], 512);
     if (condition) {
@@ -97,6 +97,8 @@ export const verifierViolation: Family = async (x) => {
     command: ddi ? `!ruleinfo ${rule.toString(16)} ${args[2].toString(16)} ${args[3].toString(16)}` : '!verifier 3',
     confirm: `The code at ${driver ?? 'the driver'}'s frame does what the rule forbids (uf on it); the vendor's fixed driver passes Verifier.`,
     refute: 'The rule fired on a call made on behalf of another driver (a filter passing through a request it did not build).',
+    ...(driver ? { modules: [driver] } : {}),
+    facts: { summary: `Driver Verifier caught ${driver ?? 'a verified driver'} breaking one of its rules (0x${rule.toString(16)}: ${ruleText.replace(/[.]$/, '')}) and stopped the system on purpose (DRIVER_VERIFIER_DETECTED_VIOLATION); ${driver ?? 'that driver'} must be fixed or removed.` },
   });
   return res;
 };

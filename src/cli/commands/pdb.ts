@@ -11,11 +11,21 @@ interface PdbOptions {
   types: boolean;
   modules: boolean;
   type: string[];
+  lookup: number[];
   json: boolean;
 }
 
+/** An RVA as WinDbg reads numbers: hex by default, `0x` or `0n` (decimal) prefixes, backticks ignored. */
+function parseRva(v: string | undefined): number {
+  if (v === undefined) throw new UsageError('--lookup needs an RVA (hex, e.g. 0x334c)');
+  const t = v.replace(/`/g, '');
+  const n = /^0n\d+$/i.test(t) ? Number(t.slice(2)) : /^(0x)?[0-9a-f]+$/i.test(t) ? Number.parseInt(t.replace(/^0x/i, ''), 16) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 0 || n > 0xffffffff) throw new UsageError(`--lookup: ${v} is not an RVA (a hex number below 0x100000000)`);
+  return n;
+}
+
 function parse(args: string[]): PdbOptions {
-  const o: PdbOptions = { publics: false, symbols: false, types: false, modules: false, type: [], json: false };
+  const o: PdbOptions = { publics: false, symbols: false, types: false, modules: false, type: [], lookup: [], json: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--publics') o.publics = true;
@@ -28,6 +38,8 @@ function parse(args: string[]): PdbOptions {
       if (v === undefined) throw new UsageError('--type needs a type name');
       o.type.push(v);
     } else if (a.startsWith('--type=')) o.type.push(a.slice(7));
+    else if (a === '--lookup') o.lookup.push(parseRva(args[++i]));
+    else if (a.startsWith('--lookup=')) o.lookup.push(parseRva(a.slice(9)));
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else if (!o.file) o.file = a;
     else throw new UsageError(`unexpected argument ${a}`);
@@ -45,7 +57,7 @@ export const pdbCommand: CliCommand = {
   name: 'pdb',
   summary: 'Inspect a PDB or ISF symbol file: identity, public symbols, procedures, type layouts',
   usage: [
-    'Usage: dumpscope pdb FILE [--publics] [--symbols] [--modules] [--types] [--type NAME]... [--json]',
+    'Usage: dumpscope pdb FILE [--publics] [--symbols] [--modules] [--types] [--type NAME]... [--lookup RVA]... [--json]',
     '',
     'FILE is an MSF 7.00 PDB or a Volatility ISF table (.json or .json.xz).',
     '  (no option)   identity (GUID, age, machine) and counts',
@@ -54,6 +66,7 @@ export const pdbCommand: CliCommand = {
     '  --modules     the compilands (object files) of a PDB (ISF tables have none)',
     '  --types       names, kinds, sizes (and PDB type indices) of every structure, union, class and enum',
     '  --type NAME   the layout of one type: fields with offsets, types and bit positions',
+    '  --lookup RVA  the symbol containing (or nearest below) an RVA, as ln shows it: name+0xdisplacement',
     '  --json        machine-readable output',
   ].join('\n'),
   async run(args, io) {
@@ -65,7 +78,7 @@ export const pdbCommand: CliCommand = {
       const text: string[] = [];
       const pdb = source instanceof PdbFile ? source : undefined;
       const isf = source instanceof IsfTable ? source : undefined;
-      const any = o.publics || o.symbols || o.types || o.modules || o.type.length > 0;
+      const any = o.publics || o.symbols || o.types || o.modules || o.type.length > 0 || o.lookup.length > 0;
       if (!any) {
         const id = pdb
           ? { format: 'pdb', guid: pdb.guid, age: pdb.dbiAge, infoAge: pdb.infoAge, machine: machineText(pdb.machine) }
@@ -130,10 +143,19 @@ export const pdbCommand: CliCommand = {
             io.err(`dumpscope pdb: no type named ${n} in ${o.file}`);
             return 1;
           }
-          layouts.push(typeLayout(t));
+          layouts.push(typeLayout(t, n));
         }
         result.typeLayouts = layouts;
         for (const l of layouts) text.push(renderTypeLayout(l));
+      }
+      if (o.lookup.length) {
+        const found = [];
+        for (const rva of o.lookup) {
+          const m = await source.symbolAt(rva);
+          found.push(m ? { rva, symbol: m.symbol.name, displacement: m.displacement, symbolRva: m.symbol.rva, kind: m.symbol.kind, size: m.symbol.size ?? null } : { rva, symbol: null, displacement: null, symbolRva: null, kind: null, size: null });
+        }
+        result.lookup = found;
+        for (const f of found) text.push(`${hex(f.rva)}  ${f.symbol === null ? '(no symbol at or below this RVA)' : `${f.symbol}${f.displacement ? `+0x${f.displacement.toString(16)}` : ''}  (${f.kind} at ${hex(f.symbolRva ?? 0)}${f.size !== null ? `, size 0x${f.size.toString(16)}` : ''})`}`);
       }
       // One requested listing prints as itself (an array, or a single type's layout object).
       const keys = Object.keys(result);

@@ -1,5 +1,6 @@
 // `dumpscope run DUMP -c "cmd1; cmd2"`: runs debugger commands and prints a WinDbg-style log.
 import { createEngine } from '../../commands/registry.js';
+import { DumpscopeError } from '../../io/errors.js';
 import { openSession } from '../../node/open-session.js';
 import { type CliCommand, UsageError } from '../command.js';
 import { parseCommonOptions } from '../options.js';
@@ -20,7 +21,9 @@ export const runCommand: CliCommand = {
     const opts = parseCommonOptions(args, { commands: true });
     if (!opts.dump) throw new UsageError('missing DUMP');
     if (opts.commands.length === 0) throw new UsageError('missing -c "COMMANDS"');
-    const { session, close } = await openSession(opts.dump, opts, io);
+    const { session, close } = await openSession(opts.dump, opts, io).catch((e) => {
+      throw openError(e, opts.dump!);
+    });
     const engine = createEngine();
     let failed = false;
     const outputs = [];
@@ -40,9 +43,18 @@ export const runCommand: CliCommand = {
   },
 };
 
-/** bigint → "0x…" so structured results survive JSON. */
+/** bigint → "0x…" so structured results survive JSON (negative values as their 64-bit pattern; xmm values keep 128 bits). */
 export function jsonReplacer(_key: string, v: unknown): unknown {
-  if (typeof v === 'bigint') return `0x${(v & 0xffffffffffffffffn).toString(16)}`;
+  if (typeof v === 'bigint') return `0x${(v < 0n ? v & 0xffffffffffffffffn : v).toString(16)}`;
   if (v instanceof Uint8Array) return [...v].map((b) => b.toString(16).padStart(2, '0')).join('');
   return v;
+}
+
+const FS_REASONS: Record<string, string> = { ENOENT: 'no such file', ENOTDIR: 'no such file', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a directory', ELOOP: 'too many symbolic links', EMFILE: 'too many open files', EIO: 'input/output error' };
+
+/** A file-system error opening the dump as one line ("cannot open X: no such file"), not Node's raw text. */
+export function openError(e: unknown, path: string): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (e instanceof DumpscopeError || typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return e;
+  return new DumpscopeError(`cannot open ${path}: ${FS_REASONS[code] ?? code}`, code);
 }

@@ -7,6 +7,8 @@ import { createEngine } from '../../commands/registry.js';
 import { openSession } from '../../node/open-session.js';
 import { type CliCommand, type CliIo, UsageError } from '../command.js';
 import { parseCommonOptions } from '../options.js';
+import { complete } from '../completion.js';
+import { openError } from './run.js';
 
 /** Lines written between two event-loop turns: stdout is synchronous on Linux, so a long result is printed
  * in slices and Ctrl-C can stop the printing too. */
@@ -30,18 +32,20 @@ export const shellCommand: CliCommand = {
   async run(args, io) {
     const opts = parseCommonOptions(args);
     if (!opts.dump) throw new UsageError('missing DUMP');
-    const { session, close, symbolNames } = await openSession(opts.dump, opts, io);
+    const { session, close } = await openSession(opts.dump, opts, io).catch((e) => {
+      throw openError(e, opts.dump!);
+    });
     const engine = createEngine();
-    const names = engine.names();
     const rl = createInterface({
       input: process.stdin,
       output: process.stdout,
       historySize: 1000,
-      completer: (line: string) => {
-        const word = /\S*$/.exec(line)?.[0] ?? '';
-        const pool = line.trim().includes(' ') ? (symbolNames?.(word) ?? []) : names;
-        const hits = pool.filter((n) => n.toLowerCase().startsWith(word.toLowerCase())).slice(0, 200);
-        return [hits, word];
+      // Asynchronous: a module's symbols (or dt's type names) may have to load first (completion.ts).
+      completer: (line: string, done: (err: Error | null, result: [string[], string]) => void) => {
+        complete(engine, session, line).then(
+          (r) => done(null, r),
+          () => done(null, [[], line]),
+        );
       },
     });
     let running: AbortController | undefined;

@@ -8,6 +8,7 @@ import type { Type } from '../../symbols/types.js';
 import { dtTypeName, isAnonymousTypeName } from '../../symbols/windbg-type-name.js';
 import type { KernelTarget } from '../../target/kernel-target.js';
 import type { ModuleInfo } from '../../target/modules.js';
+import { compileWildcard, hasWildcard } from '../../util/wildcard.js';
 import { checkpoint } from '../checkpoint.js';
 import type { CommandSpec } from '../command.js';
 import { type FieldPath, MAX_DEPTH, parseFieldPath, structRows, fieldValue, verboseHeader } from './dt-rows.js';
@@ -98,22 +99,18 @@ export async function findGlobal(t: KernelTarget, spec: string): Promise<{ modul
   return undefined;
 }
 
-function wildcard(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 'i');
-}
-
 async function listTypes(t: KernelTarget, spec: string, signal?: AbortSignal): Promise<DtListing> {
   const { moduleName, name } = splitName(spec);
   const [m] = await symbolModules(t, moduleName);
   const syms = m ? await t.moduleSymbols(m) : undefined;
   if (!m || !syms?.source) throw new DumpscopeError(`no symbols for ${m?.name ?? 'nt'}${syms ? ` (${syms.detail})` : ''}`, 'NO_SYMBOLS');
-  const re = wildcard(name);
+  // WinDbg's wildcard syntax, matched in linear time (a RegExp of `.*` runs backtracks exponentially).
+  const re = compileWildcard(name, { caseInsensitive: true });
   const names: string[] = [];
   for (const n of await syms.source.typeNames()) {
     if (names.length % 1024 === 0) await checkpoint(signal);
     // Anonymous types (`_KTHREAD::<unnamed-tag>`, ISF `__anonymous_18ab`) have no name to list.
-    if (re.test(n) && !n.includes('<') && !isAnonymousTypeName(n)) names.push(n);
+    if (re.matches(n) && !n.includes('<') && !isAnonymousTypeName(n)) names.push(n);
   }
   names.sort();
   if (!names.length) throw new DumpscopeError(`Symbol ${spec} not found.`, 'NO_TYPE');
@@ -169,7 +166,7 @@ export const dtCommand: CommandSpec<DtResult> = {
     const p = parseArgs(args);
     const nameWord = p.name ?? p.words.shift();
     if (!nameWord) throw new DumpscopeError(`usage: ${USAGE}`, 'USAGE');
-    if (/[*?]/.test(splitName(nameWord).name)) return listTypes(t, nameWord, signal);
+    if (hasWildcard(splitName(nameWord).name)) return listTypes(t, nameWord, signal);
     const found = await tryFindType(t, nameWord);
     const options = { noOffsets: p.noOffsets, noIndent: p.noIndent };
     const rowOpts = { depth: p.depth, arrays: p.arrays, verbose: p.verbose && p.words.length === 0, signal };

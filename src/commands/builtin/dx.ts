@@ -24,7 +24,8 @@ export type DxValue =
   | { k: 'bool'; v: boolean }
   | { k: 'float'; v: number }
   | { k: 'enum'; v: bigint; name?: string }
-  | { k: 'pointer'; v: bigint }
+  /** `text`: a `char *` / `wchar_t *`'s string, as dx shows it after the pointer. */
+  | { k: 'pointer'; v: bigint; text?: string }
   | { k: 'string'; text: string }
   | { k: 'unreadable'; address: bigint };
 
@@ -60,7 +61,8 @@ const USAGE = 'dx [-r[N]] [@$NAME =] EXPRESSION';
 /** The session's typed pseudo-registers: @$proc, @$thread and @$prcb point at nt's structures. */
 const TYPED_PSEUDO: Record<string, string> = { proc: '_EPROCESS', thread: '_ETHREAD', prcb: '_KPRCB' };
 
-function envFor(session: Session, t: KernelTarget, mem: TypedMemory): DxEnv & { prepare(): Promise<void> } {
+/** dx's view of the session (also used by `??` and `@@c++()`, cpp-eval.ts). */
+export function dxEnv(session: Session, t: KernelTarget, mem: TypedMemory): DxEnv & { prepare(): Promise<void> } {
   const typed = new Map<string, DxObject>();
   let register: (name: string) => bigint | undefined = () => undefined;
   return {
@@ -104,7 +106,13 @@ class Builder {
     if (o.unreadable) return { k: 'unreadable', address: o.address ?? 0n };
     if (o.value !== undefined) {
       if (o.bits) return { k: 'uint', v: o.value };
-      if (t.kind === 'pointer') return { k: 'pointer', v: o.value };
+      if (t.kind === 'pointer') {
+        const el = t.target;
+        const chars = el.kind === 'base' && el.name !== 'bool' && (el.size === 1 || el.name === 'wchar_t');
+        if (!chars || !o.value) return { k: 'pointer', v: o.value };
+        const b = await this.mem.prefix(o.value, MAX_STRING * el.size);
+        return b.length ? { k: 'pointer', v: o.value, text: decode(b, el.size) } : { k: 'pointer', v: o.value };
+      }
       if (t.kind === 'enum') {
         const signed = t.base.kind === 'base' && t.base.signed;
         const v = signed ? BigInt.asIntN(t.size * 8, o.value) : o.value;
@@ -188,12 +196,22 @@ class Builder {
   }
 }
 
+/**
+ * Characters a terminal shows as themselves: no C0/C1 controls (escape sequences start there), no
+ * unpaired surrogates and no bidirectional overrides; single bytes above 0x7f are '.' too.
+ */
+function safeChar(c: number, size: number): boolean {
+  if (c < 0x20 || (c >= 0x7f && c < 0xa0)) return false;
+  if (size === 1) return c < 0x80;
+  return !(c >= 0xd800 && c < 0xe000) && !(c >= 0x202a && c <= 0x202e) && !(c >= 0x2066 && c <= 0x2069);
+}
+
 function decode(b: Uint8Array, size: number): string {
   let s = '';
   for (let i = 0; i + size <= b.length; i += size) {
     const c = size === 1 ? b[i] : b[i] | (b[i + 1] << 8);
     if (c === 0) break;
-    s += c >= 0x20 && c !== 0x7f && (size > 1 || c < 0x80) ? String.fromCharCode(c) : '.';
+    s += safeChar(c, size) ? String.fromCharCode(c) : '.';
   }
   return s;
 }
@@ -219,7 +237,7 @@ export const dxCommand: CommandSpec<DxResult> = {
     if (!t.memory) throw new DumpscopeError('the dump has no memory to read', 'NO_MEMORY');
     const { depth, rest } = parseOptions(args);
     if (!rest) throw new DumpscopeError(`usage: ${USAGE}`, 'USAGE');
-    const env = envFor(session, t, new TypedMemory(t.memory));
+    const env = dxEnv(session, t, new TypedMemory(t.memory));
     await env.prepare();
     const { result, assigned } = await evaluateDx(env, rest, depth, signal);
     if (assigned) remember(session, assigned.name, assigned.value);

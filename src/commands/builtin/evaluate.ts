@@ -4,6 +4,7 @@ import { ctimeUtc, filetimeToDate, formatG } from '../../util/cformat.js';
 import type { CommandSpec } from '../command.js';
 import { evaluateExpression, toSigned64 } from '../expr/masm.js';
 import { ExpressionError } from '../expr/errors.js';
+import { cppTypeName, evaluateCpp } from './cpp-eval.js';
 
 export interface EvaluateResult {
   kind: 'evaluate';
@@ -21,6 +22,39 @@ export const evaluateCommand: CommandSpec<EvaluateResult> = {
     return { kind: 'evaluate', value, signed: toSigned64(value) };
   },
   renderText: (r) => `Evaluate expression: ${r.signed} = ${addr64(r.value)}`,
+};
+
+export interface CppEvaluateResult {
+  kind: 'cpp-evaluate';
+  expression: string;
+  /** WinDbg's C++ spelling of the result's type (`int`, `unsigned int64`, `char *`). */
+  type: string;
+  value: bigint;
+  /** Shown in decimal (signed integers) rather than hex. */
+  decimal: boolean;
+  /** bool results: true/false. */
+  bool?: boolean;
+}
+
+/** `?? EXPRESSION`: WinDbg's C++ evaluation — numbers and pointers with their C++ type. */
+export const cppEvaluateCommand: CommandSpec<CppEvaluateResult> = {
+  names: ['??'],
+  summary: 'Evaluate a C++ expression over the dump\'s types (numbers, pointers, sizeof(TYPE)); structures: dt or dx',
+  usage: '?? EXPRESSION',
+  async run(session, args) {
+    const { object, sizeofOnly } = await evaluateCpp(session, args);
+    const t = object.type;
+    if (t?.kind === 'udt' || t?.kind === 'array') throw new ExpressionError('?? shows numbers and pointers; dt TYPE ADDRESS or dx EXPRESSION shows a structure or an array');
+    if (object.unreadable) throw new ExpressionError(`Memory access error at 0x${(object.address ?? 0n).toString(16)}`);
+    const value = object.value;
+    if (value === undefined) throw new ExpressionError('the expression has no value');
+    const signed = !sizeofOnly && (t === undefined || (t.kind === 'base' && t.signed) || (t.kind === 'enum' && t.base.kind === 'base' && t.base.signed));
+    const size = t && !sizeofOnly ? t.size : 8;
+    const v = signed ? BigInt.asIntN(size * 8, value) : value;
+    const bool = t?.kind === 'base' && t.name === 'bool' ? value !== 0n : undefined;
+    return { kind: 'cpp-evaluate', expression: args.trim(), type: cppTypeName(t, value, sizeofOnly), value: v, decimal: signed, ...(bool === undefined ? {} : { bool }) };
+  },
+  renderText: (r) => `${r.type} ${r.bool !== undefined ? String(r.bool) : r.decimal ? `0n${r.value}` : `0x${r.value.toString(16)}`}`,
 };
 
 export interface FormatsResult {

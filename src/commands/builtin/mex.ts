@@ -3,6 +3,7 @@
 // (threads grouped by identical stacks).
 import { DumpscopeError } from '../../io/errors.js';
 import { type MexProcessView, type MexThreadView, renderMexProcess, renderMexThread } from '../../render/mex.js';
+import { guessMark } from '../../render/stack.js';
 import { kernelClock, ticksToMs } from '../../target/kernel-clock.js';
 import type { ThreadInfo } from '../../target/kernel-objects.js';
 import type { KernelTarget } from '../../target/kernel-target.js';
@@ -11,17 +12,18 @@ import { filetimeToDate } from '../../util/cformat.js';
 import { checkpoint } from '../checkpoint.js';
 import type { CommandSpec } from '../command.js';
 import { evalArg, kernelTarget } from './target-access.js';
-import { threadFacts, threadStackListing } from './thread-facts.js';
+import { currentProcess, currentThread, threadFacts, threadStackListing } from './thread-facts.js';
 
 const h16 = (v: bigint | undefined) => (v ?? 0n).toString(16).padStart(16, '0');
 
-/** A thread's frames as instruction pointers and call sites (frame 0 at rip, the others at return addresses). */
-async function stackFrames(t: KernelTarget, th: ThreadInfo, signal?: AbortSignal): Promise<{ frames: { sp: bigint; ret: bigint; ip: bigint; site: string }[]; note?: string }> {
+/** A thread's frames as instruction pointers and call sites (frame 0 at rip, the others at return addresses), guesses marked. */
+async function stackFrames(t: KernelTarget, th: ThreadInfo, signal?: AbortSignal): Promise<{ frames: { sp: bigint; ret: bigint; ip: bigint; site: string; guessed: boolean }[]; note?: string; notes: string[] }> {
   const s = await threadStackListing(t, th, false, 64, signal);
-  if (!s.stack || s.rip === undefined) return { frames: [], note: s.note };
+  if (!s.stack || s.rip === undefined) return { frames: [], note: s.note, notes: s.notes ?? [] };
   const rip = s.rip;
-  const frames = s.stack.rows.map((r, i, rows) => ({ sp: r.childSp, ret: r.retAddr, ip: i === 0 ? rip : rows[i - 1].retAddr, site: r.callSite }));
-  return { frames, note: s.stack.notes.map((n) => n.replace(/^\((.*)\)$/, '$1')).join('; ') || undefined };
+  const frames = s.stack.rows.map((r, i, rows) => ({ sp: r.childSp, ret: r.retAddr, ip: i === 0 ? rip : rows[i - 1].retAddr, site: r.callSite + guessMark(r), guessed: !!r.guessed }));
+  const notes = [...(s.notes ?? []), ...s.stack.notes.map((n) => n.replace(/^\((.*)\)$/, '$1'))];
+  return { frames, note: notes.join('; ') || undefined, notes };
 }
 
 export interface MexThreadResult extends MexThreadView {
@@ -34,9 +36,8 @@ export const mexThreadCommand: CommandSpec<MexThreadResult> = {
   usage: '!t [ADDRESS]',
   async run(session, args, _name, signal) {
     const t = kernelTarget(session);
-    const crash = await t.crashState();
-    const th = args.trim() ? await t.thread(await evalArg(session, args.trim())) : crash.thread;
-    if (!th) throw new DumpscopeError('the crashing thread is not known', 'NO_THREAD');
+    const th = args.trim() && args.trim() !== '-1' ? await t.thread(await evalArg(session, args.trim())) : await currentThread(session, t);
+    if (!th) throw new DumpscopeError('the current thread is not known', 'NO_THREAD');
     const f = await threadFacts(t, th);
     const state =
       f.running !== undefined ? `Running on processor ${f.running}` : f.standby !== undefined ? `${f.stateName ?? 'Standby'} on processor ${f.standby}` : (f.stateName ?? (th.state === undefined ? '?' : String(th.state)));
@@ -72,7 +73,7 @@ export const mexProcessCommand: CommandSpec<MexProcessResult> = {
   usage: '!p [ADDRESS]',
   async run(session, args) {
     const t = kernelTarget(session);
-    const p = args.trim() ? await t.process(await evalArg(session, args.trim())) : (await t.crashState()).process;
+    const p = args.trim() && args.trim() !== '-1' ? await t.process(await evalArg(session, args.trim())) : await currentProcess(session, t);
     if (!p) throw new DumpscopeError('the current process is not known', 'NO_PROCESS');
     const notes: string[] = [];
     const clock = await kernelClock(t);
@@ -102,7 +103,9 @@ export const mexProcessCommand: CommandSpec<MexProcessResult> = {
 
 export interface UniqueStacksResult {
   kind: 'unique-stacks';
-  groups: { threads: bigint[]; frames: { ip: bigint; site: string }[] }[];
+  groups: { threads: bigint[]; frames: { ip: bigint; site: string; guessed?: boolean }[] }[];
+  /** Threads counted but with no stack to group, each with why. */
+  noStack: { thread: bigint; reason: string }[];
   matched: number;
   total: number;
   filter?: string;
@@ -131,27 +134,42 @@ export const uniqueStacksCommand: CommandSpec<UniqueStacksResult> = {
         break;
       }
     }
-    const groups = new Map<string, { threads: bigint[]; frames: { ip: bigint; site: string }[] }>();
+    const groups = new Map<string, UniqueStacksResult['groups'][number]>();
+    const noStack: UniqueStacksResult['noStack'] = [];
+    const guessWhy = new Set<string>();
     let matched = 0;
     for (const th of threads) {
       await checkpoint(signal);
-      const { frames: stack } = await stackFrames(t, th, signal);
-      if (!stack.length) continue;
-      const frames = stack.map((s) => ({ ip: s.ip, site: s.site }));
+      const s = await stackFrames(t, th, signal);
+      if (!s.frames.length) {
+        if (!filter) noStack.push({ thread: th.address ?? 0n, reason: s.note ?? 'no frames' });
+        continue;
+      }
+      const frames = s.frames.map((f) => ({ ip: f.ip, site: f.site, guessed: f.guessed }));
       if (filter && !frames.some((f) => f.site === filter || f.site.startsWith(`${filter}+`) || f.site.toLowerCase().includes(filter.toLowerCase()))) continue;
       matched++;
+      for (const n of s.notes) {
+        const why = /^frames [0-9a-f]+ and above are guesses: (.*)$/.exec(n)?.[1];
+        if (why) guessWhy.add(why);
+      }
       const key = frames.map((f) => f.ip.toString(16)).join(',');
       const g = groups.get(key) ?? { threads: [], frames };
       g.threads.push(th.address ?? 0n);
       groups.set(key, g);
     }
-    return { kind: 'unique-stacks', groups: [...groups.values()].sort((a, b) => b.threads.length - a.threads.length), matched, total: threads.length, filter, notes: [...new Set(notes)] };
+    for (const why of guessWhy) notes.push(`frames marked (guessed: …) were found without unwind data and may be wrong: ${why}`);
+    return { kind: 'unique-stacks', groups: [...groups.values()].sort((a, b) => b.threads.length - a.threads.length), noStack, matched, total: threads.length, filter, notes: [...new Set(notes)] };
   },
   renderText(r) {
     const lines: string[] = [];
     for (const g of r.groups) {
       lines.push(`${g.threads.length} thread${g.threads.length === 1 ? '' : 's'} [stats]: ${g.threads.map((a) => h16(a)).join(' ')}`);
       for (const f of g.frames) lines.push(`    ${h16(f.ip)} ${f.site}`);
+      lines.push('');
+    }
+    if (r.noStack.length) {
+      lines.push(`${r.noStack.length} thread${r.noStack.length === 1 ? '' : 's'} with no stack:`);
+      for (const n of r.noStack) lines.push(`    ${h16(n.thread)} ${n.reason.replace(/^no stack: /, '')}`);
       lines.push('');
     }
     lines.push(r.filter ? `Threads matching filter: ${r.matched} out of ${r.total}` : `${r.groups.length} unique stack(s) over ${r.total} thread(s)`);
@@ -191,7 +209,7 @@ export const dotProcessCommand: CommandSpec<ImplicitResult> = {
   usage: '.process [ADDRESS]',
   async run(session, args) {
     const t = kernelTarget(session);
-    const p = args.trim() ? await t.process(await evalArg(session, args.trim())) : (await t.crashState()).process;
+    const p = args.trim() && args.trim() !== '-1' ? await t.process(await evalArg(session, args.trim())) : await currentProcess(session, t);
     if (!p?.address) throw new DumpscopeError('no process', 'NO_PROCESS');
     session.variables.set('$proc', p.address);
     return { kind: 'implicit', what: 'process', address: p.address };

@@ -1,5 +1,6 @@
-// `!pool ADDRESS`: the pool blocks of the page holding an address (read as _POOL_HEADERs by field name, the
-// shared reader in src/analysis/pool-page.ts) with the block containing the address starred, the page's
+// `!pool ADDRESS`: the pool blocks of the page holding an address (the big-page table's entry, or
+// _POOL_HEADERs, by field name: the shared reader in src/analysis/pool-page.ts) with the block containing
+// the address starred, the page's
 // region ("Paged pool"/"Nonpaged pool": the kernel's VA-region map, else the block's PoolType) and the
 // owning component of the starred block's tag (a known Windows tag, else the loaded driver whose code uses
 // the tag as an instruction operand).
@@ -83,8 +84,8 @@ export const poolCommand: CommandSpec<PoolResult> = {
     if (!isCanonical48(address)) throw new DumpscopeError(`${address.toString(16).padStart(16, '0')} is not a canonical address (bits 48-63 must copy bit 47): no pool block can be there`, 'BAD_ADDRESS');
     const kt = await t.kernelTypes();
     if (!kt) throw new DumpscopeError("nt's types are needed (a PDB or ISF table on the symbol path) to read _POOL_HEADER", 'NO_TYPES');
-    const pg = await poolPage(t, kt, address);
-    if (!pg.present) throw new DumpscopeError(`the page ${pg.page.toString(16)} is not in this dump${t.dump.triage ? ' (a small dump keeps only the memory the crash needed)' : ''}`, 'NO_MEMORY');
+    const pg = await poolPage(t, kt, address, { signal });
+    if (!pg.present && !pg.blocks.length) throw new DumpscopeError(`the page ${pg.page.toString(16)} is not in this dump${t.dump.triage ? ' (a small dump keeps only the memory the crash needed)' : ''}`, 'NO_MEMORY');
     const containing = pg.blocks.find((b) => b.contains);
     const { region, regionSource } = await regionOf(t, address, containing);
     return { kind: 'pool', address, page: pg.page, region, regionSource, blocks: pg.blocks, owner: containing ? await ownerOf(t, containing, signal) : undefined, note: pg.note };
@@ -93,13 +94,18 @@ export const poolCommand: CommandSpec<PoolResult> = {
     const h = (v: bigint) => v.toString(16).padStart(16, '0');
     const lines = [`Pool page ${h(r.address)} region is ${r.region}`];
     for (const b of r.blocks) {
-      lines.push(`${b.contains ? '*' : ' '}${h(b.address)} size: ${b.size.toString(16).padStart(4)} previous size: ${b.previousSize.toString(16).padStart(4)}  (${b.allocated ? 'Allocated' : 'Free'}) ${b.contains ? '*' : ' '}${b.tagText}`);
+      // A big-page allocation has no header: WinDbg names it from the big-page table.
+      if (b.source === 'big-page') lines.push(`${b.contains ? '*' : ' '}${h(b.address)} : ${b.allocated ? 'large page allocation' : 'free large page allocation'}, Tag is ${b.tagText}, size is 0x${b.size.toString(16)} bytes`);
+      else lines.push(`${b.contains ? '*' : ' '}${h(b.address)} size: ${b.size.toString(16).padStart(4)} previous size: ${b.previousSize.toString(16).padStart(4)}  (${b.allocated ? 'Allocated' : 'Free'}) ${b.contains ? '*' : ' '}${b.tagText}`);
       if (!b.contains || !r.owner) continue;
       const o = r.owner;
       if (o.kind === 'known') lines.push(`\t\tPooltag ${b.tagText} : ${o.text}, Binary : ${o.binary}`);
       else if (o.kind === 'driver') lines.push(`\t\tOwning component : ${o.binary} (${o.text})`);
       else lines.push('\t\tOwning component : Unknown (update pooltag.txt)');
     }
+    const vs = r.blocks.find((b) => b.contains)?.vsChunk;
+    if (vs?.state === 'decoded') lines.push(`(segment heap: the VS chunk header at ${h(vs.address)} says ${vs.allocated ? 'allocated' : 'free'}, size ${vs.size?.toString(16)}, previous size ${vs.previousSize?.toString(16) ?? '?'})`);
+    else if (vs?.note) lines.push(`(${vs.note})`);
     if (r.note) lines.push(`(${r.note})`);
     return lines.join('\n');
   },

@@ -4,6 +4,7 @@
 import { DumpscopeError } from '../../io/errors.js';
 import { poolTagText } from '../../knowledge/pool-tag.js';
 import { knownPoolTag } from '../../knowledge/pool-tags-known.js';
+import { compileWildcard } from '../../util/wildcard.js';
 import { checkpoint } from '../checkpoint.js';
 import type { CommandSpec } from '../command.js';
 import { kernelTarget } from './target-access.js';
@@ -37,6 +38,8 @@ export const poolUsedCommand: CommandSpec<PoolUsedResult> = {
     const words = args.trim().split(/\s+/).filter(Boolean);
     const sortPaged = words[0] === '4';
     const tagFilter = words.find((w) => !/^\d+$/.test(w));
+    // Tags are case-sensitive ('Irp ' is not 'IRP '); WinDbg's wildcards, matched in linear time.
+    const tagPattern = tagFilter ? compileWildcard(tagFilter) : undefined;
     const kt = await t.kernelTypes();
     if (!kt) throw new DumpscopeError("nt's types are needed (a PDB or ISF table on the symbol path) to read _POOL_TRACKER_TABLE", 'NO_TYPES');
     const nt = t.modules.modules[0];
@@ -68,7 +71,7 @@ export const poolUsedCommand: CommandSpec<PoolUsedResult> = {
       if (!tag) continue;
       tags++;
       const tagText = poolTagText(tag);
-      if (tagFilter && !new RegExp(`^${tagFilter.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(tagText.trimEnd())) continue;
+      if (tagPattern && !tagPattern.matches(tagText.trimEnd())) continue;
       const known = knownPoolTag(tagText);
       rows.push({
         tag,

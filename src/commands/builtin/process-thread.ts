@@ -10,32 +10,36 @@ import { checkpoint } from '../checkpoint.js';
 import type { CommandSpec } from '../command.js';
 import { buildStackListing } from './stack.js';
 import { evalArg, kernelTarget } from './target-access.js';
-import { allProcessors, frozenContext, threadFacts, threadStackListing } from './thread-facts.js';
+import { allProcessors, currentProcess, currentThread, frozenContext, threadFacts, threadStackListing } from './thread-facts.js';
 
 export interface ThreadResult {
   kind: 'thread';
   thread: ThreadView;
 }
 
-async function threadView(t: KernelTarget, th: ThreadInfo, withStack: boolean, withArgs: boolean, signal?: AbortSignal): Promise<ThreadView> {
+/** How much of a thread `!thread`/`!process` flags ask for: the THREAD line, with its wait objects, or all of it with the stack. */
+export type ThreadDetail = 'line' | 'waits' | 'full';
+
+async function threadView(t: KernelTarget, th: ThreadInfo, detail: ThreadDetail, withArgs: boolean, signal?: AbortSignal): Promise<ThreadView> {
   const f = await threadFacts(t, th);
-  const s = withStack ? await threadStackListing(t, th, withArgs, 64, signal) : {};
+  const s = detail === 'full' ? await threadStackListing(t, th, withArgs, 64, signal) : {};
   return {
     info: th,
+    detail,
     processName: f.processName,
     attachedProcessName: f.attachedProcessName,
     running: f.running,
     standby: f.standby,
     stateName: f.stateName,
     waitReasonName: f.waitReasonName,
-    waitObjects: f.waitObjects,
+    waitObjects: detail === 'line' ? [] : f.waitObjects,
     ticks: f.ticks,
     msPerTick: f.clock.msPerTick,
     startSymbol: th.startAddress ? await t.symbolize(th.startAddress) : undefined,
     win32StartSymbol: th.win32StartAddress ? await t.symbolize(th.win32StartAddress) : undefined,
     stack: s.stack,
     stackNote: s.note,
-    notes: f.notes,
+    notes: [...f.notes, ...(s.notes ?? [])],
   };
 }
 
@@ -44,18 +48,31 @@ async function clockNotes(t: KernelTarget): Promise<string[]> {
   return (await kernelClock(t)).notes;
 }
 
+/** `!thread` and `!process` flags are hex. */
+function parseFlags(command: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const v = /^(0x)?[0-9a-f]+$/i.test(text) ? Number.parseInt(text.replace(/^0x/i, ''), 16) : Number.NaN;
+  if (!Number.isFinite(v) || v < 0) throw new DumpscopeError(`${command}: bad flags '${text}'`, 'BAD_ARGUMENT');
+  return v;
+}
+
+/** Flags 0x2 show the wait objects, 0x4 with 0x2 the whole block and stack (WinDbg's `!thread` and `!process` bits). */
+function threadDetail(flags: number): ThreadDetail {
+  return (flags & 6) === 6 ? 'full' : flags & 2 ? 'waits' : 'line';
+}
+
 export const threadCommand: CommandSpec<ThreadResult> = {
   names: ['!thread'],
-  summary: 'A thread: IDs, state and wait, processes, times, stack limits, priorities, start address and call stack (no argument: the crashing thread)',
-  usage: '!thread [ADDRESS]',
+  summary: 'A thread: IDs, state and wait, processes, times, stack limits, priorities, start address and call stack (no argument or -1: the current thread)',
+  usage: '!thread [-1 | ADDRESS [FLAGS]]',
   async run(session, args, _name, signal) {
     const t = kernelTarget(session);
-    const crash = await t.crashState();
-    let th: ThreadInfo | undefined;
-    if (args.trim()) th = await t.thread(await evalArg(session, args.trim().split(/\s+/)[0]));
-    else th = crash.thread;
-    if (!th) throw new DumpscopeError(`the crashing thread is not known (${crash.notes.join('; ') || 'no PRCB'})`, 'NO_THREAD');
-    const view = await threadView(t, th, true, true, signal);
+    const words = args.trim().split(/\s+/).filter(Boolean);
+    const th = !words.length || words[0] === '-1' ? await currentThread(session, t) : await t.thread(await evalArg(session, words[0]));
+    if (!th) throw new DumpscopeError(`the current thread is not known (${(await t.crashState()).notes.join('; ') || 'no PRCB'})`, 'NO_THREAD');
+    // 0x8: return addresses and stack pointers without the arguments.
+    const flags = parseFlags('!thread', words[1], 6);
+    const view = await threadView(t, th, threadDetail(flags), (flags & 8) === 0, signal);
     view.notes.push(...(await clockNotes(t)));
     return { kind: 'thread', thread: view };
   },
@@ -72,36 +89,45 @@ async function processView(t: KernelTarget, p: ProcessInfo, details: boolean): P
   return { info: p, sessionId: await sessionIdOf(t, p), handleCount: await handleCountOf(t, p), details, msPerTick: (await kernelClock(t)).msPerTick };
 }
 
-/** `!process` flags are hex; 0x1 adds the process counters, 0x2/0x4 the threads, 0x4 their stacks. */
-function parseFlags(text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const v = Number.parseInt(text.replace(/^0x/i, ''), 16);
-  if (!Number.isFinite(v) || v < 0) throw new DumpscopeError(`!process: bad flags '${text}'`, 'BAD_ARGUMENT');
-  return v;
+/** Kernel addresses start here; a smaller `!process` argument is a process ID. */
+const KERNEL_SPACE = 0xffff800000000000n;
+
+/** ImageFileName keeps 14 characters: a longer name matches on them. */
+function imageMatches(name: string, wanted: string): boolean {
+  const a = name.toLowerCase();
+  const b = wanted.toLowerCase();
+  return a === b || (a.length >= 14 && b.startsWith(a));
 }
 
 export const processCommand: CommandSpec<ProcessResult> = {
   names: ['!process'],
-  summary: 'Processes: `!process 0 0` lists all, `!process ADDR 7` one with its threads (no argument: the crashing process)',
-  usage: '!process [0 FLAGS | -1 FLAGS | ADDRESS [FLAGS]]',
+  summary: 'Processes: `!process 0 0 [IMAGE]` lists all (or those of an image), `!process ADDR|PID 7` one with its threads (no argument or -1: the current process)',
+  usage: '!process [0 FLAGS [IMAGE] | -1 FLAGS | ADDRESS|PID [FLAGS]]',
   async run(session, args, _name, signal) {
     const t = kernelTarget(session);
     const parts = args.trim().split(/\s+/).filter(Boolean);
     const notes: string[] = [];
     let list: ProcessInfo[];
     let flags: number;
-    if (parts.length === 0 || parts[0] !== '0') {
-      // No argument or -1: the current process; else the process at that address.
-      const crash = await t.crashState();
-      const p = parts.length && parts[0] !== '-1' ? await t.process(await evalArg(session, parts[0])) : crash.process;
-      if (!p) throw new DumpscopeError(`the crashing process is not known (${crash.notes.join('; ') || 'no thread'})`, 'NO_PROCESS');
+    const value = parts.length && parts[0] !== '-1' ? await evalArg(session, parts[0]) : undefined;
+    if (value === undefined) {
+      const p = await currentProcess(session, t);
+      if (!p) throw new DumpscopeError(`the current process is not known (${(await t.crashState()).notes.join('; ') || 'no thread'})`, 'NO_PROCESS');
       list = [p];
-      flags = parseFlags(parts[1], 7);
-    } else {
+      flags = parseFlags('!process', parts[1], 7);
+    } else if (value === 0n || value < KERNEL_SPACE) {
+      // 0: every process (optionally those of one image); else a process ID.
       const r = await t.processes(signal);
-      list = r.processes;
       if (r.note) notes.push(r.note);
-      flags = parseFlags(parts[1], 0);
+      flags = parseFlags('!process', parts[1], value === 0n ? 0 : 7);
+      if (value === 0n) list = parts[2] ? r.processes.filter((p) => imageMatches(p.name, parts[2])) : r.processes;
+      else {
+        list = r.processes.filter((p) => p.processId === value);
+        if (!list.length) throw new DumpscopeError(`no process with ID 0x${value.toString(16)} in the active process list`, 'NO_PROCESS');
+      }
+    } else {
+      list = [await t.process(value)];
+      flags = parseFlags('!process', parts[1], 7);
     }
     const processes: ProcessView[] = [];
     for (const p of list) {
@@ -113,7 +139,7 @@ export const processCommand: CommandSpec<ProcessResult> = {
         view.threads = [];
         for (const x of th.threads) {
           await checkpoint(signal);
-          view.threads.push(await threadView(t, x, (flags & 4) !== 0, false, signal));
+          view.threads.push(await threadView(t, x, (flags & 4) !== 0 ? 'full' : 'waits', false, signal));
         }
         for (const v of view.threads) notes.push(...v.notes.splice(0));
       }
@@ -145,6 +171,7 @@ export const runningCommand: CommandSpec<RunningResult> = {
     const idle = opts.some((o) => o.includes('i'));
     const stacks = opts.some((o) => o.includes('t'));
     const prcbs = await allProcessors(t);
+    notes.push(...(await t.processorNotes().catch(() => [])));
     if (t.dump.triage && prcbs.length < t.dump.header.processors) notes.push(`small dump: ${prcbs.length} of ${t.dump.header.processors} processors' blocks are present`);
     const crash = await t.crashState();
     const priorityOf = async (a: bigint | undefined) => (a ? (await t.thread(a).catch(() => undefined))?.priority : undefined);

@@ -7,6 +7,7 @@ import { effectiveAddress, type RegisterDisplay } from '../../render/registers.j
 import type { KernelTarget } from '../../target/kernel-target.js';
 import { type X64Gpr, X64_GPRS, type X64Registers, registerValue } from '../../target/x64-registers.js';
 import { CommandSyntaxError } from '../errors.js';
+import { XMM_FORMATS, type XmmFormat, xmmText, xmmValue } from './register-xmm.js';
 import type { Session } from '../session.js';
 
 const M64 = (1n << 64n) - 1n;
@@ -22,8 +23,20 @@ export function eflagsBits(efl: number): EflagsBits {
   return { iopl: (efl >> 12) & 3, of: b(11), df: b(10), if: b(9), sf: b(7), zf: b(6), af: b(4), pf: b(2), cf: b(0) };
 }
 
-/** The full register display as data; `flags` repeats eflags decoded for readers of the JSON. */
-export type RegisterState = RegisterDisplay & { flags: EflagsBits };
+/**
+ * The full register display as data. Every register value is a 64-bit number (eflags and the segment
+ * registers too), so the JSON spells them all alike, as "0x…" strings; `flags` repeats eflags decoded.
+ */
+export type RegisterState = RegisterDisplay & { registers: RegisterValues; flags: EflagsBits };
+
+/** The registers of a context with every value a bigint. */
+export type RegisterValues = { [K in keyof X64Registers]: bigint };
+
+export function registerValues(regs: X64Registers): RegisterValues {
+  const out: Record<string, bigint> = {};
+  for (const [k, v] of Object.entries(regs)) if (v !== undefined) out[k] = typeof v === 'bigint' ? v : BigInt(v);
+  return out as RegisterValues;
+}
 
 /** Everything WinDbg shows after `r`: values, the instruction at rip and its memory operand's value. */
 export async function registerState(t: KernelTarget, regs: X64Registers, showSegments: boolean): Promise<RegisterState> {
@@ -35,11 +48,18 @@ export async function registerState(t: KernelTarget, regs: X64Registers, showSeg
     if (address !== undefined) {
       const size = ins.memory.size || 8;
       const s = await t.memory.readSparse(address, size);
-      operand = { address, size, value: s.valid.every((v) => v === 1) ? s.bytes : undefined };
+      const value = s.valid.every((v) => v === 1) ? s.bytes : undefined;
+      operand = { address, size, value };
+      // `call qword ptr [X]` / `jmp qword ptr [X]`: WinDbg names the function the pointer leads to.
+      if (value && size === 8 && /^(call|jmp)$/.test(ins.mnemonic)) {
+        const target = new DataView(value.buffer, value.byteOffset, 8).getBigUint64(0, true);
+        const sym = await t.symbolize(target);
+        if (sym) operand.targetSymbol = sym;
+      }
     }
   }
   const ripSymbol = await t.symbolize(regs.rip);
-  return { registers: regs, showSegments, ripSymbol, instruction: ins, operand, codeMissing: !ins, flags: eflagsBits(regs.eflags ?? 0) };
+  return { registers: registerValues(regs), showSegments, ripSymbol, instruction: ins, operand, codeMissing: !ins, flags: eflagsBits(regs.eflags ?? 0) };
 }
 
 type Width = 8 | 16 | 32 | 64;
@@ -107,9 +127,12 @@ async function controlRegister(t: KernelTarget, name: string): Promise<bigint> {
 /** One `name=value` of `r NAME`. */
 export interface RegisterValue {
   name: string;
+  /** The value (128 bits for xmm registers). */
   value: bigint;
   /** Hex digits WinDbg shows: 16 for rax, 8 for eax and efl, 4 for ax and cs, 2 for al. */
   digits: number;
+  /** xmm registers: how the elements are shown (four floats unless `:uq`, `:ud`, … was asked). */
+  vector?: XmmFormat;
 }
 
 export interface RegisterValuesResult {
@@ -125,11 +148,22 @@ export async function registerItems(session: Session, t: KernelTarget, args: str
   const values: RegisterValue[] = [];
   const assigned: string[] = [];
   for (const item of args.split(',').map((s) => s.trim())) {
-    const m = /^@?(\$?[A-Za-z][\w$]*)\s*(?:=\s*(.*))?$/.exec(item);
+    const m = /^@?(\$?[A-Za-z][\w$]*)(?::(\w+))?\s*(?:=\s*(.*))?$/.exec(item);
     if (!m) throw bad();
     const name = m[1].toLowerCase();
-    const assign = m[2];
+    const assign = m[3];
     if (assign !== undefined && !assign.trim()) throw bad();
+    const xmm = /^xmm(\d|1[0-5])$/.exec(name);
+    if (xmm) {
+      const format = (m[2]?.toLowerCase() ?? 'f') as XmmFormat;
+      if (assign !== undefined || !XMM_FORMATS.includes(format)) throw bad();
+      const isDefault = session.registers === undefined;
+      const context = await session.currentRegisters();
+      if (!context) throw new DumpscopeError('no register context (this dump has no x64 CONTEXT)', 'NO_CONTEXT');
+      values.push({ name, value: await xmmValue(t, context, Number(xmm[1]), isDefault), digits: 32, vector: format });
+      continue;
+    }
+    if (m[2] !== undefined) throw bad();
     if (name.startsWith('$')) {
       if (assign !== undefined) {
         if (!/^\$t(1?[0-9])$/.test(name)) throw bad(); // only $t0…$t19 are writable
@@ -164,7 +198,7 @@ export async function registerItems(session: Session, t: KernelTarget, args: str
 
 /** `rax=0000000000000000 eax=00000000` on one line, as WinDbg prints `r rax, eax`. */
 export function renderRegisterValues(r: RegisterValuesResult): string {
-  return r.values.map((v) => `${v.name}=${v.value.toString(16).padStart(v.digits, '0')}`).join(' ');
+  return r.values.map((v) => `${v.name}=${v.vector ? xmmText(v.value, v.vector) : v.value.toString(16).padStart(v.digits, '0')}`).join(' ');
 }
 
 

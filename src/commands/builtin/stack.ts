@@ -3,6 +3,7 @@ import { renderStack, type StackListing, type StackRow, type StackStyle } from '
 import type { ThreadInfo } from '../../target/kernel-objects.js';
 import type { KernelTarget } from '../../target/kernel-target.js';
 import type { X64Registers } from '../../target/x64-registers.js';
+import { DumpscopeError } from '../../io/errors.js';
 import { checkpoint } from '../checkpoint.js';
 import type { CommandSpec } from '../command.js';
 import { currentRegisters, evalArg, kernelTarget } from './target-access.js';
@@ -40,7 +41,9 @@ export async function buildStackListing(t: KernelTarget, regs: X64Registers, wit
     await checkpoint(opts.signal);
     const argsOf = [];
     if (withArgs) {
-      const s = await t.memory.readSparse((f.sp + 8n) & M64, 32);
+      // A frame's "Args to Child" are its function's home space: just above its return address, where the
+      // caller's frame (the next Child-SP) begins — WinDbg's columns in both walkthroughs.
+      const s = await t.memory.readSparse((frames[f.index + 1]?.sp ?? f.sp + 8n) & M64, 32);
       for (let i = 0; i < 4; i++) {
         const ok = s.valid.subarray(i * 8, i * 8 + 8).every((v) => v === 1);
         argsOf.push(ok ? new DataView(s.bytes.buffer, s.bytes.byteOffset + i * 8, 8).getBigUint64(0, true) : undefined);
@@ -60,6 +63,7 @@ export async function buildStackListing(t: KernelTarget, regs: X64Registers, wit
     });
   }
   const notes: string[] = [];
+  if (bounds?.note) notes.push(`(${bounds.note})`);
   const firstGuess = frames.find((f) => f.guessed);
   const why = whyGuessed(firstGuess?.guessReason);
   if (firstGuess && why) notes.push(`(frames ${(firstGuess.index + 1).toString(16).padStart(2, '0')} and above are guesses: ${why})`);
@@ -69,19 +73,54 @@ export async function buildStackListing(t: KernelTarget, regs: X64Registers, wit
   return { rows, notes };
 }
 
+/**
+ * `k` with WinDbg's letters: a base (`k`, `kb`, `kp`, `kv`) then any of `c` (call sites only), `n` (frame
+ * numbers, which dumpscope always prints), `L` and `M` (source lines and DML links, which a dump has none of),
+ * in the documented order: `kvn`, `kbn`, `knL`, `kcn` …
+ */
+const STACK_NAMES = ['', 'b', 'p', 'v'].flatMap((base) => {
+  const out: string[] = [];
+  const opts = ['c', 'n', 'l', 'm'];
+  for (let mask = 0; mask < 1 << opts.length; mask++) out.push(`k${base}${opts.filter((_, i) => mask & (1 << i)).join('')}`);
+  return out;
+});
+
+/** `k = StackPtr [InstructionPtr] [FrameCount]` (x64): where to start; without InstructionPtr the return address at StackPtr. */
+async function startAt(session: Parameters<StackCommandRun>[0], regs: X64Registers, words: string[]): Promise<{ regs: X64Registers; count?: string }> {
+  const t = kernelTarget(session);
+  const sp = await evalArg(session, words[0]);
+  if (words.length >= 3) return { regs: { ...regs, rsp: sp, rip: await evalArg(session, words[1]) }, count: words[2] };
+  const b = await t.memory.read(sp, 8);
+  return { regs: { ...regs, rsp: (sp + 8n) & M64, rip: new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true) }, count: words[1] };
+}
+type StackCommandRun = CommandSpec<StackResult>['run'];
+
 export const stackCommand: CommandSpec<StackResult> = {
-  names: ['k', 'kb', 'kn', 'kv', 'kl', 'kp', 'kc'],
-  summary: 'Call stack of the current context (kb/kv: with the first four stack arguments)',
-  usage: 'k[b|n|v|L] [FRAMES]',
+  names: STACK_NAMES,
+  summary: 'Call stack of the current context (kb/kv: with the first four stack arguments; c: call sites only)',
+  usage: 'k[b|p|v][c][n][L] [= StackPtr [InstructionPtr]] [FRAMES]',
   async run(session, args, name, signal) {
     const t = kernelTarget(session);
-    const regs = await currentRegisters(session);
-    const max = args ? Number(await evalArg(session, args)) : 256;
+    let regs = await currentRegisters(session);
+    const base = name.slice(1).replace(/[cnlm]/g, '');
+    const clean = /^k[bpv]?[^bpv]*c/.test(name);
+    let countText = args.trim() || undefined;
+    let explicit = false;
+    if (countText?.startsWith('=')) {
+      const words = countText.slice(1).trim().split(/\s+/).filter(Boolean);
+      if (!words.length) throw new DumpscopeError(`${name}: '=' needs a stack pointer`, 'BAD_ARGUMENT');
+      const s = await startAt(session, regs, words);
+      regs = s.regs;
+      countText = s.count;
+      explicit = true;
+    }
+    const max = countText ? Number(await evalArg(session, countText)) : 256;
     const threadAddress = session.variables.get('$thread');
     const thread = threadAddress ? await t.thread(threadAddress).catch(() => undefined) : (await t.crashState().catch(() => undefined))?.thread;
-    const listing = await buildStackListing(t, regs, name === 'kb' || name === 'kv' || name === 'kp', max, { thread, countRequested: !!args, signal });
-    if (session.registers) listing.preamble = [LAST_SET_CONTEXT];
-    const style: StackStyle = name === 'kb' || name === 'kp' ? 'kb' : name === 'kv' ? 'kv' : 'k';
+    const withArgs = !clean && (base === 'b' || base === 'v' || base === 'p');
+    const listing = await buildStackListing(t, regs, withArgs, max, { thread, countRequested: !!countText, signal });
+    if (session.registers && !explicit) listing.preamble = [LAST_SET_CONTEXT];
+    const style: StackStyle = clean ? 'kc' : base === 'b' || base === 'p' ? 'kb' : base === 'v' ? 'kv' : 'k';
     return { kind: 'stack', style, listing };
   },
   renderText: (r) => renderStack(r.listing, r.style),

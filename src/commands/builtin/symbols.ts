@@ -1,9 +1,11 @@
 // Symbol commands: `ln` (nearest symbols), `x MODULE!PATTERN`, `.sympath[+]`, `.reload`, and `.load`
 // (accepted for mex, whose commands dumpscope provides itself; other extensions are not available).
 import { DumpscopeError } from '../../io/errors.js';
+import { appendSymbolPath } from '../../symbols/symbol-path.js';
 import type { SymbolInfo } from '../../symbols/symbol-source.js';
 import type { KernelTarget } from '../../target/kernel-target.js';
 import { addr64 } from '../../util/hex.js';
+import { compileWildcard } from '../../util/wildcard.js';
 import type { CommandSpec } from '../command.js';
 import { checkpoint } from '../checkpoint.js';
 import { evalArg, kernelTarget } from './target-access.js';
@@ -78,17 +80,23 @@ export const xCommand: CommandSpec<XResult> = {
   async run(session, args, _name, signal) {
     const t = kernelTarget(session);
     const spec = args.trim();
+    const option = /^[/-]\S*/.exec(spec)?.[0];
+    if (option) throw new DumpscopeError(`option ${option} is not supported (usage: x MODULE!PATTERN)`, 'USAGE');
     const bang = spec.indexOf('!');
     if (bang < 1) throw new DumpscopeError('usage: x MODULE!PATTERN', 'USAGE');
-    const mods = t.modules.modules.filter((m) => new RegExp(`^${glob(spec.slice(0, bang))}$`, 'i').test(m.name));
-    const re = new RegExp(`^${glob(spec.slice(bang + 1))}$`, 'i');
+    // WinDbg's wildcards, matched in linear time (a RegExp of `.*` runs backtracks exponentially).
+    const modPattern = compileWildcard(spec.slice(0, bang), { caseInsensitive: true });
+    const mods = t.modules.modules.filter((m) => modPattern.matches(m.name));
+    const re = compileWildcard(spec.slice(bang + 1), { caseInsensitive: true, symbol: true });
     const matches: XResult['matches'] = [];
     let truncated = false;
     for (const m of mods.slice(0, 512)) {
       await checkpoint(signal);
       const syms = await sortedSymbols(t, m.name);
+      let n = 0;
       for (const s of syms ?? []) {
-        if (!re.test(s.name)) continue;
+        if (++n % 4096 === 0) await checkpoint(signal);
+        if (!re.matches(s.name)) continue;
         if (matches.length >= MAX_X) {
           truncated = true;
           break;
@@ -102,13 +110,12 @@ export const xCommand: CommandSpec<XResult> = {
     [...r.matches.map((m) => `${addr64(m.address)} ${m.name} ${m.isFunction ? '(<no parameter info>)' : '= <no type information>'}`), ...(r.truncated ? [`(stopped after ${MAX_X} matches)`] : [])].join('\n'),
 };
 
-function glob(p: string): string {
-  return p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-}
-
 export interface SympathResult {
   kind: 'sympath';
+  /** The path as given (or, when only shown, the path in use). */
   path: string;
+  /** The path as the store parsed it: `srv*` expanded to its cache and server. */
+  expanded: string;
   changed: boolean;
 }
 
@@ -119,26 +126,56 @@ export const sympathCommand: CommandSpec<SympathResult> = {
   async run(session, args, name) {
     const t = kernelTarget(session);
     let text = args.trim();
-    // `.sympath+ DIR` (also typed `.sympath +DIR`) appends, as WinDbg does.
+    // `.sympath+ DIR` (also typed `.sympath +DIR`) appends, as WinDbg does; entries already there are not repeated.
     const append = name === '.sympath+' || text.startsWith('+');
     if (text.startsWith('+')) text = text.slice(1).trim();
     if (append && !text) throw new DumpscopeError('usage: .sympath+ PATH', 'USAGE');
-    if (text) t.setSymbolPath(append && t.symbolPath ? `${t.symbolPath};${text}` : text);
-    return { kind: 'sympath', path: t.symbolPath ?? '', changed: !!text };
+    if (!text) return { kind: 'sympath', path: t.symbolPath ?? '', expanded: t.symbolPath ?? '', changed: false };
+    const path = append ? appendSymbolPath(t.symbolPath ?? '', text) : text;
+    t.setSymbolPath(path);
+    return { kind: 'sympath', path, expanded: t.symbolPath ?? '', changed: true };
   },
-  renderText: (r) => `Symbol search path is: ${r.path || '<empty>'}${r.changed ? '\nExpanded Symbol search path is: ' + r.path.toLowerCase() : ''}`,
+  // Paths keep their case: on most file systems dumpscope runs on, case tells directories apart.
+  renderText: (r) => `Symbol search path is: ${r.path || '<empty>'}${r.changed ? `\nExpanded Symbol search path is: ${r.expanded || '<empty>'}` : ''}`,
 };
 
-export const reloadCommand: CommandSpec<{ kind: 'reload'; modules: number }> = {
+export interface ReloadResult {
+  kind: 'reload';
+  modules: number;
+  /** `.reload MODULE`: the module named. */
+  module?: string;
+  /** `/f` or a module named: negative answers (the 404 cache, disabled servers) were forgotten. */
+  forced: boolean;
+}
+
+export const reloadCommand: CommandSpec<ReloadResult> = {
   names: ['.reload'],
-  summary: 'Forget loaded symbols and images; they are searched again on next use',
-  usage: '.reload [/f]',
-  async run(session) {
+  summary: 'Forget loaded symbols and images; they are searched again on next use (/f or MODULE: ask servers again too)',
+  usage: '.reload [/f] [MODULE]',
+  async run(session, args) {
     const t = kernelTarget(session);
-    t.reload();
-    return { kind: 'reload', modules: t.modules.modules.length };
+    const words = args.split(/\s+/).filter(Boolean);
+    const force = words.some((w) => /^[/-]f$/i.test(w));
+    const unknown = words.find((w) => /^[/-]/.test(w) && !/^[/-][fnsuvw]$/i.test(w));
+    if (unknown) throw new DumpscopeError(`.reload: unknown option ${unknown} (usage: .reload [/f] [MODULE])`, 'USAGE');
+    const name = words.find((w) => !/^[/-]/.test(w));
+    if (!name) {
+      t.reload(force ? 'all' : undefined);
+      return { kind: 'reload', modules: t.modules.modules.length, forced: force };
+    }
+    // `amdppm`, `amdppm.sys`, `nt`, `ntoskrnl.exe` (WinDbg also accepts `name=base,size`; the name is what counts).
+    const want = name.replace(/=.*$/, '').toLowerCase();
+    const m = t.modules.modules.find((x) => x.name.toLowerCase() === want || x.imageName.toLowerCase() === want);
+    if (!m) throw new DumpscopeError(`.reload: no loaded module named ${name}`, 'NOT_FOUND');
+    const stem = (f: string) => f.replace(/\.[^.]*$/, '').toLowerCase();
+    const pdbName = t.symbolsIfLoaded(m)?.pdbName;
+    t.reload([...new Set([m.name.toLowerCase(), stem(m.imageName), ...(pdbName ? [stem(pdbName)] : [])])]);
+    return { kind: 'reload', modules: t.modules.modules.length, module: m.name, forced: true };
   },
-  renderText: (r) => `Loading Kernel Symbols\nLoading unloaded module list\n(${r.modules} modules; symbols are loaded when first needed)`,
+  renderText: (r) =>
+    r.module
+      ? `(${r.module}: symbols and image searched again on next use; the symbol servers are asked again)`
+      : `Loading Kernel Symbols\nLoading unloaded module list\n(${r.modules} modules; symbols are loaded when first needed${r.forced ? '; the symbol servers are asked again' : ''})`,
 };
 
 /** Extensions whose commands dumpscope has built in: `.load` of them succeeds. */

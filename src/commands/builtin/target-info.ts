@@ -1,7 +1,7 @@
 // `vertarget`/`!di`, `.bugcheck`, `.lastevent`, `!crash`: what the dump is and how the machine stopped.
 import { bugcheckName } from '../../knowledge/bugchecks/index.js';
 import { exceptionShortName } from '../../knowledge/exception-names.js';
-import { cpuText, productName, type SystemInfo, sessionTimeText, suiteNames, systemInfo, uptimeText } from '../../target/system-info.js';
+import { cpuText, productName, type SystemInfo, sessionTimeText, suiteNames, systemInfo, timeZoneBiasMinutes, uptimeText } from '../../target/system-info.js';
 import { addr64 } from '../../util/hex.js';
 import type { CommandSpec } from '../command.js';
 import { buildStackListing } from './stack.js';
@@ -34,22 +34,26 @@ function kernelBaseLine(i: SystemInfo): string | undefined {
 
 function renderVertarget(i: SystemInfo): string {
   const L = [windowsLine(i), productLine(i), i.buildLab && `Edition build lab: ${i.buildLab}`, 'Machine Name:', kernelBaseLine(i)];
-  if (i.sessionTime) L.push(`Debug session time: ${sessionTimeText(i.sessionTime)}`);
+  if (i.sessionTime) L.push(`Debug session time: ${sessionTimeText(i.sessionTime, i.timeZoneBiasMinutes)}`);
   if (i.uptime !== undefined) L.push(`System Uptime: ${uptimeText(i.uptime)}`);
   return L.filter((l): l is string => !!l).join('\n');
 }
 
 /**
- * mex's `!di`: vertarget's facts plus the computer name ("Not Found": it lives in the registry), the CPU and
- * the bugcheck. SystemManufacturer/SystemProductName (SMBIOS) and the dump and share paths are not recorded
- * in the dump, so those lines are left out.
+ * mex's `!di`: vertarget's facts plus the computer name ("Not Found": it lives in the registry), the SMBIOS
+ * manufacturer and product (when the dump holds the firmware's table), the CPU, the bugcheck and the dump's
+ * path as opened. The share path is the debugger machine's UNC name for that file: not a fact of the dump,
+ * left out.
  */
 function renderDi(i: SystemInfo): string {
   const L = [`Computer Name:  ${i.computerName ?? 'Not Found'}`, windowsLine(i), productLine(i), i.buildLab && `Edition build lab: ${i.buildLab}`, kernelBaseLine(i)];
-  if (i.sessionTime) L.push(`Debug session time: ${sessionTimeText(i.sessionTime)}`);
+  if (i.sessionTime) L.push(`Debug session time: ${sessionTimeText(i.sessionTime, i.timeZoneBiasMinutes)}`);
   if (i.uptime !== undefined) L.push(`System Uptime: ${uptimeText(i.uptime)}`);
+  if (i.smbios?.manufacturer) L.push(`SystemManufacturer = ${i.smbios.manufacturer}`);
+  if (i.smbios?.productName) L.push(`SystemProductName = ${i.smbios.productName}`);
   if (i.cpu) L.push(`Processor: ${cpuText(i.cpu)}`);
   L.push(`Bugcheck: ${hexUp(i.bugcheckCode)} (${i.bugcheckArgs.map(hexUp).join(', ')})`);
+  if (i.dumpPath) L.push(`KernelMode Dump Path: ${i.dumpPath}`);
   return L.filter((l): l is string => !!l).join('\n');
 }
 
@@ -98,6 +102,8 @@ export interface LastEventResult {
   exceptionName?: string;
   exceptionAddress?: bigint;
   time?: string;
+  /** The target's time zone (minutes west of UTC), when KUSER_SHARED_DATA has it. */
+  timeZoneBiasMinutes?: number;
 }
 
 export const lastEventCommand: CommandSpec<LastEventResult> = {
@@ -111,11 +117,11 @@ export const lastEventCommand: CommandSpec<LastEventResult> = {
     const e = t.dump.exception;
     const exceptionCode = (e?.code ?? 0) >>> 0;
     // WinDbg names only the codes it has a short name for; any other, NTSTATUS or not, is "Unknown exception".
-    return { kind: 'last-event', processor, exceptionCode, exceptionName: exceptionShortName(exceptionCode), exceptionAddress: e?.address, time: t.dump.header.systemTime };
+    return { kind: 'last-event', processor, exceptionCode, exceptionName: exceptionShortName(exceptionCode), exceptionAddress: e?.address, time: t.dump.header.systemTime, timeZoneBiasMinutes: await timeZoneBiasMinutes(t) };
   },
   renderText: (r) => {
     const text = `Last event: ${r.processor.toString(16)}.0: ${r.exceptionName ?? 'Unknown exception'} - code ${r.exceptionCode.toString(16).padStart(8, '0')} (first/second chance not available)`;
-    return `${text}${r.time ? `\n  debugger time: ${sessionTimeText(r.time)}` : ''}`;
+    return `${text}${r.time ? `\n  debugger time: ${sessionTimeText(r.time, r.timeZoneBiasMinutes)}` : ''}`;
   },
 };
 

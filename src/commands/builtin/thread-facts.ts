@@ -2,14 +2,30 @@
 // processor that runs it (or has it next), its process names, wait objects, the names of its state and
 // wait reason, how long ago it last waited, and its stack.
 import type { StackListing } from '../../render/stack.js';
+import type { Session } from '../session.js';
 import { type KernelClock, kernelClock, ticksSince } from '../../target/kernel-clock.js';
-import type { PrcbInfo, ThreadInfo } from '../../target/kernel-objects.js';
+import type { PrcbInfo, ProcessInfo, ThreadInfo } from '../../target/kernel-objects.js';
 import type { X64Registers } from '../../target/x64-registers.js';
 import type { KernelTarget } from '../../target/kernel-target.js';
 import { enumNames, type WaitObject, waitObjects } from '../../target/object-details.js';
+import { threadStack } from '../../target/unwind-source.js';
 import { buildStackListing } from './stack.js';
 
+const hex16 = (v: bigint) => v.toString(16).padStart(16, '0');
+
 const prcbCache = new WeakMap<KernelTarget, Promise<PrcbInfo[]>>();
+
+/** The session's current thread: `$thread` (set at open to the crashing thread, then by `.thread`). */
+export async function currentThread(session: Session, t: KernelTarget): Promise<ThreadInfo | undefined> {
+  const a = session.variables.get('$thread');
+  return a ? t.thread(a) : (await t.crashState()).thread;
+}
+
+/** The session's current process: `$proc` (the crashing process at open, then `.process` / `.thread`). */
+export async function currentProcess(session: Session, t: KernelTarget): Promise<ProcessInfo | undefined> {
+  const a = session.variables.get('$proc');
+  return a ? t.process(a) : (await t.crashState()).process;
+}
 
 /** Every processor's PRCB (and, on small dumps, the crashing one's copy), read once per target. */
 export function allProcessors(t: KernelTarget): Promise<PrcbInfo[]> {
@@ -87,10 +103,16 @@ export async function frozenContext(t: KernelTarget, p: PrcbInfo): Promise<X64Re
  * processor, from the context that processor saved when it was frozen; else from the switch frame at its
  * KernelStack. Undefined with a reason when none is available.
  */
-export async function threadStackListing(t: KernelTarget, th: ThreadInfo, withArgs: boolean, max = 64, signal?: AbortSignal): Promise<{ stack?: StackListing; rip?: bigint; note?: string }> {
+export async function threadStackListing(t: KernelTarget, th: ThreadInfo, withArgs: boolean, max = 64, signal?: AbortSignal): Promise<{ stack?: StackListing; rip?: bigint; note?: string; notes?: string[] }> {
   const kt = await t.kernelTypes();
   const crash = await t.crashState();
   const cpu = crash.thread?.address === th.address ? undefined : (await allProcessors(t)).find((p) => th.address !== undefined && p.currentThread === th.address);
+  // A switch frame is read at KernelStack: one outside the thread's own stack (another thread's, say) would
+  // show that other stack as this thread's.
+  const own = threadStack(th).range;
+  if (!cpu && crash.thread?.address !== th.address && th.kernelStack && own && (th.kernelStack < own.limit || th.kernelStack >= own.base)) {
+    return { note: `no stack: its saved KernelStack ${hex16(th.kernelStack)} is outside its own stack (StackLimit ${hex16(own.limit)}, StackBase ${hex16(own.base)})` };
+  }
   const regs = cpu ? await frozenContext(t, cpu) : await t.threadRegisters(th).catch(() => undefined);
   if (!regs) {
     if (cpu) return { note: `no stack: processor ${cpu.number}'s saved context (PRCB ProcessorState.ContextFrame) is empty or not in the dump` };

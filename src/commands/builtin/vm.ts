@@ -1,21 +1,25 @@
 // `!vm [FLAGS]`: WinDbg's virtual memory summary. On Windows 10 and later the counters live in the memory
 // manager's own structures, read here by symbol and field name through nt's types (PDB or ISF):
 // nt!MiSystemPartition (_MI_PARTITION: its Vp, the visible partition), nt!MiState (_MI_SYSTEM_INFORMATION:
-// Vs, SystemPtes) and each processor's _KPRCB. Older kernels' debugger data block pointers (MmNumberOf…)
-// are the fallback. WinDbg lines with no identifiable source are left out and named once in a note, and
-// so are lines whose memory the dump lacks; nothing is guessed. Without flag 1, the processes' commit
-// (EPROCESS.CommitCharge) follows Total Private, as WinDbg's `!vm` lists it.
+// Vs, SystemPtes), each processor's _KPRCB and the session spaces. Older kernels' debugger data block
+// pointers (MmNumberOf…) are the fallback. WinDbg lines with no identifiable source are left out and named
+// once in a note, and so are lines whose memory the dump lacks; nothing is guessed. Without flag 1, the
+// processes' commit (EPROCESS.CommitCharge) follows Total Private, as WinDbg's `!vm` lists it.
 import type { KernelTarget } from '../../target/kernel-target.js';
+import { walkList } from '../../target/list-walk.js';
 import { type KernelTypes, resolveField } from '../../target/struct-view.js';
 import { DumpscopeError } from '../../io/errors.js';
 import { checkpoint, isAbort } from '../checkpoint.js';
 import type { CommandSpec } from '../command.js';
+import { addr64 } from '../../util/hex.js';
 import { kernelTarget } from './target-access.js';
 
 type Source =
   | { global: 'MiSystemPartition'; type: '_MI_PARTITION'; path: string }
   | { global: 'MiState'; type: '_MI_SYSTEM_INFORMATION'; path: string }
-  | { prcb: string };
+  | { prcb: string }
+  /** Sums read by walking the kernel's structures (Reader.modifiedPagefile, Reader.sessionCommit). */
+  | { sum: 'modified-pagefile' | 'session-commit' };
 
 interface LineSpec {
   label: string;
@@ -38,7 +42,7 @@ const LINES: LineSpec[] = [
   { label: 'Locked IO Pages:' },
   { label: 'Free System PTEs:', src: S('Vs.SystemPteInfo.TotalFreeSystemPtes') },
   { label: 'Modified Pages:', src: P('ModifiedPageListHead.Total') },
-  { label: 'Modified PF Pages:' },
+  { label: 'Modified PF Pages:', src: { sum: 'modified-pagefile' } },
   { label: 'Modified No Write Pages:', src: P('ModifiedNoWritePageListHead.Total') },
   { label: 'NonPagedPool Usage:' },
   { label: 'NonPagedPoolNx Usage:' },
@@ -46,7 +50,7 @@ const LINES: LineSpec[] = [
   { label: 'PagedPool Usage:', src: S('Vs.PagedPoolInfo.AllocatedPagedPool') },
   { label: 'PagedPool Maximum:', src: S('Vs.SizeOfPagedPoolInPages') },
   { label: 'Processor Commit:', src: { prcb: 'CachedCommit' }, commit: true },
-  { label: 'Session Commit:', commit: true },
+  { label: 'Session Commit:', src: { sum: 'session-commit' }, commit: true },
   { label: 'Shared Commit:', src: P('SharedCommit'), kdbg: 'MmSharedCommit', commit: true },
   { label: 'Special Pool:', commit: true },
   { label: 'Kernel Stacks:', commit: true },
@@ -105,14 +109,24 @@ export interface VmResult {
   counters: VmCounter[];
   /** MiState.SystemPtes.KernelStackPteInfo.PteFailures, when non-zero. */
   stackPteFailures?: number;
-  /** Sum System Commit + Total Private − Committed pages, in Kb (WinDbg's warning), when all are known and it is positive. */
+  /** Sum System Commit + Total Private − Committed pages, in Kb (WinDbg's warning), when positive. */
   commitExcessKb?: bigint;
+  /**
+   * The excess is a lower bound: some commit lines have no value, and the ones read already exceed the
+   * overall commit (the missing ones, page counts, could only add to it).
+   */
+  commitExcessAtLeast?: boolean;
+  /** A counter whose value is shaped like a kernel address, not a page count (WinDbg prints it all the same). */
+  addressLike?: { label: string; value: bigint }[];
   processes?: VmProcess[];
   processesNote?: string;
 }
 
 const M64 = (1n << 64n) - 1n;
 const MAX_PAGING_FILES = 16;
+/** Bounds for the walks behind Modified PF Pages (one list per paging file) and Session Commit. */
+const MAX_RESERVATION_LISTS = 64;
+const MAX_SESSIONS = 4096;
 
 class Reader {
   private readonly bases = new Map<string, Promise<bigint | undefined>>();
@@ -169,12 +183,59 @@ class Reader {
       if (r.missing === 'not-in-dump' || !spec.kdbg) return { label, source: `nt!${src.global}.${src.path}`, reason: r.reason, missing: r.missing };
     }
     if (src && 'prcb' in src) return this.perProcessor(label, src.prcb);
+    if (src && 'sum' in src) return src.sum === 'modified-pagefile' ? this.modifiedPagefile(label) : this.sessionCommit(label);
     const ptr = spec.kdbg ? this.t.debuggerData?.pointer(spec.kdbg) : undefined;
     if (ptr) {
       const v = await this.u64(ptr, 8);
       return v === undefined ? { label, source: `nt!${spec.kdbg}`, reason: this.missingMemory(), missing: 'not-in-dump' } : { label, source: `nt!${spec.kdbg}`, pages: v };
     }
     return { label, reason: 'no source identified among the kernel\'s fields', missing: 'no-source' };
+  }
+
+  private async readField(at: bigint, size: number): Promise<bigint | undefined> {
+    return size >= 1 && size <= 8 ? this.u64(at, size) : undefined;
+  }
+
+  /**
+   * Modified pages headed for a paging file: the partition's modified list without a page-file reservation
+   * plus its per-paging-file lists (PageLists.ModifiedPageListNoReservation, ModifiedPageListByReservation[i]).
+   */
+  private async modifiedPagefile(label: string): Promise<VmCounter> {
+    const source = 'nt!MiSystemPartition.PageLists.ModifiedPageListNoReservation.Total + ModifiedPageListByReservation[*].Total';
+    const none = await this.field('MiSystemPartition', '_MI_PARTITION', 'PageLists.ModifiedPageListNoReservation.Total');
+    if (none.missing) return { label, source: none.missing === 'no-source' ? undefined : source, reason: none.reason, missing: none.missing };
+    const lists = await this.fieldAddress('MiSystemPartition', '_MI_PARTITION', 'PageLists.ModifiedPageListByReservation');
+    const t = this.kt ? await this.kt.struct('_MI_PARTITION').catch(() => undefined) : undefined;
+    const array = t ? resolveField(t, 'PageLists.ModifiedPageListByReservation')?.type : undefined;
+    const total = array?.kind === 'array' && array.element.kind === 'udt' ? resolveField(array.element, 'Total') : undefined;
+    if (lists === undefined || array?.kind !== 'array' || !total) return { label, reason: "nt's types have no _MI_PARTITION.PageLists.ModifiedPageListByReservation[].Total", missing: 'no-source' };
+    let sum = none.value as bigint;
+    for (let i = 0; i < Math.min(array.count, MAX_RESERVATION_LISTS); i++) {
+      const v = await this.readField(lists + BigInt(i * array.element.size + total.offset), total.type.size);
+      if (v === undefined) return { label, source, reason: this.missingMemory(), missing: 'not-in-dump' };
+      sum += v;
+    }
+    return { label, source, pages: sum & M64 };
+  }
+
+  /** Every session's committed pages: _MM_SESSION_SPACE.CommittedPages over MiState.Vs.SessionWsList (linked by WsListEntry). */
+  private async sessionCommit(label: string): Promise<VmCounter> {
+    const source = 'nt!MiState.Vs.SessionWsList → _MM_SESSION_SPACE.CommittedPages (summed)';
+    const head = await this.fieldAddress('MiState', '_MI_SYSTEM_INFORMATION', 'Vs.SessionWsList');
+    const t = this.kt ? await this.kt.struct('_MM_SESSION_SPACE').catch(() => undefined) : undefined;
+    const link = t ? resolveField(t, 'WsListEntry') : undefined;
+    const pages = t ? resolveField(t, 'CommittedPages') : undefined;
+    if (head === undefined || !link || !pages) return { label, reason: "nt's types have no MiState Vs.SessionWsList or _MM_SESSION_SPACE.WsListEntry/CommittedPages", missing: 'no-source' };
+    if ((await this.u64(head, 8)) === undefined) return { label, source, reason: this.missingMemory(), missing: 'not-in-dump' };
+    const walk = await walkList(this.t.memory, head, link.offset, MAX_SESSIONS);
+    if (walk.note) return { label, source, reason: `the session list is damaged (${walk.note})`, missing: 'not-in-dump' };
+    let sum = 0n;
+    for (const s of walk.items) {
+      const v = await this.readField(s + BigInt(pages.offset), pages.type.size);
+      if (v === undefined) return { label, source, reason: this.missingMemory(), missing: 'not-in-dump' };
+      sum += v;
+    }
+    return { label, source, pages: sum & M64 };
   }
 
   /** A _KPRCB field summed over every processor (each one's cached share of a counter). */
@@ -250,18 +311,31 @@ export const vmCommand: CommandSpec<VmResult> = {
     const parts = LINES.filter((l) => l.commit).map((l) => byLabel(l.label));
     const sum = byLabel('Sum System Commit:');
     const unknownParts = parts.filter((p) => p.pages === undefined).map((p) => p.label.replace(/:$/, ''));
+    // Unwrapped: what the lines read add up to (a lower bound of the whole sum while some are unknown).
+    const knownSum = parts.reduce((n, p) => n + (p.pages ?? 0n), 0n);
     if (unknownParts.length) Object.assign(sum, { reason: `needs ${unknownParts.join(', ')}`, missing: 'no-source' });
-    else Object.assign(sum, { source: 'the sum of the commit lines', pages: parts.reduce((n, p) => n + (p.pages as bigint), 0n) & M64, reason: undefined, missing: undefined });
+    else Object.assign(sum, { source: 'the sum of the commit lines', pages: knownSum & M64, reason: undefined, missing: undefined });
     const proc = await processCommit(t, signal);
     const total = byLabel('Total Private:');
     if (proc.processes) Object.assign(total, { source: 'the sum of _EPROCESS.CommitCharge over the process list', pages: proc.processes.reduce((n, p) => n + p.commitPages, 0n) & M64, reason: undefined, missing: undefined });
     else Object.assign(total, { reason: proc.note, missing: t.dump.triage ? 'not-in-dump' : 'no-source' });
     const committed = byLabel('Committed pages:').pages;
     let commitExcessKb: bigint | undefined;
+    let commitExcessAtLeast: boolean | undefined;
     if (sum.pages !== undefined && total.pages !== undefined && committed !== undefined) {
       const excess = BigInt.asIntN(64, sum.pages + total.pages - committed);
       if (excess > 0n) commitExcessKb = (excess * 4n) & M64;
+    } else if (unknownParts.length && knownSum <= M64 && total.pages !== undefined && committed !== undefined) {
+      // The lines read already exceed the overall commit: the warning holds whatever the missing ones say.
+      const excess = knownSum + total.pages - committed;
+      if (excess > 0n) {
+        commitExcessKb = (excess * 4n) & M64;
+        commitExcessAtLeast = true;
+      }
     }
+    // A "count" in the kernel half of the address space is a pointer read as a count (WinDbg's PagedPool
+    // Commit on 22621 walkthroughs); said so, since the sum and the warning inherit it.
+    const addressLike = counters.filter((c) => c.pages !== undefined && c !== sum && c.pages >= 0xffff800000000000n).map((c) => ({ label: c.label.replace(/:$/, ''), value: c.pages as bigint }));
     const failures = await r.field('MiState', '_MI_SYSTEM_INFORMATION', 'SystemPtes.KernelStackPteInfo.PteFailures');
     return {
       kind: 'vm',
@@ -271,6 +345,8 @@ export const vmCommand: CommandSpec<VmResult> = {
       counters,
       stackPteFailures: failures.value ? Number(failures.value) : undefined,
       commitExcessKb,
+      commitExcessAtLeast,
+      addressLike: addressLike.length ? addressLike : undefined,
       processes: flags & 1 ? undefined : proc.processes,
       processesNote: flags & 1 ? undefined : proc.note,
     };
@@ -284,13 +360,16 @@ export const vmCommand: CommandSpec<VmResult> = {
       lines.push(`  Minimum:${kb(f.minimum).toString().padStart(10)} Kb  Maximum:${kb(f.maximum).toString().padStart(13)} Kb`);
     }
     if (r.pageFiles.length) lines.push('');
-    // Numbers end in column 33 (wider ones push right), the Kb figure is 11 wide: WinDbg's columns.
+    // Numbers end in column 33, the Kb figure is 11 wide: WinDbg's columns. A wider number pushes right from
+    // column 19 (or one past a longer label): `PagedPool Commit:  18446735282293205272` in the walkthroughs.
     const row = (label: string, pages: bigint) => {
-      const num = pages.toString();
-      return `${label}${' '.repeat(Math.max(1, 33 - label.length - num.length))}${num} (${kb(pages).toString().padStart(11)} Kb)`;
+      const start = Math.max(19, label.length + 1);
+      return `${label.padEnd(start)}${pages.toString().padStart(33 - start)} (${kb(pages).toString().padStart(11)} Kb)`;
     };
     for (const c of r.counters) {
-      if (c.label === 'Committed pages:' && r.commitExcessKb !== undefined) lines.push('', `********** Sum of individual system commit + Process commit exceeds overall commit by ${r.commitExcessKb} Kb ? ********`);
+      if (c.label === 'Committed pages:' && r.commitExcessKb !== undefined) {
+        lines.push('', `********** Sum of individual system commit + Process commit exceeds overall commit by ${r.commitExcessAtLeast ? 'at least ' : ''}${r.commitExcessKb} Kb ? ********`);
+      }
       if (c.pages !== undefined) lines.push(row(c.label, c.pages));
       if (c.label === 'Free System PTEs:' && r.stackPteFailures) lines.push('', `******* ${r.stackPteFailures} kernel stack PTE allocations have failed ******`, '');
       if (c.label === 'Total Private:' && r.processes) {
@@ -306,7 +385,12 @@ export const vmCommand: CommandSpec<VmResult> = {
     for (const c of notInDump) reasons.set(c.reason ?? '', [...(reasons.get(c.reason ?? '') ?? []), c]);
     for (const [why, cs] of reasons) notes.push(`Not shown (${why}): ${cs.map(label).join(', ')}.`);
     if (noSource.length) notes.push(`Not shown (no source identified among the kernel's fields): ${noSource.map(label).join(', ')}.`);
-    if (sumLine?.missing) notes.push(`Sum System Commit and its excess-commit warning need every commit line; these have no value: ${sumLine.reason?.replace(/^needs /, '')}.`);
+    if (sumLine?.missing) {
+      const missing = sumLine.reason?.replace(/^needs /, '');
+      if (r.commitExcessAtLeast) notes.push(`Sum System Commit needs every commit line; these have no value: ${missing}. The excess-commit warning counts the others, which already exceed the overall commit ("at least").`);
+      else notes.push(`Sum System Commit and its excess-commit warning need every commit line; these have no value: ${missing}.`);
+    }
+    for (const a of r.addressLike ?? []) notes.push(`${a.label} holds ${addr64(a.value)}, shaped like a kernel address, not a page count (WinDbg prints the same value); the commit sum and its warning include it.`);
     if (r.pageFilesNote) notes.push(`${r.pageFilesNote[0].toUpperCase()}${r.pageFilesNote.slice(1)}.`);
     if (r.processesNote && !r.counters.some((c) => c.label === 'Total Private:' && c.missing)) notes.push(`Processes: ${r.processesNote}.`);
     if (notes.length) lines.push('', ...notes);

@@ -8,6 +8,8 @@ export type Token =
   | { t: 'id'; v: string; pos: number } // symbols, module!name, registers, keywords (poi, and, mod, …)
   | { t: 'reg'; v: string; pos: number } // @rax, @$ip, @$t0
   | { t: 'op'; v: string; pos: number }
+  // @@c++(…), @@masm(…) and @@(…) (the other evaluator: C++): the text between the parentheses
+  | { t: 'sub'; lang: 'c++' | 'masm'; text: string; pos: number }
   | { t: 'end'; pos: number };
 
 const OPS = ['>>>', '<<', '>>', '<=', '>=', '==', '!=', '+', '-', '*', '/', '%', '&', '|', '^', '~', '(', ')', '[', ']', '<', '>', '='];
@@ -42,6 +44,21 @@ export function tokenize(src: string): Token[] {
     const c = src[i];
     if (/\s/.test(c)) { i++; continue; }
     const start = i;
+    if (src.startsWith('@@', i)) {
+      const m = /^@@(c\+\+|masm)?\s*\(/i.exec(src.slice(i));
+      if (!m) throw new ExpressionError("'@@' must be followed by c++(…), masm(…) or (…)", start);
+      let depth = 1;
+      let j = i + m[0].length;
+      for (; j < src.length && depth > 0; j++) {
+        if (src[j] === '(') depth++;
+        else if (src[j] === ')') depth--;
+      }
+      if (depth > 0) throw new ExpressionError(`missing ')' after ${m[0]}`, start);
+      const lang = m[1]?.toLowerCase() === 'masm' ? 'masm' : 'c++';
+      out.push({ t: 'sub', lang, text: src.slice(i + m[0].length, j - 1), pos: start });
+      i = j;
+      continue;
+    }
     if (c === '@') {
       // @rax, @$ip, @$t0, @$myvar
       i++;

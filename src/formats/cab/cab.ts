@@ -1,7 +1,7 @@
 // Microsoft Cabinet files, as symbol servers send compressed files (`name.pd_`, `name.sy_`): a header,
 // folders of CFDATA blocks, and files that are ranges of their folder's decompressed bytes. MSZIP blocks
 // are raw deflate whose 32 KiB history carries over from block to block. Quantum and LZX are refused.
-import { inflateSync } from 'fflate';
+// The deflate library is loaded on first use: its tables cost every process start-up otherwise.
 import { LE } from '../../io/bytes.js';
 import { FormatError, LimitExceededError, UnsupportedError } from '../../io/errors.js';
 
@@ -46,7 +46,12 @@ function checksum(b: Uint8Array, start: number, end: number, seed: number): numb
   return (c ^ tail) >>> 0;
 }
 
-export function extractCab(bytes: Uint8Array, options: { maxOutput?: number } = {}): CabFile[] {
+type Inflate = (data: Uint8Array, opts: { dictionary?: Uint8Array }) => Uint8Array;
+let inflater: Promise<Inflate> | undefined;
+
+export async function extractCab(bytes: Uint8Array, options: { maxOutput?: number } = {}): Promise<CabFile[]> {
+  inflater ??= import('fflate').then((m) => m.inflateSync);
+  const inflateSync = await inflater;
   const max = options.maxOutput ?? 2 ** 31;
   const h = new LE(bytes, F);
   if (!isCab(bytes)) throw new FormatError(F, "not a cabinet (no 'MSCF' signature)", 0);
@@ -94,7 +99,7 @@ export function extractCab(bytes: Uint8Array, options: { maxOutput?: number } = 
     if (e.size > max) throw new LimitExceededError(`cabinet file larger than ${max} bytes`, max);
     let data = decoded.get(e.folder);
     if (!data) {
-      data = decodeFolder(h, folder, e.folder, dataReserve, max);
+      data = decodeFolder(h, folder, e.folder, dataReserve, max, inflateSync);
       decoded.set(e.folder, data);
     }
     if (e.offset + e.size > data.length) throw new FormatError(F, `file ${e.name} (${e.size} bytes at ${e.offset}) lies outside its folder's ${data.length} bytes`, e.at);
@@ -103,10 +108,10 @@ export function extractCab(bytes: Uint8Array, options: { maxOutput?: number } = 
   return out;
 }
 
-function decodeFolder(h: LE, folder: Folder, index: number, dataReserve: number, max: number): Uint8Array {
+function decodeFolder(h: LE, folder: Folder, index: number, dataReserve: number, max: number, inflateSync: Inflate): Uint8Array {
   const type = folder.compression & 0x0f;
-  if (type === 2) throw new UnsupportedError('Quantum-compressed cabinet');
-  if (type === 3) throw new UnsupportedError('LZX-compressed cabinet (only uncompressed and MSZIP cabinets are supported)');
+  if (type === 2) throw new UnsupportedError('Quantum-compressed cabinet is not supported (only uncompressed and MSZIP cabinets are)');
+  if (type === 3) throw new UnsupportedError('LZX-compressed cabinet is not supported (only uncompressed and MSZIP cabinets are)');
   if (type > 1) throw new FormatError(F, `folder ${index} uses unknown compression ${type}`);
   const parts: Uint8Array[] = [];
   let total = 0;

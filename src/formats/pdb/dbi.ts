@@ -112,13 +112,36 @@ export class Dbi {
     return out;
   }
 
+  /** The contributions' table: where it starts and its record size (0: none). */
+  private contributionTable(): { first: number; end: number; stride: number } {
+    const [start, len] = this.ranges.sc;
+    if (len < 4) return { first: start, end: start, stride: 0 };
+    const version = this.s.u32(start);
+    const stride = version === SC_V60 ? 28 : version === SC_V2 ? 32 : 0;
+    if (!stride) throw new FormatError(this.s.format, `section contribution version 0x${version.toString(16)} is not known`, start);
+    return { first: start + 4, end: start + len, stride };
+  }
+
+  /** Every contribution's section, offset, size and module in typed arrays (address indexes use them). */
+  contributionArrays(): { section: Uint16Array; offset: Int32Array; size: Int32Array; module: Uint16Array } {
+    const { first, end, stride } = this.contributionTable();
+    const n = stride ? Math.floor((end - first) / stride) : 0;
+    const out = { section: new Uint16Array(n), offset: new Int32Array(n), size: new Int32Array(n), module: new Uint16Array(n) };
+    const dv = this.s.view;
+    for (let i = 0, at = first; i < n; i++, at += stride) {
+      out.section[i] = dv.getUint16(at, true);
+      out.offset[i] = dv.getInt32(at + 4, true);
+      out.size[i] = dv.getInt32(at + 8, true);
+      out.module[i] = dv.getUint16(at + 16, true);
+    }
+    return out;
+  }
+
   sectionContributions(): SectionContribution[] {
     const [start, len] = this.ranges.sc;
     if (len < 4) return [];
     const s = this.s;
-    const version = s.u32(start);
-    const stride = version === SC_V60 ? 28 : version === SC_V2 ? 32 : 0;
-    if (!stride) throw new FormatError(s.format, `section contribution version 0x${version.toString(16)} is not known`, start);
+    const { stride } = this.contributionTable();
     const out: SectionContribution[] = [];
     for (let at = start + 4; at + stride <= start + len; at += stride) {
       out.push({

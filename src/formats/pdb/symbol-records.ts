@@ -63,7 +63,27 @@ function nameAt(b: Uint8Array, at: number, end: number): string {
   return s + utf8.decode(b.subarray(i, j));
 }
 
-function need(recs: LE, kind: number, at: number, len: number, n: number): void {
+/** Where a record's name starts, relative to its kind field, for the records an address index holds. */
+const NAME_AT: Record<number, number> = {
+  [S.PUB32]: 12,
+  [S.GDATA32]: 12,
+  [S.LDATA32]: 12,
+  [S.GTHREAD32]: 12,
+  [S.LTHREAD32]: 12,
+  [S.GPROC32]: 37,
+  [S.LPROC32]: 37,
+  [S.GPROC32_ID]: 37,
+  [S.LPROC32_ID]: 37,
+};
+
+/** The name of the record starting at `start` (its length field), decoded only now; '' for other kinds. */
+export function recordName(recs: LE, start: number): string {
+  const len = recs.view.getUint16(start, true);
+  const at = NAME_AT[recs.view.getUint16(start + 2, true)];
+  return at === undefined || at > len ? '' : nameAt(recs.bytes, start + 2 + at, start + 2 + len);
+}
+
+export function need(recs: LE, kind: number, at: number, len: number, n: number): void {
   if (n > len) throw new FormatError(recs.format, `symbol record of kind 0x${kind.toString(16)} is too short (${len} bytes)`, recs.base + at);
 }
 

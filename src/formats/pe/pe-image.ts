@@ -30,6 +30,16 @@ export interface RuntimeFunction {
   unwindRva: number;
 }
 
+/** A RUNTIME_FUNCTION that cannot describe any code, and why. */
+export interface BadRuntimeFunction extends RuntimeFunction {
+  reason: string;
+}
+
+/** UNWIND_INFO's RVA: bit 0 flags an indirect entry. Unsigned, so RVAs from 0x80000000 up stay positive. */
+export function unwindInfoRva(fn: RuntimeFunction): number {
+  return (fn.unwindRva & ~1) >>> 0;
+}
+
 const MAX_SECTIONS = 96;
 const MAX_PDATA = 1 << 20;
 /** Chained UNWIND_INFO records followed at most (real chains are one or two deep). */
@@ -51,6 +61,8 @@ export class PeImage {
   sections: PeSection[] = [];
   directories: { rva: number; size: number }[] = [];
   private pdata?: RuntimeFunction[];
+  /** Entries of .pdata left out of the lookup table because they cannot be right (end before begin…). */
+  private badPdata: BadRuntimeFunction[] = [];
 
   private constructor(
     private readonly reader: PeReader,
@@ -150,7 +162,13 @@ export class PeImage {
     const bytes = await this.readRva(dir.rva, n * 12);
     if (!bytes) return this.pdata;
     const t = new LE(bytes, `PE ${this.name} .pdata`);
-    for (let i = 0; i < n; i++) this.pdata.push({ begin: t.u32(i * 12), end: t.u32(i * 12 + 4), unwindRva: t.u32(i * 12 + 8) });
+    for (let i = 0; i < n; i++) {
+      const fn = { begin: t.u32(i * 12), end: t.u32(i * 12 + 4), unwindRva: t.u32(i * 12 + 8) };
+      const why = fn.begin === 0 && fn.end === 0 ? undefined : fn.end <= fn.begin ? `its end 0x${fn.end.toString(16)} is not after its begin` : this.sizeOfImage && fn.end > this.sizeOfImage ? `it ends outside the image (SizeOfImage 0x${this.sizeOfImage.toString(16)})` : '';
+      if (why === undefined) continue; // zero padding
+      if (why) this.badPdata.push({ ...fn, reason: why });
+      else this.pdata.push(fn);
+    }
     this.pdata.sort((a, b) => a.begin - b.begin);
     return this.pdata;
   }
@@ -170,13 +188,26 @@ export class PeImage {
   }
 
   /**
+   * For an `rva` no valid entry covers: a damaged entry that starts at or below it with no valid entry
+   * between, so the address is not taken for a leaf function when its record is what is broken.
+   */
+  async badFunctionAt(rva: number): Promise<BadRuntimeFunction | undefined> {
+    const t = await this.runtimeFunctions();
+    let best: BadRuntimeFunction | undefined;
+    for (const b of this.badPdata) if (b.begin <= rva && (!best || b.begin > best.begin)) best = b;
+    if (!best) return undefined;
+    const start = best.begin;
+    return t.some((f) => f.begin > start && f.begin <= rva) ? undefined : best;
+  }
+
+  /**
    * Decodes the UNWIND_INFO of a function, following chained entries. A chain that comes back to a record
    * already seen, runs deeper than MAX_CHAIN, or a record that is malformed (unknown version or operation,
    * codes running past CountOfCodes) throws a FormatError naming the record's RVA: the stack walker turns it
    * into a note that ends the walk, keeping the frames before it.
    */
   async unwindInfo(fn: RuntimeFunction, seen: Set<number> = new Set()): Promise<FunctionUnwind | undefined> {
-    const at = fn.unwindRva & ~1;
+    const at = unwindInfoRva(fn);
     if (seen.has(at)) throw new FormatError(`PE ${this.name}`, 'chained unwind information loops back to a record already followed', at);
     if (seen.size >= MAX_CHAIN) throw new FormatError(`PE ${this.name}`, `chained unwind information is more than ${MAX_CHAIN} records deep`, at);
     seen.add(at);

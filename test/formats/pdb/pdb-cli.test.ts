@@ -152,3 +152,24 @@ test('huge files are judged by their first bytes, never read whole', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('pdb FILE --lookup RVA names the procedure containing it (addresses from llvm-pdbutil), and refuses a bad RVA', { skip }, () => {
+  const path = pdbPath('CrashWithException.pdb');
+  const vas = [...pdbutil(['dump', '-section-headers', path]).matchAll(/([0-9A-F]+) virtual address/g)].map((m) => Number.parseInt(m[1], 16));
+  const main = /S_GPROC32 \[size = \d+\] `main`\n.*addr = (\d+):(\d+), code size = (\d+)/.exec(pdbutil(['dump', '-symbols', path]));
+  assert.ok(main);
+  const start = vas[Number(main[1]) - 1] + Number(main[2]);
+  const inside = start + Number(main[3]) - 1;
+  const r = dumpscope([path, '--lookup', inside.toString(16), '--lookup', `0x${start.toString(16)}`, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout) as { rva: number; symbol: string; displacement: number; symbolRva: number; kind: string; size: number }[];
+  assert.deepEqual(got.map((g) => [g.rva, g.symbol, g.displacement, g.symbolRva, g.kind, g.size]), [
+    [inside, 'main', inside - start, start, 'function', Number(main[3])],
+    [start, 'main', 0, start, 'function', Number(main[3])],
+  ]);
+  const text = dumpscope([path, '--lookup', inside.toString(16)]);
+  assert.equal(text.stdout.trim(), `${inside.toString(16).padStart(8, '0')}  main+0x${(inside - start).toString(16)}  (function at ${start.toString(16).padStart(8, '0')}, size 0x${Number(main[3]).toString(16)})`);
+  const bad = dumpscope([path, '--lookup', 'main']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--lookup: main is not an RVA/);
+});
