@@ -88,20 +88,33 @@ test('Ctrl-C (SIGINT) stops a long command and the rest of its line; the session
   }
 });
 
-test('shell completion: module names, then a module\'s symbols once they are loaded', async () => {
+test('shell completion: commands, module names, a module\'s symbols on the first Tab, dt type names', async () => {
   const { openSession } = await import('../../src/node/open-session.js');
   const { scenarioBinDir } = await import('../../src/node/scenario-files.js');
-  const { symbolNames, close } = await openSession(SAMPLE, { sympath: scenarioBinDir(), offline: true, json: false, markdown: false, commands: [], rest: [] }, { out: () => {}, err: () => {}, stderrIsTty: false, env: {} });
+  const { complete } = await import('../../src/cli/completion.js');
+  const { createEngine } = await import('../../src/commands/registry.js');
+  const { session, close } = await openSession(SAMPLE, { sympath: scenarioBinDir(), offline: true, json: false, markdown: false, commands: [], rest: [] }, { out: () => {}, err: () => {}, stderrIsTty: false, env: {} });
+  const engine = createEngine();
   try {
-    assert.deepEqual(symbolNames?.('Dri'), ['Driver']);
-    symbolNames?.('Driver!Fi'); // starts loading Driver's symbols
-    let hits: string[] = [];
-    for (let i = 0; i < 50 && !hits.length; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-      hits = symbolNames?.('Driver!Fi') ?? [];
-    }
-    assert.deepEqual(hits, ['Driver!FillBuffer']);
+    assert.deepEqual(await complete(engine, session, '.ecx'), [['.ecxr'], '.ecx']);
+    assert.deepEqual(await complete(engine, session, 'u Dri'), [['Driver!'], 'Dri']);
+    // The symbols load on this first Tab (Driver.pdb: FillBuffer is the walkthrough's function).
+    assert.deepEqual(await complete(engine, session, 'u Driver!Fi'), [['Driver!FillBuffer'], 'Driver!Fi']);
+    // dt completes type names: the 19041 layouts the scenario kernel carries.
+    const [types] = await complete(engine, session, 'dt nt!_KTRAP');
+    assert.deepEqual(types, ['nt!_KTRAP_FRAME']);
+    const [bare] = await complete(engine, session, 'dt _KTRAP_F');
+    assert.deepEqual(bare, ['_KTRAP_FRAME']);
   } finally {
     await close();
+  }
+});
+
+test('run and shell on a missing file say "cannot open X: no such file", not Node\'s ENOENT text', async () => {
+  for (const args of [['run', '/nonexistent/x.dmp', '-c', 'r'], ['shell', '/nonexistent/x.dmp']]) {
+    const r = await cli(...args);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /cannot open \/nonexistent\/x\.dmp: no such file/);
+    assert.doesNotMatch(r.err, /ENOENT|stat '/);
   }
 });

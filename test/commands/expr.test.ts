@@ -149,3 +149,25 @@ test('command lines split on ; and unknown commands give one error line', async 
   assert.ok(!out[2].text.includes('\n'));
   assert.ok(ExpressionError);
 });
+
+test('deep nesting ends in a clear error; long flat chains of operators evaluate without recursion', async () => {
+  // Each of these ended in "Maximum call stack size exceeded" before.
+  for (const deep of [`${'('.repeat(1000)}1${')'.repeat(1000)}`, `${'poi('.repeat(3000)}0${')'.repeat(3000)}`, `${'-'.repeat(5000)}1`, `${'@@masm('.repeat(400)}1${')'.repeat(400)}`]) {
+    await assert.rejects(ev(deep), (e: Error) => e instanceof ExpressionError && /expression nested too deeply \(more than 256 levels\)/.test(e.message), deep.slice(0, 12));
+  }
+  // 200 levels are fine; 6000 terms of 1+1+… are 0n6000; a 10 000-operator mix keeps MASM precedence.
+  assert.equal(await ev(`${'('.repeat(200)}7${')'.repeat(200)}`), 7n);
+  assert.equal(await ev(Array(6000).fill('1').join('+')), 6000n);
+  assert.equal(await ev(Array(5000).fill('2*3').join('+')), 30000n);
+  assert.equal(await ev(`0n10000${'-1'.repeat(9999)}`), 1n);
+});
+
+test('@@masm(…) nests MASM; @@c++(…) needs a C++ evaluator and says so without one', async () => {
+  assert.equal(await ev('@@masm(1+2)*2'), 6n);
+  assert.equal(await ev('@@masm(@@masm(10))'), 0x10n);
+  await assert.rejects(ev('@@c++(sizeof(int))'), /C\+\+ expressions \(@@c\+\+\(…\)\) are not supported here; use dx or \?\?/);
+  const withCpp: ExpressionEnv = { ...env, cpp: async (text) => (text === 'sizeof(nt!_EPROCESS)' ? 0xa40n : 0n) };
+  assert.equal(await evaluateExpression('@@c++(sizeof(nt!_EPROCESS)) + 0x10', withCpp), 0xa50n);
+  assert.equal(await evaluateExpression('@@(sizeof(nt!_EPROCESS))', withCpp), 0xa40n);
+  await assert.rejects(ev('@@c++(1'), /missing '\)'/);
+});

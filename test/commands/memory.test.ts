@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { MAX_UNLIMITED_ELEMENTS, type MemoryResult, renderMemory } from '../../src/commands/builtin/memory.js';
-import { objdumpInstructions, objdumpMissing } from '../disasm/objdump.js';
+import { execFileSync } from 'node:child_process';
+import { OBJDUMP, objdumpInstructions, objdumpMissing } from '../disasm/objdump.js';
+import { corpus, skipUnlessCorpus } from '../helpers/corpus.js';
 import { DRIVER_SYS, openSample } from './sample-session.js';
 
 let s: Awaited<ReturnType<typeof openSample>>;
@@ -58,4 +60,38 @@ test('L is held to 1 MiB, L? to 0x100000 elements; beyond, a range error', async
   // L? lifts the byte limit: 0x100000 qwords are 8 MiB.
   const [wide] = await s.run('dq 0 L?100000');
   assert.equal((wide.result as MemoryResult).rows.length, 0x80000);
+});
+
+test('code the triage dump lacks comes from the image on the symbol path, as u shows it; data sections stay ??', { skip: skipUnlessCorpus('kernel/win10-19041-x64-triage-1000007e.dmp') || skipUnlessCorpus('symbols') || objdumpMissing() }, async () => {
+  const t = await openSample(corpus('kernel/win10-19041-x64-triage-1000007e.dmp'), `${corpus('symbols')};${corpus('isf')}`);
+  try {
+    // amdppm.sys's .text as llvm-objdump reads it from the file (ImageBase 0x1c0000000, so +0x5000 is 1c0005000).
+    const image = corpus('symbols/amdppm.sys/C9C030003b000/amdppm.sys');
+    const dump = execFileSync(OBJDUMP, ['-s', '-j', '.text', image], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const words = ['1c0005000', '1c0005010'].flatMap((a) => new RegExp(`^ ${a} ((?:[0-9a-f]{8} ?){4})`, 'm').exec(dump)![1].trim().split(/\s+/));
+    const want = words.join('').match(/../g)!;
+    const r = await t.one('db amdppm+0x5000 L20');
+    assert.ok(r.ok, r.text);
+    const m = r.result as MemoryResult;
+    assert.deepEqual(m.rows.flatMap((row) => row.values), want.map((h) => BigInt(`0x${h}`)));
+    assert.equal(m.imageBytes, 0x20);
+    // .data (+0x13000) is writable: the file holds only its initial values, so nothing is taken from it.
+    const data = (await t.one('db amdppm+0x13000 L10')).result as MemoryResult;
+    assert.ok(data.rows[0].values.every((v) => v === undefined));
+  } finally {
+    await t.close();
+  }
+});
+
+test('r on an indirect call names the function the pointer leads to, as WinDbg does', async () => {
+  // Driver!FillBuffer calls ExFreePoolWithTag through its import slot: `call qword ptr [Driver!_imp_ExFreePoolWithTag (…)]`.
+  const uf = (await s.one('uf Driver!FillBuffer')).text;
+  const call = /^(\S+) ff15\S+ +call +qword ptr \[Driver!_imp_ExFreePoolWithTag \((\S+)\)\]$/m.exec(uf);
+  assert.ok(call, uf);
+  const [slot, target] = await s.run(`dq ${call[2]} L1; x nt!ExFreePoolWithTag`);
+  const pointer = slot.text.split(/\s+/)[1];
+  assert.equal(target.text.split(' ')[0], pointer, 'the import slot holds nt!ExFreePoolWithTag');
+  const [, r] = await s.run(`r rip=${call[1]}; r`);
+  assert.ok(r.text.endsWith(`ds:002b:${call[2]}={nt!ExFreePoolWithTag (${pointer})}`), r.text.split('\n').pop());
+  await s.run('.cxr');
 });

@@ -92,3 +92,44 @@ test('an aborted signal stops the running command and the rest of the line', asy
   assert.equal(out[1].text, '^C\nCommand aborted.');
   await assert.rejects(checkpoint(c.signal), CommandAbortedError);
 });
+
+test('.ecxr switches to a 0x1000007E bugcheck\'s context record; .exr -1 is its exception record', { skip: skipUnlessCorpus('kernel/win10-19041-x64-triage-1000007e.dmp') || skipUnlessCorpus('isf') }, async () => {
+  const t = await openSample(corpus('kernel/win10-19041-x64-triage-1000007e.dmp'), `${corpus('symbols')};${corpus('isf')}`);
+  try {
+    // Corpus README: Arg4 FFFF850429891720 is the context record, Arg3 FFFF850429891EE8 the exception record,
+    // the fault at amdppm.sys+0x334c; code C0000005.
+    const [e, rip, exr, excr] = await t.run('.ecxr; r rip; .exr -1; .excr');
+    assert.ok(e.ok, e.text);
+    assert.deepEqual((e.result as { source?: { address: bigint } }).source, { kind: 'context-record', address: 0xffff850429891720n });
+    assert.match(e.text, /^amdppm!WriteIoMemRawEx\+0x70:$/m);
+    const lm = await t.one('lm m amdppm');
+    const base = BigInt(`0x${lm.text.split('\n')[1].split(' ')[0].replace('`', '')}`);
+    assert.equal(rip.text, `rip=${(base + 0x334cn).toString(16)}`);
+    assert.match(exr.text, /^ {3}ExceptionCode: c0000005 \(Access violation\)$/m);
+    assert.equal((exr.result as { address?: bigint }).address, 0xffff850429891ee8n);
+    assert.equal(excr.text, e.text, '.excr is the same command');
+  } finally {
+    await t.close();
+  }
+});
+
+test('?? evaluates C++ (numbers, sizeof) and MASM takes @@c++(…) from it', async () => {
+  // _KTRAP_FRAME is 0x190 bytes in the 19041 kernel (the corpus ISF; the scenario kernel's layout is pinned to it).
+  const [sum, size, masm, neg, strukt] = await s.run('?? 1+2; ?? sizeof(nt!_KTRAP_FRAME); ? @@c++(sizeof(nt!_KTRAP_FRAME)) + 10; ?? -5; ?? *(nt!_KTRAP_FRAME*)0');
+  assert.equal(sum.text, 'int 0n3');
+  assert.equal(size.text, 'unsigned int64 0x190');
+  assert.equal(masm.text, 'Evaluate expression: 416 = 00000000`000001a0');
+  assert.equal(neg.text, 'int 0n-5');
+  assert.equal(strukt.ok, false);
+  assert.match(strukt.text, /dt TYPE ADDRESS or dx EXPRESSION shows a structure/);
+});
+
+test('x and dt use WinDbg\'s wildcards in linear time; x refuses options it does not have', async () => {
+  const start = performance.now();
+  const [slow, hash, v, types] = await s.run('x nt!*e*e*e*e*e*e*e*e*e*Q; x nt!KeBugCheck#Ex; x /v nt!Ke*; dt nt!_KTRAP[_]FRAM?');
+  assert.ok(performance.now() - start < 5000);
+  assert.ok(slow.ok && slow.text === '', slow.text);
+  assert.match(hash.text, /^fffff801`[0-9a-f]{8} nt!KeBugCheckEx /m);
+  assert.equal(v.text, 'x: option /v is not supported (usage: x MODULE!PATTERN)');
+  assert.match(types.text, /^ +nt!_KTRAP_FRAME$/m);
+});

@@ -4,6 +4,8 @@ import type { RegistersResult } from '../../src/commands/builtin/context.js';
 import type { FrameResult } from '../../src/commands/builtin/frame.js';
 import { registerSlot, withRegister } from '../../src/commands/builtin/register-state.js';
 import { X64_GPRS, type X64Registers } from '../../src/target/x64-registers.js';
+import { jsonReplacer } from '../../src/cli/commands/run.js';
+import { corpus, skipUnlessCorpus } from '../helpers/corpus.js';
 import { openSample } from './sample-session.js';
 
 let s: Awaited<ReturnType<typeof openSample>>;
@@ -98,4 +100,40 @@ test('r, .cxr and .trap return register data; the display stays WinDbg\'s', asyn
   // The 0x50 walkthrough's first register line layout, and its flag line for efl=...282 (if, sf set).
   assert.match(r.text, /^rax=[0-9a-f]{16} rbx=[0-9a-f]{16} rcx=[0-9a-f]{16}$/m);
   assert.match(r.text, /^iopl=0 {9}nv up ei ng nz na pe nc$/m);
+});
+
+test('register JSON: every register value is a "0x…" string, eflags and segments too', async () => {
+  const r = await s.one('r');
+  const json = JSON.parse(JSON.stringify(r.result, jsonReplacer)) as { state: { registers: Record<string, unknown> } };
+  const values = Object.entries(json.state.registers);
+  assert.ok(values.length >= 17 + 8, values.map(([k]) => k).join(' '));
+  for (const [k, v] of values) assert.match(String(v), /^0x[0-9a-f]+$/, `${k}=${v}`);
+  // The same eflags and cs the text shows.
+  assert.equal(json.state.registers.eflags, `0x${Number.parseInt(/efl=([0-9a-f]{8})/.exec(r.text)![1], 16).toString(16)}`);
+  assert.equal(json.state.registers.cs, '0x10');
+});
+
+test('r xmmN reads the CONTEXT record\'s XMM area (at _CONTEXT.Xmm0 by the ISF) and takes :ub/:uq/:ud', { skip: skipUnlessCorpus('kernel/win10-19041-x64-triage-1000007e.dmp') || skipUnlessCorpus('isf') }, async () => {
+  const t = await openSample(corpus('kernel/win10-19041-x64-triage-1000007e.dmp'), `${corpus('symbols')};${corpus('isf')}`);
+  try {
+    // Corpus README: Arg4 FFFF850429891720 is the context record. Where Xmm0/Xmm1 are comes from dt (the ISF).
+    const cxr = 0xffff850429891720n;
+    const dt = (await t.one('dt nt!_CONTEXT Xmm0')).text;
+    const off = BigInt(`0x${/\+0x([0-9a-f]+) Xmm0/.exec(dt)![1]}`);
+    const [bytes] = await t.run(`db ${(cxr + off).toString(16)} L20`);
+    const b = bytes.text.split('\n').flatMap((l) => l.slice(19, 66).replace('-', ' ').trim().split(/\s+/));
+    const [, r, bad] = await t.run(`.cxr ${cxr.toString(16)}; r xmm0:ub, xmm1:uq, xmm1:ud; r xmm0:zz`);
+    const x1 = b.slice(16).reverse();
+    assert.equal(r.text, `xmm0=${b.slice(0, 16).reverse().join(' ')} xmm1=${x1.slice(0, 8).join('')} ${x1.slice(8).join('')} xmm1=${[0, 4, 8, 12].map((i) => x1.slice(i, i + 4).join('')).join(' ')}`);
+    assert.equal(bad.text, "Bad register error in 'r xmm0:zz'");
+  } finally {
+    await t.close();
+  }
+});
+
+test('.ecxr: the 0x50 sample has no exception context (its trap frame is not a CONTEXT) and keeps the context', async () => {
+  const [, e, k] = await s.run('.cxr; .ecxr; k 1');
+  assert.equal(e.text, 'Unable to get exception context, HRESULT 0x8000FFFF');
+  // `.cxr; .ecxr ; kb` then shows the stack from nt!KeBugCheckEx, as the 0x50 walkthrough's STACK_TEXT does.
+  assert.match(k.text.split('\n')[1], /nt!KeBugCheckEx$/);
 });
