@@ -28,9 +28,10 @@ const WANT: [string, string[]][] = [
   // 'A|B|C' lists the field A and the fields B, C that overlay it (a union in the kernel's own header);
   // overlapping fields become anonymous unions wherever they occur, so this is only a way of grouping.
   // 'A+B|C+D' makes A, B one structure of the union and C, D another, even where A ends exactly where B starts.
-  ['_KTHREAD', ['InitialStack', 'StackLimit', 'StackBase', 'KernelStack', 'TrapFrame', 'Alertable', 'ApcState|Priority', 'WaitBlockList', 'Teb', 'WaitIrql', 'WaitMode', 'State', 'WaitReason', 'BasePriority', 'PriorityDecrement|ForegroundBoost|UnusualBoost', 'ContextSwitches', 'WaitTime', 'Win32Thread', 'KernelTime', 'UserTime', 'NextProcessor', 'Process', 'WaitBlockCount', 'IdealProcessor', 'ThreadListEntry']],
+  // Header.Type: the dispatcher object type `!thread`/`!process ADDRESS` check (ThreadObject 6, ProcessObject 3).
+  ['_KTHREAD', ['Header', 'InitialStack', 'StackLimit', 'StackBase', 'KernelStack', 'TrapFrame', 'Alertable', 'ApcState|Priority', 'WaitBlockList', 'Teb', 'WaitIrql', 'WaitMode', 'State', 'WaitReason', 'BasePriority', 'PriorityDecrement|ForegroundBoost|UnusualBoost', 'ContextSwitches', 'WaitTime', 'Win32Thread', 'KernelTime', 'UserTime', 'NextProcessor', 'Process', 'WaitBlockCount', 'IdealProcessor', 'ThreadListEntry']],
   ['_ETHREAD', ['Tcb', 'Cid', 'StartAddress', 'Win32StartAddress', 'ThreadListEntry', 'ThreadIoPriority', 'ThreadPagePriority']],
-  ['_KPROCESS', ['DirectoryTableBase', 'ThreadListHead', 'BasePriority', 'KernelTime', 'UserTime']],
+  ['_KPROCESS', ['Header', 'DirectoryTableBase', 'ThreadListHead', 'BasePriority', 'KernelTime', 'UserTime']],
   ['_HANDLE_TABLE_FREE_LIST', ['HandleCount']],
   ['_HANDLE_TABLE', ['FreeLists']],
   ['_MM_SESSION_SPACE', ['SessionId', 'CommittedPages', 'WsListEntry']],
@@ -97,6 +98,13 @@ const WANT: [string, string[]][] = [
   ['_HEAP_SUBALLOCATOR_CALLBACKS', ['*']],
   ['_RTL_HP_VS_CONFIG', ['*']],
   ['_HEAP_VS_CONTEXT', ['*']],
+  // Pool blocks without a _POOL_HEADER (nt!PoolBigPageTable's entries) and the segment heap's VS chunk header
+  // before a pool header, encoded with nt!RtlpHpHeapGlobals.HeapKey (`!pool`, the analysis's pool rules).
+  ['_POOL_TRACKER_BIG_PAGES', ['*']],
+  // In the kernel header's order: the size bitfields form one structure, then the key views overlaying it.
+  ['_HEAP_VS_CHUNK_HEADER_SIZE', ['MemoryCost', 'UnsafeSize', 'UnsafePrevSize', 'Allocated', 'KeyUShort', 'KeyULong', 'HeaderBits']],
+  ['_HEAP_VS_CHUNK_HEADER', ['*']],
+  ['_RTLP_HP_HEAP_GLOBALS', ['HeapKey', 'LfhKey']],
 ];
 // Members the 19041 ISF does not have that the 22621 kernel of the walkthroughs does, at the offsets the 0x50
 // walkthrough's `!ddt nt!_KTRAP_FRAME` shows: the shadow-stack frame overlays the debug registers.

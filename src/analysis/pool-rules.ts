@@ -2,7 +2,9 @@
 // points into a pool block. The block is found the way `!pool` finds it (pool-page.ts: the header chain,
 // else a bounded scan back); its _POOL_HEADER (read by field name) gives the tag; the loaded driver whose
 // code uses that tag is the block's likely owner; a fill pattern inside the block, and the header after it
-// (or the segment-heap chunk header before it) holding fill bytes, say the block was overrun.
+// (or the segment-heap chunk header before it) holding fill bytes, say the block was overrun. A big-page
+// allocation (nt!PoolBigPageTable) has no header: its data starts at its address, and what it could overrun
+// is the page after its last one.
 import { imagesUsingPoolTag, type PoolTagHit } from '../knowledge/pool-tag-search.js';
 import type { KernelTarget } from '../target/kernel-target.js';
 import { X64_GPRS, type X64Registers } from '../target/x64-registers.js';
@@ -74,7 +76,11 @@ export async function poolRules(t: KernelTarget, candidates: { label: string; va
   const inFreePath = stack.slice(0, 6).some((s) => s.module === 'nt' && s.symbol && FREE_PATH.test(s.symbol));
   const out: RootCauseClaim[] = [];
   for (const { b, labels, scanned } of blocks.values()) {
-    const data = b.address + hs;
+    const data = b.data ?? b.address + hs;
+    const big = b.source === 'big-page';
+    // What follows the block: the next header, or for a big allocation the page after its pages.
+    const next = big ? (b.address + BigInt(b.size) + 0xfffn) & ~0xfffn : b.address + BigInt(b.size);
+    const neighbour = big ? 'page' : 'header';
     const evidence: Evidence[] = [{ fact: `${labels.join(', ')} ${labels.length > 1 ? 'point' : 'points'} into the pool block at ${addr64(b.address)} tagged '${b.tagText}'${b.allocated ? '' : ' (marked free)'}${scanned ? ' (found scanning back for its header)' : ''}`, command: `!pool ${data.toString(16)}` }];
     // Which loaded driver's code uses the tag (an allocation call with it as an immediate operand).
     const owners = (await imagesUsingPoolTag(images, b.tag)).filter((o) => o.hits.some((h: PoolTagHit) => h.instruction));
@@ -87,23 +93,24 @@ export async function poolRules(t: KernelTarget, candidates: { label: string; va
     const tail = await t.memory.readSparse(data, 0x40);
     const fill = tail.valid.every((x) => x === 1) ? fillPattern(new DataView(tail.bytes.buffer, tail.bytes.byteOffset + 0x38, 8).getBigUint64(0, true)) : undefined;
     if (fill) evidence.push({ fact: `the block's contents are ${fill}`, command: `db ${data.toString(16)} L40` });
-    // The header that follows the block (and, on segment-heap pages, the chunk header before it).
-    const after = await filledNeighbour(t, b.address + BigInt(b.size), header.size);
+    // The header (or page) that follows the block, and, on segment-heap pages, the chunk header before it.
+    const after = await filledNeighbour(t, next, header.size);
     const before = scanned ? await filledNeighbour(t, b.address - hs, header.size) : undefined;
     for (const [n, where] of [[after, 'after'], [before, 'before']] as const) {
-      if (n) evidence.push({ fact: `the header ${where} the block, at ${addr64(n.at)}, is ${n.what}: the overrun reached it`, command: `db ${n.at.toString(16)} L${header.size.toString(16)}` });
+      if (n) evidence.push({ fact: `the ${where === 'after' ? neighbour : 'header'} ${where} the block, at ${addr64(n.at)}, is ${n.what}: the overrun reached it`, command: `db ${n.at.toString(16)} L${header.size.toString(16)}` });
     }
     const corrupted = after ?? before;
+    const hit = after ? neighbour : 'header';
     if (inFreePath) evidence.push({ fact: "the fault happened inside the pool free path (ExFreePoolWithTag / segment heap), which reads the block's neighbours", command: 'kb' });
     const owned = owner ? ` allocated by ${ownerName}` : '';
     let rule: string;
     let claim: string;
     if (inFreePath && corrupted) {
       rule = 'pool-corruption';
-      claim = `Pool corruption: the '${b.tagText}' pool block${owned} was written past its end${fill ? ` (${fill})` : ''} over the neighbouring header at ${addr64(corrupted.at)}, and freeing it made the kernel follow that overwritten header. ${ownerName ?? 'The driver that allocated it'} corrupted pool memory.`;
+      claim = `Pool corruption: the '${b.tagText}' pool block${owned} was written past its end${fill ? ` (${fill})` : ''} over the neighbouring ${hit} at ${addr64(corrupted.at)}, and freeing it made the kernel follow that overwritten ${hit === 'page' ? 'memory' : 'header'}. ${ownerName ?? 'The driver that allocated it'} corrupted pool memory.`;
     } else if (fill || corrupted) {
       rule = 'pool-overrun';
-      claim = `The crash points into the '${b.tagText}' pool block${owned}, which ${fill ? `is filled with ${fill}` : 'is followed by a header full of fill bytes'}${corrupted ? ' and whose neighbouring header holds fill bytes' : ''}: a sign that the code wrote past this buffer.`;
+      claim = `The crash points into the '${b.tagText}' pool block${owned}, which ${fill ? `is filled with ${fill}` : `is followed by a ${hit} full of fill bytes`}${corrupted ? ` and whose neighbouring ${hit} holds fill bytes` : ''}: a sign that the code wrote past this buffer.`;
     } else {
       rule = 'pool-block';
       claim = `The crash points into a pool block tagged '${b.tagText}'${owned}${inFreePath ? ', freed while its neighbouring headers were intact' : ''}.`;

@@ -27,6 +27,8 @@ export interface StackEntry {
   symbol?: string;
   offset?: number;
   guessed?: boolean;
+  /** With `guessed`: how the frame was found ('epilog': running its callee's epilog; 'call'/'symbol': stack scan). */
+  guess?: 'call' | 'symbol' | 'epilog';
 }
 
 export interface Evidence {

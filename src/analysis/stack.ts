@@ -3,12 +3,22 @@
 // `.cxr; .ecxr ; kb`; when that walk does not reach the faulting instruction (nt's unwind data missing, a
 // broken stack) the trap frame's own stack is shown instead, with `.trap … ; kb` and a note saying why.
 import type { KernelTarget } from '../target/kernel-target.js';
+import type { StackFrame } from '../unwind/x64-unwinder.js';
 import type { X64Registers } from '../target/x64-registers.js';
 import { addr64 } from '../util/hex.js';
 import type { FaultingContext } from './faulting-context.js';
 import type { StackEntry } from './report.js';
 
 const MAX_FRAMES = 128;
+
+/**
+ * How frame `i` of a walk was found: its callee's step (frame i − 1) says whether unwind data gave it, or a
+ * guess did — and which (the callee's epilog run, or a stack scan).
+ */
+export function frameOrigin(frames: readonly Pick<StackFrame, 'guessed' | 'guess'>[], i: number): Pick<StackEntry, 'guessed' | 'guess'> {
+  const callee = i > 0 ? frames[i - 1] : undefined;
+  return callee?.guessed ? { guessed: true, guess: callee.guess ?? 'call' } : { guessed: false };
+}
 
 async function entries(t: KernelTarget, from: X64Registers): Promise<{ stack: StackEntry[]; note?: string }> {
   const frames = await t.walk(from, { maxFrames: MAX_FRAMES });
@@ -18,7 +28,7 @@ async function entries(t: KernelTarget, from: X64Registers): Promise<{ stack: St
     const s = await t.memory.readSparse(f.sp + 8n, 32);
     const args = [0, 1, 2, 3].map((i) => (s.valid.subarray(i * 8, i * 8 + 8).every((v) => v === 1) ? new DataView(s.bytes.buffer, s.bytes.byteOffset + i * 8, 8).getBigUint64(0, true) : undefined));
     const parts = await t.symbolParts(f.ip);
-    stack.push({ childSp: f.sp, retAddr: f.returnAddress, callSite: (await t.symbolize(f.ip)) ?? addr64(f.ip), args, module: m?.name, symbol: parts?.symbol, offset: parts?.displacement, guessed: frames[f.index - 1]?.guessed ?? false });
+    stack.push({ childSp: f.sp, retAddr: f.returnAddress, callSite: (await t.symbolize(f.ip)) ?? addr64(f.ip), args, module: m?.name, symbol: parts?.symbol, offset: parts?.displacement, ...frameOrigin(frames, f.index) });
   }
   return { stack, note: frames.at(-1)?.note };
 }

@@ -11,6 +11,8 @@ export interface PhysicalMemory {
   read(pa: number, length: number): Promise<Uint8Array>;
   /** Fills `dest` from physical address `pa` (no allocation when the source supports it); throws like read(). */
   readInto?(pa: number, dest: Uint8Array): Promise<void>;
+  /** For a page the dump holds only in part (a converted dump's metadata says so): 1 per real byte; undefined when all are. */
+  knownBytes?(pfn: number): Uint8Array | undefined;
   /** Number of pages present. */
   readonly pageCount: number;
   /** Ascending, non-overlapping runs of present pages (iterate with `for await`). Bounded by the dump's own description. */

@@ -127,7 +127,9 @@ export class X64AddressSpace implements AddressSpace {
         if (page) {
           const off = t.pa % PAGE_SIZE;
           bytes.set(page.subarray(off, off + n), done);
-          valid.fill(1, done, done + n);
+          const known = this.physical.knownBytes?.(Math.floor(t.pa / PAGE_SIZE));
+          if (known) valid.set(known.subarray(off, off + n), done);
+          else valid.fill(1, done, done + n);
         }
       }
       done += n;

@@ -100,7 +100,7 @@ export function renderAnalysisText(r: AnalysisReport): string {
     for (const [i, p] of (r.exceptionRecord?.parameters ?? []).entries()) errorBlock.push(`EXCEPTION_PARAMETER${i + 1}:  ${hex16(p)}`, '');
     errorBlock.push(`EXCEPTION_STR:  0x${r.errorCode.code.toString(16)}`, '');
   }
-  const stack = [...capturedLines(r), 'STACK_TEXT:  ', renderStack({ rows: r.stack.map((s, i) => ({ index: i, childSp: s.childSp, retAddr: s.retAddr, callSite: s.callSite, args: s.args, guessed: s.guessed })), notes: r.stackNotes.map((n) => `(${n})`) }, 'stack-text'), '', ''];
+  const stack = [...capturedLines(r), 'STACK_TEXT:  ', renderStack({ rows: r.stack.map((s, i) => ({ index: i, childSp: s.childSp, retAddr: s.retAddr, callSite: s.callSite, args: s.args, guessed: s.guessed, guess: s.guess })), notes: r.stackNotes.map((n) => `(${n})`) }, 'stack-text'), '', ''];
   const symbol = [`SYMBOL_NAME:  ${r.symbolName}`, ''];
 
   if (layout === 'page-fault') {

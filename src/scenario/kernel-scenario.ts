@@ -66,6 +66,11 @@ export interface ScenarioClock {
 
 /** KUSER_SHARED_DATA's fixed address on x64. */
 const KUSER_SHARED_DATA = 0xfffff78000000000n;
+/** _KOBJECTS values the dispatcher headers of threads and processes carry (ThreadObject, ProcessObject). */
+const THREAD_OBJECT = 6;
+const PROCESS_OBJECT = 3;
+/** nt!RtlpHpHeapGlobals.HeapKey: random per boot on Windows; fixed here so the dumps are reproducible. */
+export const HEAP_KEY = 0x5a3c96e10f7b2d48n;
 
 export class KernelScenario {
   readonly mem = new MemoryBuilder(SELF_MAP_INDEX);
@@ -90,6 +95,8 @@ export class KernelScenario {
   readonly clock: ScenarioClock;
   /** Clock ticks since boot at the crash (KUSER_SHARED_DATA.TickCountQuad). */
   readonly tickCount: bigint;
+  /** nt!KeBugCheckEx, where the dump header's exception record says the system stopped. */
+  private bugCheckEx = 0n;
 
   constructor(
     private readonly bins: ScenarioBinaries,
@@ -118,6 +125,7 @@ export class KernelScenario {
       if (typeof spec !== 'string') this.fullPaths.set(img, spec.fullPath);
     }
     this.types = new KernelTypes(this.nt.pdb);
+    this.bugCheckEx = await this.global('KeBugCheckEx');
     this.lists = { modules: await this.global('PsLoadedModuleList'), processes: await this.global('PsActiveProcessHead') };
     await this.writeSessionList();
     await this.writeModuleList();
@@ -126,6 +134,7 @@ export class KernelScenario {
     for (let i = 0; i < this.processors; i++) await this.writePrcb(i);
     await this.writeClock();
     await this.writeDebuggerData();
+    (await this.struct('_RTLP_HP_HEAP_GLOBALS', await this.global('RtlpHpHeapGlobals'))).set('HeapKey', HEAP_KEY);
     for (let i = 0; i < extraThreads; i++) await this.addWaitingThread();
   }
 
@@ -227,7 +236,7 @@ export class KernelScenario {
       (this.mem.pages.get(pfn) as Uint8Array).set((this.mem.pages.get(this.mem.pml4Pfn) as Uint8Array).subarray(0x800), 0x800);
       dtb = BigInt(pfn) << 12n;
     }
-    p.set('UniqueProcessId', o.pid).set('InheritedFromUniqueProcessId', o.parentPid).set('Pcb.DirectoryTableBase', dtb);
+    p.set('Pcb.Header.Type', PROCESS_OBJECT).set('UniqueProcessId', o.pid).set('InheritedFromUniqueProcessId', o.parentPid).set('Pcb.DirectoryTableBase', dtb);
     p.bytes('ImageFileName', new TextEncoder().encode(`${name.slice(0, 14)}\0`));
     p.set('Peb', o.peb ?? 0n).set('CreateTime', o.createTime ?? 0n).set('Pcb.BasePriority', o.basePriority ?? 8);
     p.set('VirtualSize', o.virtualSize ?? 0n).set('PeakVirtualSize', o.peakVirtualSize ?? 0n).set('CommitCharge', o.commitPages ?? 0n);
@@ -271,7 +280,7 @@ export class KernelScenario {
     const base = limit + STACK_SIZE;
     this.nextStack = base + 0x1000n; // a guard gap between stacks
     this.mem.map(limit, Number(STACK_SIZE));
-    t.set('Cid.UniqueProcess', owner?.pid ?? 4).set('Cid.UniqueThread', id);
+    t.set('Tcb.Header.Type', THREAD_OBJECT).set('Cid.UniqueProcess', owner?.pid ?? 4).set('Cid.UniqueThread', id);
     t.set('Tcb.StackBase', base).set('Tcb.StackLimit', limit).set('Tcb.InitialStack', base - 0x470n);
     t.set('Tcb.State', state).set('Tcb.Priority', 13).set('Tcb.BasePriority', 12).set('Tcb.WaitReason', state === 5 ? 15 : 0);
     // A running thread was switched in at the current tick; waiting ones have waited a while.
@@ -335,7 +344,7 @@ export class KernelScenario {
   private async writePrcb(n: number): Promise<void> {
     const address = PRCB_BASE + BigInt(n) * 0x10000n + 0x180n;
     const idle = await this.struct('_ETHREAD', PRCB_BASE + BigInt(n) * 0x10000n + 0xc000n);
-    idle.set('Cid.UniqueProcess', 0).set('Cid.UniqueThread', 0).set('Tcb.State', 2).set('Tcb.Priority', 0).set('Tcb.BasePriority', 0);
+    idle.set('Tcb.Header.Type', THREAD_OBJECT).set('Cid.UniqueProcess', 0).set('Cid.UniqueThread', 0).set('Tcb.State', 2).set('Tcb.Priority', 0).set('Tcb.BasePriority', 0);
     idle.set('Tcb.Process', this.idleProcess).set('Tcb.ApcState.Process', this.idleProcess).set('Tcb.WaitTime', this.tickCount).set('Tcb.NextProcessor', n).set('Tcb.IdealProcessor', n);
     this.idleThreads.push(idle.address);
     const p = await this.struct('_KPRCB', address);
@@ -383,6 +392,34 @@ export class KernelScenario {
     }
     this.mem.u64(await this.global('PoolTrackTable'), table);
     this.mem.u64(await this.global('PoolTrackTableSize'), BigInt(rows.length));
+  }
+
+  /**
+   * Records big pool allocations in nt!PoolBigPageTable (one _POOL_TRACKER_BIG_PAGES slot each, by field
+   * name; `poolType` is the POOL_TYPE, 1 = paged) and its slot count in nt!PoolBigPageTableSize.
+   */
+  async setBigPages(rows: { va: bigint; tag: number; poolType: number; bytes: bigint }[]): Promise<void> {
+    const t = await this.types.struct('_POOL_TRACKER_BIG_PAGES');
+    const table = this.alloc(t.size * Math.max(rows.length, 1));
+    for (const [i, r] of rows.entries()) {
+      const e = new StructWriter(this.mem, t, table + BigInt(i * t.size));
+      e.set('Va', r.va).set('Key', r.tag).set('PoolType', r.poolType).set('NumberOfBytes', r.bytes);
+    }
+    this.mem.u64(await this.global('PoolBigPageTable'), table);
+    this.mem.u64(await this.global('PoolBigPageTableSize'), BigInt(rows.length));
+  }
+
+  /**
+   * A segment-heap VS chunk header at `address` (just before a pool header), by field name: sizes in bytes
+   * (stored in 16-byte units), then its first eight bytes (Sizes.HeaderBits) XORed with its own address and
+   * HEAP_KEY, as the kernel stores them.
+   */
+  async vsChunkHeader(address: bigint, c: { size: number; previousSize: number; allocated: boolean }): Promise<void> {
+    const h = await this.struct('_HEAP_VS_CHUNK_HEADER', address);
+    h.set('Sizes.UnsafeSize', c.size / 16).set('Sizes.UnsafePrevSize', c.previousSize / 16).set('Sizes.Allocated', c.allocated ? 1 : 0);
+    const bits = h.addressOf('Sizes.HeaderBits');
+    const plain = new DataView(this.mem.read(bits, 8).buffer).getBigUint64(0, true);
+    this.mem.u64(bits, plain ^ address ^ HEAP_KEY);
   }
 
   /** Sets what a processor runs (its idle thread stays its idle thread). */
@@ -538,9 +575,13 @@ export class KernelScenario {
     this.mem.write(address, encodeExceptionRecord64(e));
   }
 
-  /** Header facts for the dump writer. */
+  /**
+   * Header facts for the dump writer. The header's exception record is what Windows writes there (the corpus
+   * triage dump's, at 0xF00): a breakpoint, 0x80000003, EXCEPTION_NONCONTINUABLE, at nt!KeBugCheckEx, no parameters.
+   */
   facts(bugcheckCode: number, args: bigint[], context: X64Registers, comment: string): DumpFacts {
     return {
+      exception: { code: 0x80000003, flags: 1, record: 0n, address: this.bugCheckEx, parameters: [] },
       ntBuild: 19041,
       processors: this.processors,
       bugcheckCode,

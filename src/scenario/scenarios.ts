@@ -204,6 +204,8 @@ async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   // The kernel's region map: 16 TB of paged pool (the walkthrough's PagedPool Maximum) from ffffe500`00000000.
   await k.setSystemVaRegion('MiVaPagedPool', 'AssignedRegionPagedPool', 0xffffe50000000000n, 0x100000000000n);
   const data = await poolBlock(k, lastPage + 0xb80n, 0x470, POOL_TAG_WRB1); // the tag Driver.sys allocates with
+  // A segment-heap page: the VS chunk header before the pool header spans itself, the header and the data.
+  await k.vsChunkHeader(lastPage + 0xb70n, { size: 0x10 + 0x480, previousSize: 0, allocated: true });
   k.mem.fill(data, 0x470, 0x41); // the copy so far: 'A's from the source buffer
   const badVa = lastPage + 0x1000n;
   const faultIp = await findInstruction(drv, 'CopyBlocks', /^movaps xmmword ptr \[/);
@@ -272,6 +274,10 @@ async function scenario7e(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   const block = 0xffffe009a68dc000n;
   k.mem.map(block, 0x6000);
   const data = await poolBlock(k, block, 0x2500, POOL_TAG_WRB1);
+  // Above a page, the allocation is recorded in the big-page table: 0x2510 bytes (the walkthrough's
+  // ExFreePoolWithTag arguments), paged. The header written at its start does not say so: BlockSize has 8
+  // bits, 0x251 units read as 0x51 (dumps without the table, like small ones, still find the block by it).
+  await k.setBigPages([{ va: block, tag: POOL_TAG_WRB1, poolType: 1, bytes: 0x2510n }]);
   k.mem.fill(data, 0x2500 * 2 - 0x20, 0x41); // twice the allocation: the next chunk's header is 'A's too
   const faultIp = await findInstruction(nt, 'RtlpHpVsFreeChunkInsert', /^mov rbx,qword ptr \[rax\+10h\]/);
   // Exception and context records live on the stack of the dispatch code, as KiDispatchException leaves them.

@@ -94,7 +94,18 @@ const KTRAP_FRAME = struct('_KTRAP_FRAME', 0x190, [
   ['SegSs', 0x188, U16],
 ]);
 
-const TYPES = new Map<string, UdtType>([LIST_ENTRY, UNICODE_STRING, KLDR_DATA_TABLE_ENTRY, LDR_DATA_TABLE_ENTRY, KTRAP_FRAME].map((t) => [t.name, t]));
+// MmUnloadedDrivers' entries (x64): the 19041 ISF lacks this type, so it is checked against the scenario
+// kernel's PDB instead. CurrentTime is a LARGE_INTEGER (a FILETIME of the unload).
+const UNLOADED_DRIVERS = struct('_UNLOADED_DRIVERS', 0x28, [
+  ['Name', 0x0, UNICODE_STRING],
+  ['StartAddress', 0x10, VOID_PTR],
+  ['EndAddress', 0x18, VOID_PTR],
+  ['CurrentTime', 0x20, base('__int64', 8, true)],
+]);
+/** Built-in types the 19041 ISF does not describe (their test compares them with the scenario PDB). */
+export const NOT_IN_ISF = new Set(['_UNLOADED_DRIVERS']);
+
+const TYPES = new Map<string, UdtType>([LIST_ENTRY, UNICODE_STRING, KLDR_DATA_TABLE_ENTRY, LDR_DATA_TABLE_ENTRY, KTRAP_FRAME, UNLOADED_DRIVERS].map((t) => [t.name, t]));
 
 /** The note a target records when it falls back to these layouts. */
 export const BUILTIN_TYPES_NOTE = 'nt types missing: module list read with the fixed x64 loader-entry layout';

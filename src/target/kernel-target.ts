@@ -198,7 +198,10 @@ export class KernelTarget implements SessionTarget {
   /** MmUnloadedDrivers (an array of _UNLOADED_DRIVERS read by field name), when the types describe it. */
   private async unloadedDrivers(kt: KernelTypes): Promise<UnloadedModuleInfo[]> {
     const nt = this.modules.kernel;
-    const t = await kt.struct('_UNLOADED_DRIVERS').catch(() => undefined);
+    // nt's own layout when its types have one; else the public x64 one (the 19041 ISF lacks the type).
+    const own = await kt.struct('_UNLOADED_DRIVERS').catch(() => undefined);
+    const types = own ? kt : (this.builtinTypes ??= new KernelTypes(new BuiltinAbiTypes()));
+    const t = own ?? (await types.struct('_UNLOADED_DRIVERS').catch(() => undefined));
     const arrayPtr = this.debuggerData?.pointer('MmUnloadedDrivers') ?? (nt ? await kt.global(nt.base, 'MmUnloadedDrivers') : undefined);
     if (!t || !arrayPtr) {
       if (!t) this.limitations.push('unloaded drivers: the kernel types have no _UNLOADED_DRIVERS');
@@ -213,7 +216,7 @@ export class KernelTarget implements SessionTarget {
       const lastBytes = lastPtr ? await this.memory.read(lastPtr, 4).catch(() => undefined) : undefined;
       const count = lastBytes ? Math.min(new DataView(lastBytes.buffer, lastBytes.byteOffset, 4).getUint32(0, true), 50) : 50;
       for (let i = 0; i < count; i++) {
-        const e = await kt.read(this.memory, '_UNLOADED_DRIVERS', array + BigInt(i * t.size));
+        const e = await types.read(this.memory, '_UNLOADED_DRIVERS', array + BigInt(i * t.size));
         const start = e.uint('StartAddress');
         if (!start) break;
         // CurrentTime: when it was unloaded (a FILETIME), for `analyze` to say so.

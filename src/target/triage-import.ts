@@ -4,13 +4,70 @@
 // a full dump carries in memory and a triage dump in its own tables — the loaded-module list (written as
 // _KLDR_DATA_TABLE_ENTRY by field name), the process and thread list links, and the unloaded drivers
 // (MmUnloadedDrivers). The result is written by the ordinary dump writer in any full-memory layout.
+//
+// A full-memory layout stores whole pages, but a small dump captured parts of pages: every byte written
+// here is recorded, and the result lists the physical byte ranges that are real (captured, or rebuilt
+// structures; page tables whole) for the dump's metadata trailer, so the rest of those pages reads as not
+// in the dump instead of as zeros.
 import { factsOf } from '../formats/kernel-dump/convert.js';
+import { type ByteRange, normalizeRanges } from '../formats/kernel-dump/valid-ranges.js';
 import type { DumpFacts } from '../formats/kernel-dump/writer.js';
 import { UnsupportedError } from '../io/errors.js';
+import { BuiltinAbiTypes } from '../symbols/builtin-abi-types.js';
+import type { UdtType } from '../symbols/types.js';
+import { PageMapPhysicalMemory } from '../memory/page-map-physical.js';
+import { X64AddressSpace } from '../memory/x64-paging.js';
 import { MemoryBuilder } from '../scenario/memory-builder.js';
 import { StructWriter } from '../scenario/struct-writer.js';
 import type { KernelTarget } from './kernel-target.js';
 import { capturedEntries, placeCapturedEntries } from './triage-paging.js';
+
+/** The note an up-converted dump carries (its trailer; shown as a limitation). */
+export const FROM_SMALL_DUMP_NOTE =
+  'converted from a small (triage) dump: only the bytes it captured and the structures the conversion rebuilt (page tables, module, process and unloaded-driver lists) are real; the rest of their pages is not in the dump (other debuggers read it as zeros)';
+/** The dump header's Comment of an up-converted dump whose source had none (WinDbg prints it on opening). */
+export const FROM_SMALL_DUMP_COMMENT = 'dumpscope: rebuilt from a small dump; bytes it did not capture read as zero here';
+
+/** A memory builder that remembers every virtual range written or allocated. */
+class RecordingMemory extends MemoryBuilder {
+  readonly real: { va: bigint; size: number }[] = [];
+  override write(va: bigint, bytes: Uint8Array): void {
+    super.write(va, bytes);
+    if (bytes.length) this.real.push({ va, size: bytes.length });
+  }
+}
+
+/**
+ * Physical byte ranges that are real: the recorded ranges, through the built page tables; in the page
+ * tables (the pages no recorded range reached), every entry that is set — captured or built to map what was
+ * captured — and the entries the small dump captured through the self-map, zero or not. A zero entry nobody
+ * captured is not known to be zero.
+ */
+async function realRanges(mem: RecordingMemory, selfMap: readonly { va: bigint; size: number }[]): Promise<ByteRange[]> {
+  const space = new X64AddressSpace(new PageMapPhysicalMemory(mem.pages), mem.directoryTableBase);
+  const out: ByteRange[] = [];
+  const dataPages = new Set<number>();
+  const through = async (r: { va: bigint; size: number }, pages?: Set<number>) => {
+    for (let done = 0; done < r.size; ) {
+      const va = r.va + BigInt(done);
+      const n = Math.min(0x1000 - Number(va & 0xfffn), r.size - done);
+      const t = await space.translate(va);
+      if (t.pa !== undefined) {
+        out.push({ start: t.pa, end: t.pa + n });
+        pages?.add(Math.floor(t.pa / 0x1000));
+      }
+      done += n;
+    }
+  };
+  for (const r of mem.real) await through(r, dataPages);
+  for (const [pfn, page] of mem.pages) {
+    if (dataPages.has(pfn)) continue;
+    const words = new BigUint64Array(page.buffer, page.byteOffset, 512);
+    for (let i = 0; i < 512; i++) if (words[i] !== 0n) out.push({ start: pfn * 0x1000 + i * 8, end: pfn * 0x1000 + i * 8 + 8 });
+  }
+  for (const r of selfMap) await through(r);
+  return normalizeRanges(out);
+}
 
 /** A kernel VA range no Windows x64 layout uses, for the structures this conversion has to add. */
 const SCRATCH = 0xffffdf0000000000n;
@@ -18,7 +75,7 @@ const SPAN = 0x8000000000n; // one PML4 slot
 /** Pages the rebuilt memory may hold (512 MiB); a real small dump needs a few thousand. */
 const MAX_PAGES = 1 << 17;
 
-export async function fullFromTriage(t: KernelTarget): Promise<{ facts: DumpFacts; pages: Map<number, Uint8Array>; notes: string[] }> {
+export async function fullFromTriage(t: KernelTarget): Promise<{ facts: DumpFacts; pages: Map<number, Uint8Array>; notes: string[]; ranges: ByteRange[] }> {
   const notes: string[] = [];
   const tri = t.dump.triage;
   if (!tri) throw new UnsupportedError('the dump is not a small (triage) dump');
@@ -29,13 +86,13 @@ export async function fullFromTriage(t: KernelTarget): Promise<{ facts: DumpFact
   const h = t.dump.header;
   // The PML4 stays where the header's DirectoryTableBase says, when that is a plausible frame.
   const dtbPfn = Number((h.directoryTableBase >> 12n) & 0xfffffffffn);
-  const mem = new MemoryBuilder(selfMapIndex, 0x1000, dtbPfn > 0 && dtbPfn < 2 ** 28 ? dtbPfn : undefined);
+  const mem = new RecordingMemory(selfMapIndex, 0x1000, dtbPfn > 0 && dtbPfn < 2 ** 28 ? dtbPfn : undefined);
   // A small dump is small: scattered blocks of a hostile one must not make this build gigabytes of pages.
   mem.maxPages = MAX_PAGES;
   const inSelfMap = (va: bigint) => va >= pteBase && va < pteBase + SPAN;
   // Paging entries captured through the self-map first: they decide which frames the pages below use.
-  const selfMapBlocks = [];
-  for (const b of tri.blocks) if (inSelfMap(b.va)) selfMapBlocks.push({ va: b.va, bytes: await t.dump.source.read(b.fileOffset, b.size) });
+  const selfMapBlocks: { va: bigint; bytes: Uint8Array; size: number }[] = [];
+  for (const b of tri.blocks) if (inSelfMap(b.va)) selfMapBlocks.push({ va: b.va, bytes: await t.dump.source.read(b.fileOffset, b.size), size: b.size });
   const unplaced = placeCapturedEntries(mem, capturedEntries(selfMapBlocks, pteBase), selfMapIndex);
   if (unplaced) notes.push(`${unplaced} captured paging entries lie under entries that are not tables and were left out`);
   // Then captured memory, through those entries (or fresh ones where none were captured).
@@ -56,6 +113,7 @@ export async function fullFromTriage(t: KernelTarget): Promise<{ facts: DumpFact
     const a = next;
     next = (next + BigInt(size) + 0xfn) & ~0xfn;
     mem.map(a, size);
+    mem.real.push({ va: a, size }); // the conversion's own structure: every byte of it is what it says
     return a;
   };
   const head = (va: bigint) => {
@@ -106,7 +164,8 @@ export async function fullFromTriage(t: KernelTarget): Promise<{ facts: DumpFact
   const nt = t.modules.modules[0];
   const global = async (name: string) => t.debuggerData?.pointer(name) ?? (nt ? await kt.global(nt.base, name).catch(() => undefined) : undefined);
   const unloadedVar = unloaded.length ? await global('MmUnloadedDrivers') : undefined;
-  const ud = unloadedVar ? await kt.struct('_UNLOADED_DRIVERS').catch(() => undefined) : undefined;
+  // nt's layout, or the public x64 one the reader falls back to too (the 19041 ISF lacks the type).
+  const ud = unloadedVar ? ((await kt.struct('_UNLOADED_DRIVERS').catch(() => undefined)) ?? ((await new BuiltinAbiTypes().findType('_UNLOADED_DRIVERS')) as UdtType | undefined)) : undefined;
   if (unloadedVar && ud) {
     const array = alloc(ud.size * unloaded.length);
     for (const [i, u] of unloaded.entries()) {
@@ -120,5 +179,7 @@ export async function fullFromTriage(t: KernelTarget): Promise<{ facts: DumpFact
   } else if (unloaded.length) {
     notes.push(`the ${unloaded.length} unloaded drivers are not written: ${unloadedVar ? "nt's types have no _UNLOADED_DRIVERS" : 'MmUnloadedDrivers is not known'}`);
   }
-  return { facts: { ...factsOf(t.dump), directoryTableBase: mem.directoryTableBase, psLoadedModuleList: modules, psActiveProcessHead: processes }, pages: mem.pages, notes };
+  const facts: DumpFacts = { ...factsOf(t.dump), directoryTableBase: mem.directoryTableBase, psLoadedModuleList: modules, psActiveProcessHead: processes };
+  if (facts.comment === undefined) facts.comment = FROM_SMALL_DUMP_COMMENT;
+  return { facts, pages: mem.pages, notes, ranges: await realRanges(mem, selfMapBlocks) };
 }

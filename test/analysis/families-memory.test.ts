@@ -28,7 +28,8 @@ const FREED_PTE = 0x00003e9800000000n; // the software PTE the 0x50 walkthrough'
 test('0xEF: PROCESS_NAME and CRITICAL_PROCESS come from Arg1\'s _EPROCESS (nt\'s types without ExitStatus: a note)', async () => {
   const c = await crashKernel([], windowsOnlyChain);
   const p = await c.k.struct('_EPROCESS');
-  p.set('UniqueProcessId', 0x2a8).bytes('ImageFileName', new TextEncoder().encode('csrss.exe\0'));
+  // Pcb.Header.Type 3 (ProcessObject): a process object's dispatcher header, which !process checks.
+  p.set('Pcb.Header.Type', 3).set('UniqueProcessId', 0x2a8).bytes('ImageFileName', new TextEncoder().encode('csrss.exe\0'));
   const r = await analyzeCrash(c, 0xef, [p.address, 0n, 0n, 0n], join(dir, 'ef.dmp'), { without: ['_EPROCESS.ExitStatus'] });
   assert.equal(r.processName, 'csrss.exe', 'the crashing thread belongs to System; PROCESS_NAME is the dead process');
   assert.equal(r.extraFields?.find((f) => f.key === 'CRITICAL_PROCESS')?.value, 'csrss.exe');
@@ -47,7 +48,7 @@ test('0xEF: PROCESS_NAME and CRITICAL_PROCESS come from Arg1\'s _EPROCESS (nt\'s
 test('0xEF with the 19041 layout: ExitStatus 0xC0000005 says the process died of an access violation', { skip: skipUnlessIsf() }, async () => {
   const c = await crashKernel([], windowsOnlyChain);
   const p = await isfStruct(c.k, '_EPROCESS');
-  p.set('UniqueProcessId', 0x2a8).set('ExitStatus', 0xc0000005).bytes('ImageFileName', new TextEncoder().encode('wininit.exe\0'));
+  p.set('Pcb.Header.Type', 3).set('UniqueProcessId', 0x2a8).set('ExitStatus', 0xc0000005).bytes('ImageFileName', new TextEncoder().encode('wininit.exe\0'));
   const r = await analyzeCrash(c, 0xef, [p.address, 0n, 0n, 0n], join(dir, 'ef-isf.dmp'), { isf: true });
   assert.equal(r.processName, 'wininit.exe');
   assert.equal(r.extraFields?.find((f) => f.key === 'EXIT_STATUS')?.value, '0xc0000005');

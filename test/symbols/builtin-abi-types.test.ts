@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { openIsf } from '../../src/formats/isf/open-isf.js';
 import { PdbFile } from '../../src/formats/pdb/pdb.js';
 import { FileSource } from '../../src/node/file-source.js';
-import { BuiltinAbiTypes } from '../../src/symbols/builtin-abi-types.js';
+import { BuiltinAbiTypes, NOT_IN_ISF } from '../../src/symbols/builtin-abi-types.js';
 import type { SymbolSource } from '../../src/symbols/symbol-source.js';
 import type { Field, UdtType } from '../../src/symbols/types.js';
 import { corpus, repo, skipUnlessCorpus } from '../helpers/corpus.js';
@@ -18,9 +18,10 @@ import { corpus, repo, skipUnlessCorpus } from '../helpers/corpus.js';
 const ISF = 'isf/ntkrnlmp.pdb/5278AFF86C341677D7D7835C85B7B844-1.json.xz';
 const builtin = new BuiltinAbiTypes();
 
-async function builtinTypes(): Promise<UdtType[]> {
+async function builtinTypes(only?: (name: string) => boolean): Promise<UdtType[]> {
   const out: UdtType[] = [];
   for (const n of await builtin.typeNames()) {
+    if (only && !only(n)) continue;
     const t = await builtin.findType(n);
     assert.ok(t?.kind === 'udt');
     out.push(t);
@@ -29,9 +30,9 @@ async function builtinTypes(): Promise<UdtType[]> {
 }
 
 /** Every built-in field exists in `other` under the same name, offset and size (all of them, if `all`). */
-async function compare(other: SymbolSource, all: boolean, what: string): Promise<number> {
+async function compare(other: SymbolSource, all: boolean, what: string, only?: (name: string) => boolean): Promise<number> {
   let compared = 0;
-  for (const t of await builtinTypes()) {
+  for (const t of await builtinTypes(only)) {
     const o = await other.findType(t.name);
     if (!o && !all) continue;
     assert.ok(o?.kind === 'udt', `${what} has ${t.name}`);
@@ -53,8 +54,26 @@ async function compare(other: SymbolSource, all: boolean, what: string): Promise
 
 test('every built-in field has the 19041 ISF table\'s name, offset and size', { skip: skipUnlessCorpus(ISF) }, async () => {
   const isf = openIsf(new Uint8Array(readFileSync(corpus(ISF))), 'ntkrnlmp');
-  const n = await compare(isf, true, 'ISF');
-  assert.equal(n, (await builtinTypes()).reduce((a, t) => a + t.fields.length, 0));
+  // _UNLOADED_DRIVERS is built in because this ISF lacks it: it is checked against the scenario PDB below.
+  const inIsf = (name: string) => !NOT_IN_ISF.has(name);
+  const n = await compare(isf, true, 'ISF', inIsf);
+  assert.equal(n, (await builtinTypes(inIsf)).reduce((a, t) => a + t.fields.length, 0));
+  for (const name of NOT_IN_ISF) assert.equal(await isf.findType(name), undefined, `the ISF still lacks ${name}`);
+});
+
+test('_UNLOADED_DRIVERS (not in the ISF) has the scenario kernel PDB\'s size and every field\'s offset', async () => {
+  const src = await FileSource.open(repo('fixtures/scenario/bin/ntkrnlmp.pdb'));
+  try {
+    const pdb = await PdbFile.open(src);
+    const n = await compare(pdb, true, 'scenario PDB', (name) => NOT_IN_ISF.has(name));
+    assert.equal(n, 4); // Name, StartAddress, EndAddress, CurrentTime
+    // And the public x64 layout, stated independently: 0x28 bytes, Name at 0, StartAddress 0x10, EndAddress 0x18, CurrentTime 0x20.
+    const t = await pdb.findType('_UNLOADED_DRIVERS');
+    assert.ok(t?.kind === 'udt');
+    assert.deepEqual([t.size, ...t.fields.map((f) => [f.name, f.offset])], [0x28, ['Name', 0], ['StartAddress', 0x10], ['EndAddress', 0x18], ['CurrentTime', 0x20]]);
+  } finally {
+    await src.close();
+  }
 });
 
 test('built-in fields the scenario kernel PDB describes have its offsets', async () => {

@@ -137,7 +137,9 @@ async function pnpLockThread(x: FamilyInput, res: FamilyResult): Promise<void> {
   const kt = await typesFor(t, res, 'reading the thread that holds the PnP lock');
   if (!kt) return;
   if (!(await readView(t, kt, '_ETHREAD', threadAddr, res, `thread ${addr64(threadAddr)} (Arg3)`))) return;
-  const th = await t.thread(threadAddr);
+  // Not a thread (its dispatcher header's Type says another object): say so rather than stop the analysis.
+  const th = await t.thread(threadAddr).catch((e: unknown) => void res.notes.push(`thread ${addr64(threadAddr)} (Arg3): ${(e as Error).message}`));
+  if (!th) return;
   const regs = await t.threadRegisters(th).catch(() => undefined);
   if (!regs) {
     res.notes.push(`thread ${addr64(threadAddr)}: no switch frame at its KernelStack to start its stack from`);

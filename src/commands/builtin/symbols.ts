@@ -157,7 +157,7 @@ export const reloadCommand: CommandSpec<ReloadResult> = {
     const words = args.split(/\s+/).filter(Boolean);
     const force = words.some((w) => /^[/-]f$/i.test(w));
     const unknown = words.find((w) => /^[/-]/.test(w) && !/^[/-][fnsuvw]$/i.test(w));
-    if (unknown) throw new DumpscopeError(`.reload: unknown option ${unknown} (usage: .reload [/f] [MODULE])`, 'USAGE');
+    if (unknown) throw new DumpscopeError(`unknown option ${unknown} (usage: .reload [/f] [MODULE])`, 'USAGE');
     const name = words.find((w) => !/^[/-]/.test(w));
     if (!name) {
       t.reload(force ? 'all' : undefined);
@@ -166,7 +166,7 @@ export const reloadCommand: CommandSpec<ReloadResult> = {
     // `amdppm`, `amdppm.sys`, `nt`, `ntoskrnl.exe` (WinDbg also accepts `name=base,size`; the name is what counts).
     const want = name.replace(/=.*$/, '').toLowerCase();
     const m = t.modules.modules.find((x) => x.name.toLowerCase() === want || x.imageName.toLowerCase() === want);
-    if (!m) throw new DumpscopeError(`.reload: no loaded module named ${name}`, 'NOT_FOUND');
+    if (!m) throw new DumpscopeError(`no loaded module named ${name}`, 'NOT_FOUND');
     const stem = (f: string) => f.replace(/\.[^.]*$/, '').toLowerCase();
     const pdbName = t.symbolsIfLoaded(m)?.pdbName;
     t.reload([...new Set([m.name.toLowerCase(), stem(m.imageName), ...(pdbName ? [stem(pdbName)] : [])])]);

@@ -28,6 +28,8 @@ export interface BitmapHeader {
   totalPresentPages: number;
   /** Number of bits (page frames) the bitmap covers. */
   pages: number;
+  /** Set when the file ends inside the bitmap: how many of its bits (page frames) the file still holds. */
+  bitsInFile?: number;
 }
 
 export function parseBitmapHeader(bytes: Uint8Array, at: number, fileSize: number): BitmapHeader {
@@ -39,11 +41,13 @@ export function parseBitmapHeader(bytes: Uint8Array, at: number, fileSize: numbe
   const totalPresentPages = le.u64n(0x28, 'TotalPresentPages');
   const pages = le.u64n(0x30, 'Pages');
   const bitmapBytes = Math.ceil(pages / 8);
-  if (at + BITMAP_HEADER_SIZE + bitmapBytes > fileSize) {
-    throw new FormatError(le.format, `bitmap of ${pages} pages (${bitmapBytes} bytes) extends past the end of the ${fileSize}-byte file`, at + 0x30);
-  }
   if (firstPage < at + BITMAP_HEADER_SIZE + bitmapBytes) throw new FormatError(le.format, `FirstPage 0x${firstPage.toString(16)} lies inside the bitmap`, at + 0x20);
-  return { signature: signature as 'SDMP' | 'FDMP', firstPage, totalPresentPages, pages };
+  const h: BitmapHeader = { signature: signature as 'SDMP' | 'FDMP', firstPage, totalPresentPages, pages };
+  // A file cut inside its bitmap (pages come after it, so none is left) still opens: the bits present say
+  // which pages the dump had; the caller reports the cut. Only a bitmap that cannot fit even the header
+  // FirstPage names is an impossible one.
+  if (at + BITMAP_HEADER_SIZE + bitmapBytes > fileSize) h.bitsInFile = Math.max(0, fileSize - at - BITMAP_HEADER_SIZE) * 8;
+  return h;
 }
 
 const POP8 = new Uint8Array(256).map((_, i) => {
@@ -114,8 +118,11 @@ export class BitmapPhysicalMemory implements PhysicalMemory, SpanMap {
   }
 
   /** Scans the bitmap at `bitmapAt` chunk by chunk: page counts per chunk, checked against TotalPresentPages. */
-  static async open(source: ByteSource, header: BitmapHeader, bitmapAt: number, chunkBytes = CHUNK_BYTES): Promise<BitmapPhysicalMemory> {
+  static async open(source: ByteSource, declared: BitmapHeader, bitmapAt: number, chunkBytes = CHUNK_BYTES): Promise<BitmapPhysicalMemory> {
     if (chunkBytes <= 0 || chunkBytes % BLOCK_BYTES) throw new RangeError(`chunkBytes must be a multiple of ${BLOCK_BYTES}`);
+    // A bitmap cut by the end of the file: only the frames whose bits are in the file are known.
+    const cut = declared.bitsInFile !== undefined && declared.bitsInFile < declared.pages;
+    const header = cut ? { ...declared, pages: declared.bitsInFile as number } : declared;
     const CHUNK_BITS = chunkBytes * 8;
     const chunks = Math.ceil(header.pages / CHUNK_BITS);
     const kinds = new Uint8Array(chunks);
@@ -139,7 +146,7 @@ export class BitmapPhysicalMemory implements PhysicalMemory, SpanMap {
       }
     }
     prefix[chunks] = total;
-    if (total !== header.totalPresentPages) {
+    if (cut ? total > header.totalPresentPages : total !== header.totalPresentPages) {
       throw new FormatError('bitmap dump header', `bitmap has ${total} present pages but TotalPresentPages says ${header.totalPresentPages}`, bitmapAt - BITMAP_HEADER_SIZE + 0x28);
     }
     return new BitmapPhysicalMemory(source, header, bitmapAt, kinds, prefix, chunkBytes);

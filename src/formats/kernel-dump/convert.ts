@@ -4,6 +4,7 @@
 import { UnsupportedError } from '../../io/errors.js';
 import { PAGE_SIZE } from '../../memory/physical.js';
 import type { KernelDump } from './kernel-dump.js';
+import { type DumpTrailer, RangedPhysicalMemory } from './valid-ranges.js';
 import { type DumpSink, type DumpFacts, type PageRun, type WriteLayout, type WriteResult, writeKernelDump } from './writer.js';
 
 export interface ConvertOptions {
@@ -32,6 +33,15 @@ export function factsOf(d: KernelDump): DumpFacts {
     systemUpTime: h.systemUpTime,
     comment: h.comment,
     attributes: h.attributes,
+    productType: h.productType,
+    suiteMask: h.suiteMask,
+    miniDumpFields: h.miniDumpFields,
+    secondaryDataState: h.secondaryDataState,
+    writerStatus: h.writerStatus,
+    kdSecondaryVersion: h.is64 ? h.kdSecondaryVersion : undefined,
+    bootId: h.bootId,
+    // Everything else in the header (reserved bytes, fields not modelled) is carried through as is.
+    rawHeader: h.raw,
   };
 }
 
@@ -42,6 +52,8 @@ export async function convertKernelDump(d: KernelDump, sink: DumpSink, o: Conver
   if (d.header.machine !== 'x64' && o.layout !== 'full32') throw new UnsupportedError(`${d.header.machine} dumps can only be written in the full32 layout`);
   const phys = d.physical;
   if (!phys) throw new UnsupportedError(`${d.header.dumpType} dumps have no physical memory to convert`);
+  // A dump whose trailer limits it to some bytes: copy its pages as stored, and the limits with them.
+  const raw = phys instanceof RangedPhysicalMemory ? phys.base : phys;
   // Only the runs are listed up front (a few per contiguous stretch of memory), never every page.
   const runs: PageRun[] = [];
   for await (const r of phys.runs()) if (r.pageCount > 0) runs.push({ basePage: r.basePfn, pageCount: r.pageCount });
@@ -51,10 +63,19 @@ export async function convertKernelDump(d: KernelDump, sink: DumpSink, o: Conver
     {
       runs,
       readPages: async (pfn, dest) => {
-        if (phys.readInto) await phys.readInto(pfn * PAGE_SIZE, dest);
-        else dest.set(await phys.read(pfn * PAGE_SIZE, dest.length));
+        if (raw.readInto) await raw.readInto(pfn * PAGE_SIZE, dest);
+        else dest.set(await raw.read(pfn * PAGE_SIZE, dest.length));
       },
     },
-    { layout: o.layout, physicalPages: o.physicalPages },
+    { layout: o.layout, physicalPages: o.physicalPages, trailer: trailerFor(d) },
   );
+}
+
+/** The notes and ranges a converted copy of `d` carries: its own, and the loss when `d` is truncated. */
+export function trailerFor(d: KernelDump, extraNotes: string[] = []): DumpTrailer | undefined {
+  const notes = [...(d.trailer?.notes ?? []), ...extraNotes];
+  const t = d.truncation;
+  if (t) notes.push(`converted from a truncated dump (${t.actualSize} of ${t.expectedSize} bytes, ${t.expectedSize - t.actualSize} missing): what was past the cut is not in this dump either`);
+  if (!notes.length && !d.trailer?.ranges) return undefined;
+  return { ranges: d.trailer?.ranges, notes };
 }

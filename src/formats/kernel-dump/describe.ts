@@ -34,7 +34,16 @@ export function describeKernelDump(d: KernelDump): DumpInfo {
     systemUptimeSeconds: h.systemUpTime === undefined ? null : Number(h.systemUpTime) / 1e7,
     attributes: h.attributes === undefined ? null : hex0x(h.attributes),
     comment: h.comment ?? null,
+    productType: h.productType ?? null,
+    suiteMask: h.suiteMask === undefined ? null : hex0x(h.suiteMask),
+    miniDumpFields: h.miniDumpFields === undefined ? null : hex0x(h.miniDumpFields),
+    bootId: h.bootId ?? null,
   };
+  // A converted dump's metadata trailer: how much of its pages is real, and its notes.
+  if (d.trailer) {
+    const r = d.trailer.ranges;
+    info.trailer = { ranges: r ? r.length : null, realBytes: r ? r.reduce((n, x) => n + x.end - x.start, 0) : null, notes: d.trailer.notes };
+  }
   if (d.truncation) info.truncated = { expectedSize: d.truncation.expectedSize, actualSize: d.truncation.actualSize, missingBytes: d.truncation.expectedSize - d.truncation.actualSize };
   if (d.limitations.length) info.limitations = d.limitations;
   if (h.dumpType === 'full') {

@@ -49,6 +49,14 @@ export interface DumpHeader {
   productType?: number;
   suiteMask?: number;
   kdSecondaryVersion?: number;
+  /** DUMP_HEADER64.MiniDumpFields (0x1038): for a small dump, the TRIAGE_DUMP_* flags of what it holds. */
+  miniDumpFields?: number;
+  /** BootId (0x1054), WriterStatus (0x1048), SecondaryDataState (0x103c), as Windows wrote them. */
+  bootId?: number;
+  writerStatus?: number;
+  secondaryDataState?: number;
+  /** The header exactly as read (0x2000 or 0x1000 bytes), so a conversion can carry every field through. */
+  raw: Uint8Array;
 }
 
 const DUMP_TYPES: Record<number, DumpType> = { 1: 'full', 2: 'kernel-summary', 3: 'header-only', 4: 'triage', 5: 'full-bitmap', 6: 'kernel-bitmap', 7: 'automatic' };
@@ -129,6 +137,11 @@ function parse64(le: LE): DumpHeader {
     suiteMask: optionalU32(le.u32(0x1044)),
     kdSecondaryVersion: le.u8(0x104d),
     attributes: optionalU32(le.u32(0x1050)),
+    miniDumpFields: optionalU32(le.u32(0x1038)),
+    secondaryDataState: optionalU32(le.u32(0x103c)),
+    writerStatus: optionalU32(le.u32(0x1048)),
+    bootId: optionalU32(le.u32(0x1054)),
+    raw: le.sub(0, 0x2000).slice(),
   };
 }
 
@@ -169,5 +182,6 @@ function parse32(le: LE): DumpHeader {
     comment: comment.startsWith('PAGEPAGE') || comment === '' ? undefined : comment,
     productType: optionalU32(le.u32(0xf94)),
     suiteMask: optionalU32(le.u32(0xf98)),
+    raw: le.sub(0, 0x1000).slice(),
   };
 }

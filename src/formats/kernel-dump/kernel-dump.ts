@@ -8,7 +8,8 @@ import { BitmapPhysicalMemory, BITMAP_HEADER_SIZE, MAX_BITMAP_PAGES, parseBitmap
 import { type DumpHeader, parseDumpHeader } from './header.js';
 import { decodeExceptionRecord64, decodeX64Context, type ExceptionRecord } from './records.js';
 import { RunsPhysicalMemory } from './runs-memory.js';
-import { readTriage, type TriageParts } from './triage.js';
+import { readTriage, triageWarnings, type TriageParts } from './triage.js';
+import { type DumpTrailer, RangedPhysicalMemory, readTrailer } from './valid-ranges.js';
 
 export interface KernelDump {
   format: 'kernel';
@@ -25,6 +26,8 @@ export interface KernelDump {
   truncation?: { expectedSize: number; actualSize: number };
   /** What the file itself lacks (a truncated file), for `info` and the analysis' limitations. */
   limitations: string[];
+  /** dumpscope's metadata trailer of a converted dump (valid byte ranges, notes), when the file has one. */
+  trailer?: DumpTrailer;
 }
 
 
@@ -43,6 +46,7 @@ export async function openKernelDump(source: ByteSource): Promise<KernelDump> {
       const phys = new RunsPhysicalMemory(source, header.headerSize, header.physicalRuns);
       dump.physical = phys;
       noteTruncation(dump, phys.expectedSize, phys.pageCount, phys.declaredPages, header.headerSize);
+      await applyTrailer(dump, phys.expectedSize);
       break;
     }
     case 'full-bitmap':
@@ -55,6 +59,13 @@ export async function openKernelDump(source: ByteSource): Promise<KernelDump> {
       dump.bitmap = bh;
       dump.physical = phys;
       noteTruncation(dump, phys.expectedSize, phys.pageCount, bh.totalPresentPages, bh.firstPage);
+      if (bh.bitsInFile !== undefined) {
+        const bitmapBytes = Math.ceil(bh.pages / 8);
+        dump.limitations.push(
+          `the file ends inside the page bitmap: ${bh.bitsInFile / 8} of its ${bitmapBytes} bytes are present, so which pages the dump held is known only for the first 0x${bh.bitsInFile.toString(16)} page frames, and no page is in the file`,
+        );
+      }
+      await applyTrailer(dump, phys.expectedSize);
       break;
     }
     case 'triage': {
@@ -67,6 +78,8 @@ export async function openKernelDump(source: ByteSource): Promise<KernelDump> {
             `parts past file offset 0x${source.size.toString(16)} are missing: ${t.notes.join('; ')}`,
         );
       }
+      // A cut file has lost its marker with its tail: the truncation note above already says so.
+      dump.limitations.push(...triageWarnings(t, header.miniDumpFields, source.size).filter((w) => !dump.truncation || !w.includes('past the end')));
       break;
     }
     default:
@@ -74,6 +87,17 @@ export async function openKernelDump(source: ByteSource): Promise<KernelDump> {
       break;
   }
   return dump;
+}
+
+/** A converted dump's trailer: its notes become limitations, its ranges limit memory to the real bytes. */
+async function applyTrailer(dump: KernelDump, dataEnd: number): Promise<void> {
+  if (dump.truncation || !dump.physical) return;
+  const { trailer, warning } = await readTrailer(dump.source, dataEnd);
+  if (warning) dump.limitations.push(warning);
+  if (!trailer) return;
+  dump.trailer = trailer;
+  dump.limitations.push(...trailer.notes);
+  if (trailer.ranges) dump.physical = new RangedPhysicalMemory(dump.physical, trailer.ranges);
 }
 
 /** A file cut short keeps the pages before the cut; says so, once, in words a support engineer can act on. */

@@ -1,6 +1,7 @@
 // Writes a small-memory ("triage", DumpType 4) x64 dump: the PAGEDU64 header, then the TRIAGE_DUMP block at
 // 0x2000 and its parts in the order the reader expects — the PRCB, process and thread copies, the call stack,
 // the driver list and its string pool, unloaded drivers, the debugger data copy, and captured data blocks.
+import { TRIAGE_DUMP_VALID, TRIAGE_FLAGS } from './triage.js';
 import { type DumpFacts, type DumpSink, header64 } from './writer.js';
 
 export interface TriageDriverOut {
@@ -55,15 +56,22 @@ export async function writeTriageDump(sink: DumpSink, facts: DumpFacts, c: Triag
   const kdAt = c.debuggerData ? place(c.debuggerData.length) : 0;
   const tableAt = place(c.blocks.length * 16);
   const blockAt = c.blocks.map((b) => place(b.bytes.length));
-  const size = align(at, 0x1000);
+  // The validity marker ends the dump: debuggers check that the ULONG at ValidOffset is TRIAGE_DUMP_VALID
+  // ('TRGD' in the file) and SizeOfDump is where it ends, as in the small dumps Windows writes.
+  const validAt = place(4);
+  const size = validAt + 4;
+  // MiniDumpFields: the TRIAGE_DUMP_* flags of what is present (Windows always sets the basic ones).
+  let fields = TRIAGE_FLAGS.BASIC_INFO;
+  if (c.debuggerData) fields |= TRIAGE_FLAGS.DEBUGGER_DATA;
+  if (c.blocks.length) fields |= TRIAGE_FLAGS.DATA_BLOCKS;
 
-  await sink.write(0, header64(facts, 4, undefined, size));
+  await sink.write(0, header64({ ...facts, miniDumpFields: fields }, 4, undefined, size));
   const t = new Uint8Array(0x1000);
   const dv = new DataView(t.buffer);
   const u32 = (o: number, v: number) => dv.setUint32(o, v >>> 0, true);
   u32(0x0, 0);
   u32(0x4, size);
-  u32(0x8, 0x44504d55); // ValidOffset marker, as in real triage dumps ('UMPD')
+  u32(0x8, validAt);
   u32(0xc, 0x348);
   u32(0x10, 0xf00);
   u32(0x18, unloadedAt);
@@ -76,6 +84,7 @@ export async function writeTriageDump(sink: DumpSink, facts: DumpFacts, c: Triag
   u32(0x34, c.drivers.length);
   u32(0x38, poolAt);
   u32(0x3c, poolSize);
+  u32(0x44, 0xffffffff); // TriageOptions: Windows' small dumps carry all bits set
   dv.setBigUint64(0x48, c.callStack.va, true);
   u32(0x70, kdAt);
   u32(0x74, c.debuggerData?.length ?? 0);
@@ -123,6 +132,9 @@ export async function writeTriageDump(sink: DumpSink, facts: DumpFacts, c: Triag
   });
   if (table.length) await sink.write(tableAt, table);
   for (const [i, b] of c.blocks.entries()) await sink.write(blockAt[i], b.bytes);
+  const valid = new Uint8Array(4);
+  new DataView(valid.buffer).setUint32(0, TRIAGE_DUMP_VALID, true);
+  await sink.write(validAt, valid);
   await sink.truncate(size);
   return size;
 }

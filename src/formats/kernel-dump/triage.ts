@@ -6,6 +6,26 @@ import { LE } from '../../io/bytes.js';
 import { FormatError } from '../../io/errors.js';
 import { BlockAddressSpace, type CapturedBlock } from '../../memory/block-space.js';
 
+/** The ULONG at TRIAGE_DUMP.ValidOffset of a whole small dump ('TRGD' in the file). */
+export const TRIAGE_DUMP_VALID = 0x44475254;
+/** DUMP_HEADER64.MiniDumpFields bits of a small dump: which parts it holds. */
+export const TRIAGE_FLAGS = {
+  CONTEXT: 0x1,
+  EXCEPTION: 0x2,
+  PRCB: 0x4,
+  PROCESS: 0x8,
+  THREAD: 0x10,
+  STACK: 0x20,
+  DRIVER_LIST: 0x40,
+  BROKEN_DRIVER: 0x80,
+  /** The eight above: what every small dump Windows writes claims. */
+  BASIC_INFO: 0xff,
+  MMINFO: 0x100,
+  DATAPAGE: 0x200,
+  DEBUGGER_DATA: 0x400,
+  DATA_BLOCKS: 0x800,
+} as const;
+
 export interface TriageHeader {
   servicePackBuild: number;
   sizeOfDump: number;
@@ -71,6 +91,35 @@ export interface TriageParts {
   notes: string[];
   /** The file size the header's parts imply (larger than the file when it is cut short). */
   expectedSize: number;
+  /** The ULONG at ValidOffset (TRIAGE_DUMP_VALID in a whole dump), undefined when it lies past the file. */
+  validMarker?: number;
+}
+
+/**
+ * What a debugger checks before trusting a small dump: the marker at ValidOffset and the MiniDumpFields
+ * flags in the dump header. Other writers' dumps may differ, so each finding is a warning, not an error.
+ */
+export function triageWarnings(t: TriageParts, miniDumpFields: number | undefined, fileSize: number): string[] {
+  const out: string[] = [];
+  const h = t.header;
+  const at = `0x${h.validOffset.toString(16)}`;
+  if (h.validOffset + 4 > fileSize) {
+    out.push(`small dump not validated: TRIAGE_DUMP.ValidOffset (${at}) lies past the end of the ${fileSize}-byte file, so the 'TRGD' marker debuggers check is missing (WinDbg would reject the dump as corrupt)`);
+  } else if (t.validMarker !== TRIAGE_DUMP_VALID) {
+    out.push(`small dump not validated: the ULONG at TRIAGE_DUMP.ValidOffset (${at}) is 0x${(t.validMarker ?? 0).toString(16)}, not 'TRGD' (0x${TRIAGE_DUMP_VALID.toString(16)}), so WinDbg would reject the dump as corrupt; read anyway`);
+  }
+  if (miniDumpFields === undefined) {
+    out.push("small dump: the header's MiniDumpFields (0x1038) is not set, so it does not say which parts the dump holds; the TRIAGE_DUMP offsets are used as they are");
+    return out;
+  }
+  const missing = TRIAGE_FLAGS.BASIC_INFO & ~miniDumpFields;
+  if (missing) out.push(`small dump: MiniDumpFields 0x${miniDumpFields.toString(16)} lacks basic-info flags 0x${missing.toString(16)} that Windows always sets (context, exception, PRCB, process, thread, stack, driver list); the parts are read where the TRIAGE_DUMP offsets point`);
+  const unlisted: string[] = [];
+  if (h.debuggerDataOffset && h.debuggerDataSize && !(miniDumpFields & TRIAGE_FLAGS.DEBUGGER_DATA)) unlisted.push('debugger data');
+  if (h.dataBlocksOffset && h.dataBlocksCount && !(miniDumpFields & TRIAGE_FLAGS.DATA_BLOCKS)) unlisted.push('data blocks');
+  if (h.dataPageOffset && h.dataPageSize && !(miniDumpFields & TRIAGE_FLAGS.DATAPAGE)) unlisted.push('data page');
+  if (unlisted.length) out.push(`small dump: MiniDumpFields 0x${miniDumpFields.toString(16)} does not list the ${unlisted.join(', ')} the TRIAGE_DUMP header points to; read anyway`);
+  return out;
 }
 
 // DUMP_DRIVER_ENTRY64: DriverNameOffset (u32, padded to 8) + a loader entry of 0x88 bytes. In that copy
@@ -211,7 +260,9 @@ export async function readTriage(source: ByteSource, headerAt: number): Promise<
   const prcb = span('PRCB copy', h.prcbOffset, h.processOffset);
   const process = span('process copy', h.processOffset, h.threadOffset);
   const thread = span('thread copy', h.threadOffset, h.callStackOffset);
+  const validMarker = h.validOffset + 4 <= source.size ? new LE(await source.read(h.validOffset, 4), 'TRIAGE_DUMP ValidOffset', h.validOffset).u32(0) : undefined;
   return {
+    validMarker,
     header: h,
     drivers,
     unloadedDrivers,

@@ -6,11 +6,14 @@ import type { X64Registers } from '../../target/x64-registers.js';
 import { DumpscopeError } from '../../io/errors.js';
 import { BITMAP_HEADER_SIZE, MAX_BITMAP_PAGES } from './bitmap-memory.js';
 import { encodeExceptionRecord64, encodeX64Context, type ExceptionRecord } from './records.js';
+import { type DumpTrailer, encodeTrailer, pageRunsToRanges } from './valid-ranges.js';
 
 export interface DumpSink {
   write(offset: number, bytes: Uint8Array): Promise<void>;
   /** Sets the final size (extends with a hole when larger than what was written). */
   truncate(size: number): Promise<void>;
+  /** Bytes never written read as zero (a new file, memory): the writer then skips pages of zeros (holes). */
+  readonly zeroFilled?: boolean;
 }
 
 export type WriteLayout = 'full' | 'kernel-bitmap' | 'full-bitmap' | 'full32';
@@ -36,12 +39,30 @@ export interface DumpFacts {
   systemUpTime?: bigint;
   comment?: string;
   attributes?: number;
+  /** ProductType/SuiteMask (vertarget's "Product: WinNt, suite: …"), and the other DUMP_HEADER64 fields. */
+  productType?: number;
+  suiteMask?: number;
+  miniDumpFields?: number;
+  secondaryDataState?: number;
+  writerStatus?: number;
+  kdSecondaryVersion?: number;
+  bootId?: number;
+  /**
+   * The source's raw header (conversion): the starting point of the written one, so fields not named here
+   * survive too. Fields above win over it.
+   */
+  rawHeader?: Uint8Array;
 }
 
 export interface WriteOptions {
   layout: WriteLayout;
   /** Size of the physical address space in pages (bitmap layouts); default: highest page + 1. */
   physicalPages?: number;
+  /**
+   * dumpscope's metadata trailer (valid-ranges.ts): the bytes of the pages that are real, and notes. A
+   * full layout whose runs had to be merged gets one anyway, so the zero pages it adds read as missing.
+   */
+  trailer?: DumpTrailer;
 }
 
 const PAGE_FILL = new TextEncoder().encode('PAGE');
@@ -96,47 +117,79 @@ export function mergeRuns(runs: readonly PageRun[], max: number): { runs: PageRu
   return { runs: out, zeroPages };
 }
 
+/** Offsets in DUMP_HEADER64 of the fields beyond the bugcheck (the on-disk format, the same for every build). */
+const H64 = { comment: 0xfb0, systemUpTime: 0x1030, miniDumpFields: 0x1038, secondaryDataState: 0x103c, productType: 0x1040, suiteMask: 0x1044, writerStatus: 0x1048, kdSecondaryVersion: 0x104d, attributes: 0x1050, bootId: 0x1054 } as const;
+const RUNS_AREA = [0x88, 0x348] as const; // PhysicalMemoryBlockBuffer[700]
+
+/**
+ * DUMP_HEADER64 for `facts`. When the facts carry the source's raw header, it is the starting point, so
+ * every field — the ones named in DumpFacts and the ones it does not name (reserved bytes, fields a later
+ * Windows adds) — is kept; fields given in the facts win, and the layout's own fields (DumpType, runs,
+ * RequiredDumpSpace) are always written. Without one, unset fields keep Windows' "PAGE" fill.
+ */
 export function header64(f: DumpFacts, dumpType: number, runs: { basePage: number; pageCount: number }[] | undefined, fileSize: number): Uint8Array {
-  const h = filled(0x2000);
+  const raw = f.rawHeader && f.rawHeader.length >= 0x2000 && new TextDecoder('latin1').decode(f.rawHeader.subarray(0, 8)) === 'PAGEDU64' ? f.rawHeader : undefined;
+  const h = raw ? raw.slice(0, 0x2000) : filled(0x2000);
   const dv = new DataView(h.buffer);
+  // A fact given wins; else the raw header's bytes stay; else the default (when there is one).
+  const u32 = (o: number, v: number | undefined, dflt?: number) => {
+    const x = v ?? (raw ? undefined : dflt);
+    if (x !== undefined) dv.setUint32(o, x >>> 0, true);
+  };
+  const u64 = (o: number, v: bigint | undefined, dflt?: bigint) => {
+    const x = v ?? (raw ? undefined : dflt);
+    if (x !== undefined) dv.setBigUint64(o, BigInt.asUintN(64, x), true);
+  };
   h.set(new TextEncoder().encode('PAGEDU64'), 0);
-  dv.setUint32(8, f.majorVersion ?? 15, true);
+  u32(8, f.majorVersion, 15);
   dv.setUint32(0xc, f.ntBuild, true);
   dv.setBigUint64(0x10, f.directoryTableBase, true);
-  dv.setBigUint64(0x18, f.pfnDatabase ?? 0n, true);
-  dv.setBigUint64(0x20, f.psLoadedModuleList ?? 0n, true);
-  dv.setBigUint64(0x28, f.psActiveProcessHead ?? 0n, true);
-  dv.setUint32(0x30, f.machineImageType ?? 0x8664, true);
+  u64(0x18, f.pfnDatabase, 0n);
+  u64(0x20, f.psLoadedModuleList, 0n);
+  u64(0x28, f.psActiveProcessHead, 0n);
+  u32(0x30, f.machineImageType, 0x8664);
   dv.setUint32(0x34, f.processors, true);
   dv.setUint32(0x38, f.bugcheckCode, true);
-  dv.setUint32(0x3c, 0, true);
   for (let i = 0; i < 4; i++) dv.setBigUint64(0x40 + i * 8, f.bugcheckArgs[i] ?? 0n, true);
-  dv.setBigUint64(0x80, f.kdDebuggerDataBlock ?? 0n, true);
+  u64(0x80, f.kdDebuggerDataBlock, 0n);
   if (runs) {
     if (runs.length > MAX_RUNS_64) throw new RangeError(`a PAGEDU64 header holds at most ${MAX_RUNS_64} runs; merge them first (mergeRuns)`);
+    h.set(filled(RUNS_AREA[1] - RUNS_AREA[0]), RUNS_AREA[0]);
     dv.setUint32(0x88, runs.length, true);
-    dv.setUint32(0x8c, 0, true);
     dv.setBigUint64(0x90, BigInt(runs.reduce((n, r) => n + r.pageCount, 0)), true);
     runs.forEach((r, i) => {
       dv.setBigUint64(0x98 + i * 16, BigInt(r.basePage), true);
       dv.setBigUint64(0xa0 + i * 16, BigInt(r.pageCount), true);
     });
+  } else if (dumpType === 4) {
+    h.set(filled(RUNS_AREA[1] - RUNS_AREA[0]), RUNS_AREA[0]); // a small dump has no run descriptor
   }
-  const ctx = new Uint8Array(3000);
-  if (f.contextBytes) ctx.set(f.contextBytes.subarray(0, 3000));
-  else if (f.context) ctx.set(encodeX64Context(f.context));
-  h.set(ctx, 0x348);
-  h.set(f.exceptionBytes ? f.exceptionBytes.subarray(0, 0x98) : f.exception ? encodeExceptionRecord64(f.exception) : new Uint8Array(0x98), 0xf00);
+  if (f.contextBytes || f.context || !raw) {
+    const ctx = new Uint8Array(3000);
+    if (f.contextBytes) ctx.set(f.contextBytes.subarray(0, 3000));
+    else if (f.context) ctx.set(encodeX64Context(f.context));
+    h.set(ctx, 0x348);
+  }
+  if (f.exceptionBytes || f.exception || !raw) {
+    h.set(f.exceptionBytes ? f.exceptionBytes.subarray(0, 0x98) : f.exception ? encodeExceptionRecord64(f.exception) : new Uint8Array(0x98), 0xf00);
+  }
   dv.setUint32(0xf98, dumpType, true);
   dv.setBigUint64(0xfa0, BigInt(fileSize), true);
-  dv.setBigUint64(0xfa8, f.systemTime ?? 0n, true);
-  if (f.comment) {
+  u64(0xfa8, f.systemTime, 0n);
+  if (f.comment !== undefined) {
     const c = new Uint8Array(0x80);
     c.set(new TextEncoder().encode(f.comment).subarray(0, 0x7f));
-    h.set(c, 0xfb0);
+    h.set(c, H64.comment);
   }
-  dv.setBigUint64(0x1030, f.systemUpTime ?? 0n, true);
-  dv.setUint32(0x1050, f.attributes ?? 0, true);
+  u64(H64.systemUpTime, f.systemUpTime, 0n);
+  u32(H64.miniDumpFields, f.miniDumpFields);
+  u32(H64.secondaryDataState, f.secondaryDataState);
+  u32(H64.productType, f.productType);
+  u32(H64.suiteMask, f.suiteMask);
+  u32(H64.writerStatus, f.writerStatus);
+  if (f.kdSecondaryVersion !== undefined) h[H64.kdSecondaryVersion] = f.kdSecondaryVersion & 0xff;
+  u32(H64.attributes, f.attributes, 0);
+  u32(H64.bootId, f.bootId);
   return h;
 }
 
@@ -168,6 +221,8 @@ function header32(f: DumpFacts, runs: { basePage: number; pageCount: number }[],
   dv.setBigUint64(0xfa0, BigInt(fileSize), true);
   dv.setBigUint64(0xfb8, f.systemUpTime ?? 0n, true);
   dv.setBigUint64(0xfc0, f.systemTime ?? 0n, true);
+  if (f.productType !== undefined) dv.setUint32(0xf94, f.productType, true);
+  if (f.suiteMask !== undefined) dv.setUint32(0xf98, f.suiteMask, true);
   return h;
 }
 
@@ -226,7 +281,8 @@ async function writePages(sink: DumpSink, src: PageSource, layoutRuns: readonly 
   const flush = async () => {
     if (!fill) return;
     await inFlight; // the other buffer's write: done before that buffer is filled again
-    inFlight = sink.write(fileAt, bufs[which].subarray(0, fill));
+    const buf = bufs[which].subarray(0, fill);
+    inFlight = sink.zeroFilled ? writeNonZero(sink, fileAt, buf) : sink.write(fileAt, buf);
     which ^= 1;
     fill = 0;
   };
@@ -254,6 +310,28 @@ async function writePages(sink: DumpSink, src: PageSource, layoutRuns: readonly 
   return written;
 }
 
+/** Is the 4 KiB page at byte `off` all zeros? (32-bit words, eight per test: data pages fail at once.) */
+function zeroPage(w: Uint32Array, off: number): boolean {
+  for (let i = off >>> 2, end = i + PAGE_SIZE / 4; i < end; i += 8) {
+    if ((w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7]) !== 0) return false;
+  }
+  return true;
+}
+
+/** Writes the pages of `buf` that are not all zeros, one write per stretch; zero pages stay holes. */
+async function writeNonZero(sink: DumpSink, fileAt: number, buf: Uint8Array): Promise<void> {
+  const words = new Uint32Array(buf.buffer, buf.byteOffset, buf.length / 4);
+  let from = -1;
+  for (let off = 0; off <= buf.length; off += PAGE_SIZE) {
+    const zero = off === buf.length || zeroPage(words, off);
+    if (!zero && from < 0) from = off;
+    if (zero && from >= 0) {
+      await sink.write(fileAt + from, buf.subarray(from, off));
+      from = -1;
+    }
+  }
+}
+
 /** Writes a dump of `pages` (pfn → 4 KiB, or a batched page source) in the chosen layout. */
 export async function writeKernelDump(sink: DumpSink, facts: DumpFacts, pages: ReadonlyMap<number, Uint8Array> | PageSource, options: WriteOptions): Promise<WriteResult> {
   const src = pageSource(pages);
@@ -266,9 +344,13 @@ export async function writeKernelDump(sink: DumpSink, facts: DumpFacts, pages: R
     if (!is64 && highest > 2 ** 32) throw new DumpscopeError(`page frame 0x${(highest - 1).toString(16)} does not fit the 32-bit full layout`, 'BAD_OPTION');
     const { runs, zeroPages } = mergeRuns(src.runs, is64 ? MAX_RUNS_64 : MAX_RUNS_32);
     const headerSize = is64 ? 0x2000 : 0x1000;
-    const size = headerSize + (present + zeroPages) * PAGE_SIZE;
+    const pagesEnd = headerSize + (present + zeroPages) * PAGE_SIZE;
+    // Zero pages added by merging are not memory anyone captured: the trailer says which pages are real.
+    const trailer = options.trailer || zeroPages ? encodeTrailer({ notes: [], ...options.trailer, ranges: options.trailer?.ranges ?? (zeroPages ? pageRunsToRanges(src.runs) : undefined) }) : undefined;
+    const size = pagesEnd + (trailer?.length ?? 0);
     await sink.write(0, is64 ? header64(facts, 1, runs, size) : header32(facts, runs, size));
     await writePages(sink, src, runs, headerSize);
+    if (trailer) await sink.write(pagesEnd, trailer);
     await sink.truncate(size);
     return { size, pages: present, headerRuns: runs.length, mergedFrom: src.runs.length > runs.length ? src.runs.length : undefined, zeroPages };
   }
@@ -279,7 +361,9 @@ export async function writeKernelDump(sink: DumpSink, facts: DumpFacts, pages: R
   if (total > MAX_BITMAP_PAGES) throw new DumpscopeError(`a bitmap of 0x${total.toString(16)} pages is larger than any machine's physical address space (at most 2^40 pages)`, 'BAD_OPTION');
   const bitmapBytes = Math.ceil(total / 8);
   const firstPage = Math.ceil((0x2000 + BITMAP_HEADER_SIZE + bitmapBytes) / PAGE_SIZE) * PAGE_SIZE;
-  const size = firstPage + present * PAGE_SIZE;
+  const pagesEnd = firstPage + present * PAGE_SIZE;
+  const trailer = options.trailer ? encodeTrailer(options.trailer) : undefined;
+  const size = pagesEnd + (trailer?.length ?? 0);
   await sink.write(0, header64(facts, options.layout === 'full-bitmap' ? 5 : 6, undefined, size));
   const bh = new Uint8Array(BITMAP_HEADER_SIZE);
   const dv = new DataView(bh.buffer);
@@ -290,6 +374,7 @@ export async function writeKernelDump(sink: DumpSink, facts: DumpFacts, pages: R
   await sink.write(0x2000, bh);
   await writeBitmap(sink, 0x2000 + BITMAP_HEADER_SIZE, bitmapBytes, src.runs);
   await writePages(sink, src, src.runs, firstPage);
+  if (trailer) await sink.write(pagesEnd, trailer);
   await sink.truncate(size);
   return { size, pages: present, zeroPages: 0 };
 }
@@ -331,6 +416,7 @@ function setBits(bytes: Uint8Array, a: number, b: number): void {
 
 /** A sink that collects the file in memory (tests, small dumps, the browser). */
 export class MemorySink implements DumpSink {
+  readonly zeroFilled = true;
   private chunks: { offset: number; bytes: Uint8Array }[] = [];
   private size = 0;
   async write(offset: number, bytes: Uint8Array): Promise<void> {
