@@ -24,8 +24,8 @@ mkdir -p bin obj
 CFLAGS=(--target=x86_64-pc-windows-msvc -g -gcodeview -fstandalone-debug -O1 -fasynchronous-unwind-tables -fno-stack-protector -fno-builtin -mno-red-zone -Wall -Werror -Wno-unused-variable -ffile-compilation-dir=.)
 LINK=(lld-link-14 /nodefaultlib /debug:full /pdbsourcepath:. /subsystem:native /filealign:0x200)
 clang-14 "${CFLAGS[@]}" -c src/ntstub.c -o obj/ntstub.obj
-clang-14 --target=x86_64-pc-windows-msvc -ffile-compilation-dir=. -c src/ntstub-traps.s -o obj/ntstub-traps.obj
-"${LINK[@]}" /Brepro /dll /noentry /base:0xfffff80116200000 /pdb:bin/ntkrnlmp.pdb /pdbaltpath:ntkrnlmp.pdb /out:bin/ntoskrnl.exe /implib:obj/ntoskrnl.lib obj/ntstub.obj obj/ntstub-traps.obj
+for s in ntstub-traps ntstub-except; do clang-14 --target=x86_64-pc-windows-msvc -ffile-compilation-dir=. -c "src/$s.s" -o "obj/$s.obj"; done
+"${LINK[@]}" /Brepro /dll /noentry /base:0xfffff80116200000 /pdb:bin/ntkrnlmp.pdb /pdbaltpath:ntkrnlmp.pdb /out:bin/ntoskrnl.exe /implib:obj/ntoskrnl.lib obj/ntstub.obj obj/ntstub-traps.obj obj/ntstub-except.obj
 # EvilDriver carries the 0x7E walkthrough's link time (its `lmvm` Timestamp, 65171B40) instead of a /Brepro
 # hash; lld-link still derives the PDB GUID from the contents, so the build stays byte for byte.
 for d in driver:Driver:0xfffff801197f0000:/Brepro evildriver:EvilDriver:0xfffff80784da0000:/timestamp:0x65171B40 ioctl:IoctlDriver:0xfffff80785a00000:/Brepro; do

@@ -1,19 +1,17 @@
 // Writes one crash scenario (src/scenario) as a dump file, in any layout dumpscope writes:
 //   node --import tsx scripts/make-scenario.ts --bugcheck 0x7e --layout triage|full|kernel-bitmap|full-bitmap
-//        [--threads N] [--physical-size 16G] OUT
+//        [--threads N] [--physical-size 16G] [--force] OUT
 // Built from the committed binaries in fixtures/scenario/bin, so the same arguments give the same bytes.
 // A triage dump is made the way `dumpscope convert --to triage` makes one: from a full dump of the scenario.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseSize } from '../src/cli/commands/convert.js';
-import { convertCommand } from '../src/cli/commands/convert.js';
-import type { WriteLayout } from '../src/formats/kernel-dump/writer.js';
-import { scenarioBinDir, writeScenarioDump } from '../src/node/scenario-files.js';
+import { DumpscopeError } from '../src/io/errors.js';
+import { writeScenarioDump } from '../src/node/scenario-files.js';
 import { SCENARIOS, type ScenarioName } from '../src/scenario/scenarios.js';
 
-const LAYOUTS = ['triage', 'full', 'kernel-bitmap', 'full-bitmap'] as const;
-const USAGE = `usage: node --import tsx scripts/make-scenario.ts --bugcheck ${SCENARIOS.join('|')} --layout ${LAYOUTS.join('|')} [--threads N] [--physical-size SIZE] OUT`;
+const LAYOUTS = ['triage', 'full', 'kernel-bitmap', 'full-bitmap', 'full32'] as const;
+const USAGE = `usage: node --import tsx scripts/make-scenario.ts --bugcheck ${SCENARIOS.join('|')} --layout ${LAYOUTS.join('|')} [--threads N] [--physical-size SIZE] [--force] OUT`;
 
 function fail(message: string): never {
   process.stderr.write(`make-scenario: ${message}\n${USAGE}\n`);
@@ -25,6 +23,7 @@ function parseArgs(argv: string[]) {
   let layout: (typeof LAYOUTS)[number] | undefined;
   let threads: number | undefined;
   let physicalPages: number | undefined;
+  let force = false;
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -45,6 +44,8 @@ function parseArgs(argv: string[]) {
       } catch (e) {
         fail((e as Error).message);
       }
+    } else if (a === '-f' || a === '--force') {
+      force = true;
     } else if (a === '-h' || a === '--help') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
@@ -54,23 +55,28 @@ function parseArgs(argv: string[]) {
   if (!bugcheck) fail('--bugcheck is required');
   if (!layout) fail('--layout is required');
   if (rest.length !== 1) fail('need exactly one OUT file');
-  if (physicalPages !== undefined && (layout === 'full' || layout === 'triage')) fail(`--physical-size applies to the bitmap layouts; a ${layout} dump has no bitmap`);
-  return { bugcheck, layout, threads, physicalPages, out: rest[0] };
+  if (physicalPages !== undefined && (layout === 'full' || layout === 'full32' || layout === 'triage')) fail(`--physical-size applies to the bitmap layouts; a ${layout} dump has no bitmap`);
+  return { bugcheck, layout, threads, physicalPages, force, out: rest[0] };
 }
 
 const o = parseArgs(process.argv.slice(2));
-if (o.layout === 'triage') {
-  const dir = await mkdtemp(join(tmpdir(), 'make-scenario-'));
-  try {
-    const full = join(dir, 'full.dmp');
-    await writeScenarioDump(o.bugcheck, 'full', full, { extraThreads: o.threads });
-    const io = { out: (t: string) => process.stdout.write(`${t}\n`), err: (t: string) => process.stderr.write(`${t}\n`), stderrIsTty: false, env: {} };
-    const code = await convertCommand.run([full, o.out, '--to', 'triage', '--force', '-y', scenarioBinDir(), '--offline'], io);
-    if (code !== 0) process.exit(code);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+// OUT like convert's: its directory must exist, and an existing file is replaced only with --force.
+const outDir = dirname(resolve(o.out));
+const dirStat = await stat(outDir).catch(() => undefined);
+if (!dirStat?.isDirectory()) fail(`cannot write ${o.out}: ${dirStat ? `${outDir} is not a directory` : `the directory ${outDir} does not exist`}`);
+const outStat = await stat(o.out).catch(() => undefined);
+if (outStat?.isDirectory()) fail(`cannot write ${o.out}: it is a directory (give a file name for OUT)`);
+if (outStat && !o.force) fail(`${o.out} exists: refusing to replace it (add --force to overwrite)`);
+try {
+  const s = await writeScenarioDump(o.bugcheck, o.layout, o.out, { extraThreads: o.threads, physicalPages: o.physicalPages });
+  const what = o.layout === 'triage' ? `${s.size} bytes` : `${s.pages.size} pages`;
+  process.stdout.write(`wrote ${o.out}: ${s.description}, ${o.layout}, ${what}\n`);
+} catch (e) {
+  // Expected failures (file system, the writer's own checks) in words, never a stack trace.
+  const code = (e as NodeJS.ErrnoException).code;
+  if (e instanceof DumpscopeError || code) {
+    process.stderr.write(`make-scenario: cannot write ${o.out}: ${(e as Error).message}\n`);
+    process.exit(1);
   }
-} else {
-  const s = await writeScenarioDump(o.bugcheck, o.layout as WriteLayout, o.out, { extraThreads: o.threads, physicalPages: o.physicalPages });
-  process.stdout.write(`wrote ${o.out}: ${s.description}, ${o.layout}, ${s.pages.size} pages\n`);
+  throw e;
 }

@@ -8,20 +8,23 @@ import { lookupError } from '../knowledge/errors.js';
 import { effectiveAddress } from '../render/registers.js';
 import type { KernelTarget } from '../target/kernel-target.js';
 import { systemInfo } from '../target/system-info.js';
+import type { X64Gpr } from '../target/x64-registers.js';
 import { blameFromStack, unloadedAtIp, unloadedModuleName } from './blame.js';
 import { bucketExceptionCode, EXCEPTION_BUGCHECKS, failureBucket, failureHash, fastFailName } from './bucket.js';
 import { codeStatusRule } from './code-status-rule.js';
-import { arm64Registers, baseName, dumpAttributes, kiBugCheckData, markerText } from './dump-fields.js';
+import { arm64Registers, baseName, dumpAttributes, kiBugCheckData, markerText, virtualMachine } from './dump-fields.js';
 import { faultAccess } from './fault-access.js';
-import { faultingContext } from './faulting-context.js';
+import { faultingContext, fullRegister } from './faulting-context.js';
 import { analyzeFamily } from './families/index.js';
 import { irqlRule } from './irql-rule.js';
 import { isOsModule } from './os-modules.js';
+import { poolAddressFields } from './pool-fields.js';
 import { poolRules, registerCandidates } from './pool-rules.js';
 import { describeRegion } from './region.js';
 import { ANALYSIS_SCHEMA_VERSION, type AnalysisReport, type RootCauseClaim } from './report.js';
 import { dedupeClaims, runRules } from './rules.js';
 import { reportStack } from './stack.js';
+import { stackPteClaim, stackPteFailures } from './stack-pte-rule.js';
 import { composeSummary, rankClaims } from './summary.js';
 
 /** Pool bugchecks name the block in their arguments (a header or the data after it). */
@@ -90,7 +93,9 @@ export async function analyze(t: KernelTarget, opts: AnalyzeOptions = {}): Promi
     const bytes = await t.readCode(registers.rip, 16);
     if (bytes) {
       const [ins] = await decode(bytes, registers.rip, 1);
-      const address = ins ? effectiveAddress(ins, registers) : undefined;
+      // An operand built from a register the trap frame did not save is unknown, as it is to WinDbg.
+      const unsaved = [ins?.memory?.base, ins?.memory?.index].some((r) => r && fc.unsaved?.includes(fullRegister(r) as X64Gpr));
+      const address = ins && !unsaved ? effectiveAddress(ins, registers) : undefined;
       if (ins && address !== undefined && !ins.memory?.isLea) {
         const s = await t.memory.readSparse(address, 1);
         operand = { text: `${ins.mnemonic} ${ins.operands}`, address, readable: s.valid[0] === 1 };
@@ -153,6 +158,7 @@ export async function analyze(t: KernelTarget, opts: AnalyzeOptions = {}): Promi
     instructionCommand: registers ? `u ${registers.rip.toString(16)} L1` : undefined,
     exceptionCommand: exceptionRecord?.address !== undefined ? `.exr 0x${exceptionRecord.address.toString(16)}` : undefined,
     registers,
+    unsavedRegisters: fc.unsaved,
     registersCommand: fc.registersCommand,
     bugcheckArgs: args,
     faultAddress,
@@ -172,9 +178,10 @@ export async function analyze(t: KernelTarget, opts: AnalyzeOptions = {}): Promi
     const pcr = prcb !== undefined && kt ? await kt.offsetOf('_KPCR', 'Prcb').then((o) => prcb - BigInt(o)).catch(() => undefined) : undefined;
     rootCause.push(...irqlRule({ code: base, address: faultAddress, irql: Number(args[1] & 0xffn), currentIrql: crash?.prcb?.irql, currentIrqlCommand: pcr !== undefined ? `dt nt!_KPCR ${pcr.toString(16)} Irql` : undefined, translation: tr, ip: args[3], driver: ipModule && !isOsModule(ipModule.name) ? ipModule.name : (gone ? unloadedModuleName(gone.u) : ipModule?.name), ipSymbol: await t.symbolize(args[3]) }));
   }
-  const poolCandidates = POOL_BUGCHECKS.has(base) ? args.flatMap((a, i) => [{ label: `Arg${i + 1}`, value: a }, { label: `Arg${i + 1} (as a header)`, value: a + 16n }]) : registerCandidates(registers);
+  const poolCandidates = POOL_BUGCHECKS.has(base) ? args.flatMap((a, i) => [{ label: `Arg${i + 1}`, value: a }, { label: `Arg${i + 1} (as a header)`, value: a + 16n }]) : registerCandidates(registers, fc.unsaved);
   rootCause.push(...(await poolRules(t, poolCandidates, fc.registersCommand, stack.slice(rs.faultIndex), limitations).catch(() => [])));
   rootCause.push(...(await codeStatusRule(t, stack, rs.faultIndex).catch(() => [])));
+  rootCause.push(...stackPteClaim(await stackPteFailures(t).catch(() => undefined), rootCause));
   rootCause.push(...family.claims.map((c) => ({ role: 'cause' as const, ...c, modules: c.modules ?? (family.blame && family.blame.module !== 'hardware' ? [family.blame.module] : undefined) })));
   const claims = rankClaims(dedupeClaims(rootCause));
   limitations.push(...family.notes);
@@ -212,7 +219,10 @@ export async function analyze(t: KernelTarget, opts: AnalyzeOptions = {}): Promi
   const err = exceptionCode !== undefined ? lookupError(exceptionCode).best : undefined;
   const avType = access === 'write' ? 'Write' : access === 'execute' ? 'Execute' : access === 'read' ? 'Read' : undefined;
   const name = doc.name ?? `BUGCHECK_${code.toString(16).toUpperCase()}`;
-  const summary = composeSummary(claims, { bugcheckName: name, bugcheckCode: code, exception: exceptionRecord ? { name: exceptionRecord.exceptionName, code: exceptionRecord.code } : undefined, module: moduleName, symbol: symbolName });
+  const extraFields = [...(await poolAddressFields(t, base, args)), ...family.fields];
+  const marker = markerText(code);
+  const notACrash = marker ? `its bugcheck code 0x${code.toString(16).toUpperCase()} is the '${marker}' marker a live-acquisition tool writes` : code === 0 ? 'its header records no bugcheck (code 0)' : undefined;
+  const summary = composeSummary(claims, { bugcheckName: name, bugcheckCode: code, exception: exceptionRecord ? { name: exceptionRecord.exceptionName, code: exceptionRecord.code } : undefined, module: moduleName, symbol: symbolName, notACrash });
   const attributes = dumpAttributes(h.attributes);
   const kiCode = await kiBugCheckData(t);
   const osVersion = `10.0.${h.ntBuild}${buildLab ? `.${buildLab.split('.')[1] ?? '1'}` : ''}`;
@@ -276,8 +286,9 @@ export async function analyze(t: KernelTarget, opts: AnalyzeOptions = {}): Promi
     processName,
     currentIrql: crash?.prcb?.irql,
     trapFrame,
-    ...(family.fields.length ? { extraFields: family.fields } : {}),
+    ...(extraFields.length ? { extraFields } : {}),
     fileInCab: opts.fileName ?? baseName(t.dump.source.name),
+    ...(virtualMachine(sys?.smbios) ? { virtualMachine: virtualMachine(sys?.smbios) } : {}),
     ...(attributes ? { dumpFileAttributes: attributes } : {}),
     ...(capturedRegisters ? { capturedRegisters: { machine: h.machine, registers: capturedRegisters } } : {}),
     limitations,

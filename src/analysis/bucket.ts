@@ -8,12 +8,18 @@
 //   0x1A                        0x1a_{subcode}_site                      (0x1a_61941_…; one flipped bit: MEMORY_CORRUPTION_ONE_BIT)
 //   0x139                       0x139_{arg1}_{FAST_FAIL name}_site       (0x139_3_CORRUPT_LIST_ENTRY_PROCMON24!unknown_function)
 //   0xC4                        0xc4_{rule}_site                         (BUGCHECK_STR 0xc4_62)
+//   0x19, 0x13A, 0x7F           0x{code}_{arg1}_site, both lower case    (0x19_22_Driver!unknown_function,
+//                                                                         0x13a_12_Driver!CreateRandomFile, BUGCHECK_STR 0x7f_8)
+//   0xC2                        0xc2_{arg1}[_{tag}]_site                 (BUGCHECK_STR 0xc2_d; 0xc2_7_CKBJ: case 7's Arg2 is the tag)
 //   0x133, 0x9F, 0x124          a family tag after the code             (0x133_DPC_npcap!…, 0x9F_3_POWER_DOWN_tcpip!…,
 //                                                                         0x124_0_AuthenticAMD_PROCESSOR_CACHE_IMAGE_AuthenticAMD.sys)
-//   anything else               0x{BUGCHECK}_site                        (0x19_EvilDriver!FillAndFree)
+//   anything else               0x{BUGCHECK}_site, the code upper case  (0xCE_OldFilter.sys, from older X64_0xCE_… logs)
 // site is Module!function (unknown_function without symbols, unknown when every frame was bugcheck machinery),
 // or the image name alone for an unloaded driver (0xCE_OldFilter.sys). The exception code comes from the
 // record when it is readable, else from Arg1 (every exception bugcheck carries it there).
+
+import { poolTagText } from '../knowledge/pool-tag.js';
+import { plausibleTag } from './pool-page.js';
 
 export interface BucketInput {
   bugcheckCode: number;
@@ -37,6 +43,11 @@ export interface BucketInput {
 }
 
 const AV = 0xc0000005;
+/**
+ * Bugchecks WinDbg buckets by their Arg1 subcode, spelled as its BUGCHECK_STR spells them: the code and the
+ * subcode in lower-case hex (`0x1a_41792`, `0x13a_12`, `0x19_22`, `0xc4_62`, `0xc2_7`, `0x7f_8`).
+ */
+const SUBCODED = new Set([0x19, 0x1a, 0x7f, 0xc2, 0xc4, 0x13a]);
 /** Bugchecks whose Arg1 is the exception code (with the 0x10000000 "_M" variants reduced to their base). */
 export const EXCEPTION_BUGCHECKS = new Set([0x7e, 0x8e, 0x1e, 0x3b]);
 
@@ -79,12 +90,17 @@ export function failureBucket(b: BucketInput): string {
     return `0x${code}_${(b.exceptionCode >>> 0).toString(16).toUpperCase().padStart(8, '0')}_${site}`;
   }
   if (b.family?.tag) return `0x${code}_${b.family.tag}_${site}`;
-  if (b.baseCode === 0x1a && arg1 !== undefined) return `0x1a_${(arg1 & 0xffffffffn).toString(16)}_${site}`;
   if (b.baseCode === 0x139 && arg1 !== undefined) {
     const name = fastFailName(arg1);
     return `0x139_${arg1.toString(16)}_${name ? `${name}_` : ''}${site}`;
   }
-  if (b.baseCode === 0xc4 && arg1 !== undefined) return `0xc4_${(arg1 & 0xffffffffn).toString(16)}_${site}`;
+  if (SUBCODED.has(b.baseCode) && arg1 !== undefined) {
+    const sub = (arg1 & 0xffffffffn).toString(16);
+    // BAD_POOL_CALLER 7 (double free): Arg2 is the block's tag, and WinDbg adds it (0xc2_7_CKBJ).
+    const arg2 = b.args?.[1];
+    const tag = b.baseCode === 0xc2 && arg1 === 7n && arg2 !== undefined && arg2 >> 32n === 0n && plausibleTag(Number(arg2)) ? `_${poolTagText(Number(arg2))}` : '';
+    return `0x${b.baseCode.toString(16)}_${sub}${tag}_${site}`;
+  }
   return `0x${code}_${site}`;
 }
 

@@ -30,6 +30,15 @@ export function dumpAttributes(value: number | undefined): DumpAttributes | unde
   return { value, flags: ATTRIBUTE_BITS.filter(([bit]) => (value >>> bit) & 1).map(([, key, text]) => ({ key, text })) };
 }
 
+/**
+ * VIRTUAL_MACHINE from the SMBIOS system record: WinDbg prints `HyperV` for Microsoft Corporation's "Virtual
+ * Machine" (both walkthroughs: !di's SystemManufacturer/SystemProductName and VIRTUAL_MACHINE:  HyperV). Other
+ * hypervisors' names are not known from public output, so they are not guessed.
+ */
+export function virtualMachine(s: { manufacturer?: string; productName?: string } | undefined): string | undefined {
+  return s?.manufacturer?.trim() === 'Microsoft Corporation' && s.productName?.trim() === 'Virtual Machine' ? 'HyperV' : undefined;
+}
+
 /** The last path component, without Node's path module (the core runs in browsers too). */
 export function baseName(path: string): string {
   return path.split(/[\\/]/).pop() || path;

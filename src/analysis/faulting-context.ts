@@ -5,7 +5,7 @@
 import { decodeExceptionRecord64, decodeX64Context } from '../formats/kernel-dump/records.js';
 import { ntstatusName } from '../knowledge/errors.js';
 import type { KernelTarget } from '../target/kernel-target.js';
-import type { X64Registers } from '../target/x64-registers.js';
+import type { X64Gpr, X64Registers } from '../target/x64-registers.js';
 import { addr64 } from '../util/hex.js';
 import { exceptionShortName } from '../knowledge/exception-names.js';
 import { fastFailName } from './bucket.js';
@@ -29,6 +29,22 @@ export interface FaultingContext {
   stackRegisters?: X64Registers;
   /** The command that shows the stack from the faulting context itself, when STACK_TEXT starts elsewhere. */
   faultingStackCommand?: string;
+  /** Registers of `registers` that hold no evidence: a trap frame's non-volatiles (never saved there). */
+  unsaved?: readonly X64Gpr[];
+}
+
+/**
+ * The non-volatile registers a _KTRAP_FRAME does not save on a page fault or interrupt: its Rbx/Rsi/Rdi
+ * fields are stale and `.trap` shows them as 0 (the 0x50 walkthrough: `!ddt` Rbx 0x474, `.trap` rbx=0).
+ */
+export const TRAP_UNSAVED: readonly X64Gpr[] = ['rbx', 'rsi', 'rdi', 'r12', 'r13', 'r14', 'r15'];
+
+/** The 64-bit register an addressing register name belongs to (`ebx` → rbx, `r12d` → r12). */
+export function fullRegister(name: string): string {
+  const n = name.toLowerCase();
+  const r = /^r(8|9|1[0-5])[dwb]?$/.exec(n);
+  if (r) return `r${r[1]}`;
+  return /^e(ax|bx|cx|dx|si|di|sp|bp|ip)$/.test(n) ? `r${n.slice(1)}` : n;
 }
 
 /** WinDbg's STACK_COMMAND when the stack is the bugcheck context's (trap frames, no faulting record at all). */
@@ -46,7 +62,7 @@ function subcodeLine(code: number, params: bigint[]): string | undefined {
 
 function accessLine(code: number, params: bigint[]): string | undefined {
   if (code !== 0xc0000005 || params.length < 2) return undefined;
-  const verb = params[0] === 0n ? 'read from' : params[0] === 1n ? 'write to' : 'execute';
+  const verb = params[0] === 0n ? 'read from' : params[0] === 1n ? 'write to' : 'execute non-executable';
   return `Attempt to ${verb} address ${params[1].toString(16).padStart(16, '0')}`;
 }
 
@@ -103,8 +119,14 @@ export async function faultingContext(t: KernelTarget, limitations: string[]): P
   let trapFrame: RegisterContext | undefined;
   if (!registers && explicitTrap !== undefined) {
     try {
-      registers = await t.trapRegisters(explicitTrap);
-      trapFrame = { kind: 'trap', address: explicitTrap, registers };
+      const regs = await t.trapRegisters(explicitTrap);
+      // A trap frame with neither an instruction nor a stack pointer saved nothing usable (0x139 logs show
+      // such frames): the bugcheck thread's own stack is the better evidence.
+      if (regs.rip === 0n && regs.rsp === 0n) limitations.push(`the trap frame at ${addr64(explicitTrap)} named by the arguments holds rip=0 and rsp=0 (nothing was saved in it): the bugcheck thread's stack is shown instead`);
+      else {
+        registers = regs;
+        trapFrame = { kind: 'trap', address: explicitTrap, registers };
+      }
     } catch (e) {
       limitations.push(`trap frame at ${explicitTrap.toString(16)} (from the arguments) unreadable: ${(e as Error).message}`);
     }
@@ -138,5 +160,5 @@ export async function faultingContext(t: KernelTarget, limitations: string[]): P
   // A trap frame: STACK_TEXT starts at the KeBugCheckEx call and runs through the fault handlers into the
   // driver, as WinDbg prints it (the 0x50 and 0x139 walkthroughs, public 0xA/0xD1 output).
   const trapStack = trapFrame?.address !== undefined && t.dump.context ? { stackRegisters: t.dump.context, faultingStackCommand: `.trap 0x${trapFrame.address.toString(16)} ; kb` } : {};
-  return { context, trapFrame, exceptionRecord, registers, faulting, stackCommand, registersCommand, ...trapStack };
+  return { context, trapFrame, exceptionRecord, registers, faulting, stackCommand, registersCommand, ...trapStack, ...(trapFrame && registers === trapFrame.registers ? { unsaved: TRAP_UNSAVED } : {}) };
 }

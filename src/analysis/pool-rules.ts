@@ -7,8 +7,9 @@
 // is the page after its last one.
 import { imagesUsingPoolTag, type PoolTagHit } from '../knowledge/pool-tag-search.js';
 import type { KernelTarget } from '../target/kernel-target.js';
-import { X64_GPRS, type X64Registers } from '../target/x64-registers.js';
+import { X64_GPRS, type X64Gpr, type X64Registers } from '../target/x64-registers.js';
 import { addr64 } from '../util/hex.js';
+import { isMachineryFrame } from './blame.js';
 import { fillPattern } from './fill-pattern.js';
 import { type PoolBlock, plausibleTag, poolPage } from './pool-page.js';
 import type { Evidence, RootCauseClaim, StackEntry } from './report.js';
@@ -16,9 +17,9 @@ import type { Evidence, RootCauseClaim, StackEntry } from './report.js';
 const FREE_PATH = /^(ExFreePool|ExFreePoolWithTag|ExFreeHeapPool|RtlpHp|RtlpHpVs|RtlpHpFree|RtlpHpSeg)/;
 const MAX_CANDIDATES = 64;
 
-/** Candidate pointers into pool: the faulting context's registers. */
-export function registerCandidates(regs: X64Registers | undefined): { label: string; value: bigint }[] {
-  return regs ? X64_GPRS.filter((r) => r !== 'rip' && r !== 'rsp').map((r) => ({ label: r, value: regs[r] })) : [];
+/** Candidate pointers into pool: the faulting context's registers (not those a trap frame does not save). */
+export function registerCandidates(regs: X64Registers | undefined, unsaved: readonly X64Gpr[] = []): { label: string; value: bigint }[] {
+  return regs ? X64_GPRS.filter((r) => r !== 'rip' && r !== 'rsp' && !unsaved.includes(r)).map((r) => ({ label: r, value: regs[r] })) : [];
 }
 
 /** The first 16-byte header slot before/after the block, if it is readable and made of a fill. */
@@ -73,7 +74,8 @@ export async function poolRules(t: KernelTarget, candidates: { label: string; va
     const img = await t.image(m);
     if (img.image) images.push(img.image);
   }
-  const inFreePath = stack.slice(0, 6).some((s) => s.module === 'nt' && s.symbol && FREE_PATH.test(s.symbol));
+  // The first frames past the bugcheck machinery (a 0x7E stack starts with 8 frames of exception dispatch).
+  const inFreePath = stack.filter((s) => !isMachineryFrame(s)).slice(0, 6).some((s) => s.module === 'nt' && s.symbol && FREE_PATH.test(s.symbol));
   const out: RootCauseClaim[] = [];
   for (const { b, labels, scanned } of blocks.values()) {
     const data = b.data ?? b.address + hs;

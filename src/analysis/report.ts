@@ -155,6 +155,8 @@ export interface AnalysisReport {
   rootCause: RootCauseClaim[];
   /** FILE_IN_CAB: the dump's file name. */
   fileInCab?: string;
+  /** VIRTUAL_MACHINE: the hypervisor SMBIOS names (`HyperV` for Microsoft Corporation / Virtual Machine). */
+  virtualMachine?: string;
   /** DUMP_FILE_ATTRIBUTES: DUMP_HEADER64.Attributes and the names of its set bits. */
   dumpFileAttributes?: { value: number; flags: { key: string; text: string }[] };
   /** Registers of a context this tool cannot walk (ARM64), shown as captured. */

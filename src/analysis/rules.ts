@@ -2,7 +2,7 @@
 // with the evidence and the command that shows it, a confidence, and what would confirm or refute it.
 import { ntstatusName } from '../knowledge/errors.js';
 import type { ModuleTable, UnloadedModuleInfo } from '../target/modules.js';
-import { X64_GPRS, type X64Registers } from '../target/x64-registers.js';
+import { X64_GPRS, type X64Gpr, type X64Registers } from '../target/x64-registers.js';
 import { addr64, hex16 } from '../util/hex.js';
 import { fillPattern } from './fill-pattern.js';
 import { unloadedText } from './region.js';
@@ -13,6 +13,8 @@ export { fillPattern } from './fill-pattern.js';
 export interface RuleInput {
   /** Registers of the faulting context (trap frame or context record) — never the KeBugCheckEx call's. */
   registers?: X64Registers;
+  /** Registers of `registers` that are not evidence (a trap frame's non-volatiles, which it does not save). */
+  unsavedRegisters?: readonly X64Gpr[];
   registersCommand?: string;
   /** The bugcheck arguments: a register holding one of them is the bugcheck call's data, not evidence. */
   bugcheckArgs?: readonly bigint[];
@@ -48,7 +50,8 @@ function isArgument(v: bigint, args: readonly bigint[]): boolean {
 function registerRules(x: RuleInput, regs: X64Registers): RootCauseClaim[] {
   const claims: RootCauseClaim[] = [];
   const args = x.bugcheckArgs ?? [];
-  const filled = X64_GPRS.filter((r) => r !== 'rip' && fillPattern(regs[r]));
+  const saved = X64_GPRS.filter((r) => !x.unsavedRegisters?.includes(r));
+  const filled = saved.filter((r) => r !== 'rip' && fillPattern(regs[r]));
   if (filled.length) {
     const pat = fillPattern(regs[filled[0]])!;
     claims.push({
@@ -63,7 +66,7 @@ function registerRules(x: RuleInput, regs: X64Registers): RootCauseClaim[] {
       facts: { fill: pat },
     });
   }
-  for (const r of X64_GPRS) {
+  for (const r of saved) {
     if (r === 'rip' || r === 'rsp') continue;
     const v = regs[r];
     const low = Number(v & 0xffffffffn) >>> 0;
@@ -89,7 +92,7 @@ function operandClaim(x: RuleInput, fromRecord: boolean): RootCauseClaim | undef
   if (!op) return undefined;
   const ok = canonical(op.address);
   if (!fromRecord && ok) return undefined;
-  const where = ok ? ', a canonical address: the access itself was refused (protection, or a mapping that is not valid for this kind of access)' : ', which is not canonical: the pointer is corrupt';
+  const where = ok ? ', a canonical address: the processor refused the access itself (a device or protection rule; a missing or read-only page would have raised a page fault instead)' : ', which is not canonical: the pointer is corrupt';
   const memory = ok ? (op.readable ? '' : ' (its page is not in this dump)') : ' (no memory can exist there: the address is not canonical)';
   const evidence: Evidence[] = [];
   if (fromRecord) evidence.push({ fact: 'exception parameter[1] = ffffffffffffffff', command: x.exceptionCommand ?? '.bugcheck' });
@@ -102,11 +105,12 @@ function operandClaim(x: RuleInput, fromRecord: boolean): RootCauseClaim | undef
     confidence: 'high',
     evidence,
     command: x.registersCommand,
+    // A canonical address that is not mapped, or mapped read-only, raises a page fault (0x50/0xBE), not #GP.
     confirm: ok
-      ? `The operand is a device (MMIO) or read-only mapping in a full dump (!pte ${op.address.toString(16)}).`
+      ? `In a full or kernel dump, !pte ${op.address.toString(16)} shows the page mapped, typically a device (MMIO) range, so no page fault was due; or ub shows an instruction with alignment or privilege rules of its own (an aligned SSE move, a privileged instruction).`
       : 'ub at the faulting address shows the pointer register loaded from memory that holds the same bytes (overwritten data, often a fill pattern).',
     refute: ok
-      ? 'The operand address is ordinary writable memory: the fault had another cause (a privileged instruction, a segment problem).'
+      ? 'The operand page is ordinary memory mapped for this access and the instruction has no special rules: the fault had another cause (a stale or wrong context, a segment problem).'
       : 'ub shows the register was computed on purpose (a constant, or an encoded pointer the code decodes first): the code path, not overwritten data, produced the address.',
     role: 'observation',
     facts: { operand: addr64(op.address), instruction: op.text, canonical: ok ? 'yes' : 'no' },

@@ -7,6 +7,7 @@ import type { StackFrame } from '../unwind/x64-unwinder.js';
 import type { X64Registers } from '../target/x64-registers.js';
 import { addr64 } from '../util/hex.js';
 import type { FaultingContext } from './faulting-context.js';
+import { homeSpaceArgs } from './home-space.js';
 import type { StackEntry } from './report.js';
 
 const MAX_FRAMES = 128;
@@ -25,8 +26,8 @@ async function entries(t: KernelTarget, from: X64Registers): Promise<{ stack: St
   const stack: StackEntry[] = [];
   for (const f of frames) {
     const m = t.modules.at(f.ip);
-    const s = await t.memory.readSparse(f.sp + 8n, 32);
-    const args = [0, 1, 2, 3].map((i) => (s.valid.subarray(i * 8, i * 8 + 8).every((v) => v === 1) ? new DataView(s.bytes.buffer, s.bytes.byteOffset + i * 8, 8).getBigUint64(0, true) : undefined));
+    // The same columns as `kb` (one helper): the home space above the return address.
+    const args = await homeSpaceArgs(t.memory, frames, f.index);
     const parts = await t.symbolParts(f.ip);
     stack.push({ childSp: f.sp, retAddr: f.returnAddress, callSite: (await t.symbolize(f.ip)) ?? addr64(f.ip), args, module: m?.name, symbol: parts?.symbol, offset: parts?.displacement, ...frameOrigin(frames, f.index) });
   }

@@ -30,11 +30,21 @@ export interface SummaryContext {
   /** The blamed module and where (MODULE_NAME, SYMBOL_NAME). */
   module: string;
   symbol: string;
+  /** Why the header describes no crash at all (a live-acquisition marker such as 'MATT', or code 0). */
+  notACrash?: string;
 }
 
 function stopped(x: SummaryContext): string {
   const e = x.exception;
   return e ? ` (${(e.name ?? 'exception').toLowerCase()} ${e.code.toString(16).padStart(8, '0')})` : ` (bugcheck 0x${x.bugcheckCode.toString(16).toUpperCase()}, ${x.bugcheckName})`;
+}
+
+/** "The system stopped with bugcheck 0x1000007E (…) after an access violation (c0000005)." */
+function stopSentence(x: SummaryContext): string {
+  const e = x.exception;
+  const name = e?.name ? e.name.toLowerCase() : 'an exception';
+  const article = e?.name ? (/^[aeiou]/.test(name) ? 'an ' : 'a ') : '';
+  return `The system stopped with bugcheck 0x${x.bugcheckCode.toString(16).toUpperCase()} (${x.bugcheckName})${e ? ` after ${article}${name} (${e.code.toString(16).padStart(8, '0')})` : ''}.`;
 }
 
 function firstSentence(s: string): string {
@@ -63,7 +73,10 @@ function leadSentence(c: RootCauseClaim, x: SummaryContext): string | undefined 
     case 'invalid-address-at-high-irql':
       return `${who} used a pointer with nothing behind it (${f.address}) at ${f.irql}; Windows caught it${tail}`;
     case 'general-protection':
-      return `${who} used a corrupt pointer: \`${f.instruction}\` at ${x.symbol} targets ${f.operand}${f.canonical === 'no' ? ', which no x64 pointer can be' : ''}; the processor refused the access${tail}`;
+      // A canonical operand is a valid-looking address the processor still refused: not a corrupt pointer.
+      return f.canonical === 'no'
+        ? `${who} used a corrupt pointer: \`${f.instruction}\` at ${x.symbol} targets ${f.operand}, which no x64 pointer can be; the processor refused the access${tail}`
+        : `${who}'s \`${f.instruction}\` at ${x.symbol} accessed ${f.operand}, a valid-looking (canonical) address, and the processor refused it with a general-protection fault${stopped(x)}, which stopped the system: a device (MMIO) or protection problem, not a corrupt pointer.`;
     case 'bad-address':
       return `${who} used a bad pointer (${f.address}) at ${x.symbol}; Windows caught it${tail}`;
     case 'fill-pattern':
@@ -75,13 +88,23 @@ function leadSentence(c: RootCauseClaim, x: SummaryContext): string | undefined 
   }
 }
 
+/** True when the sentence already names what stopped the system (the bugcheck or the exception). */
+function namesTheStop(s: string, x: SummaryContext): boolean {
+  const t = s.toLowerCase();
+  const code = x.bugcheckCode.toString(16);
+  return t.includes(x.bugcheckName.toLowerCase()) || t.includes(`0x${code}`) || (x.exception !== undefined && t.includes(x.exception.code.toString(16).padStart(8, '0')));
+}
+
 export function composeSummary(ranked: RootCauseClaim[], x: SummaryContext): string {
+  if (x.notACrash) return `This dump was not written by a crash: ${x.notACrash}. Nothing stopped the system, so there is no failure to explain; the fields above describe the machine as it was captured.`;
   const lead = ranked[0];
   if (!lead) {
-    const where = x.module === 'Unknown_Module' ? 'and no module could be blamed from this dump' : `; the crash stopped in ${x.symbol}`;
+    const where = x.module === 'Unknown_Module' ? ' and no module could be blamed from this dump' : `; the crash stopped in ${x.symbol}`;
     return `No rule matched${where}${stopped(x)}. The fields above are all this dump established.`;
   }
   let s = leadSentence(lead, x) ?? `${firstSentence(lead.claim)}${/[.!?]$/.test(firstSentence(lead.claim)) ? '' : '.'}`;
+  // Whatever leads, the reader learns what stopped the system.
+  if (!namesTheStop(s, x)) s += ` ${stopSentence(x)}`;
   // One supporting fact a reader can act on: a failure the code was handling on the crashing path.
   const status = ranked.find((c) => c !== lead && (c.rule === 'ntstatus-in-code' || c.rule === 'ntstatus-in-register') && c.facts?.statusName);
   if (status) s += ` On this path the code had just met a failure: ${status.facts!.statusName} (${status.facts!.status}).`;

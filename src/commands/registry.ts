@@ -26,6 +26,8 @@ import { ecxrCommand } from './builtin/ecxr.js';
 import { errrecCommand } from './builtin/errrec.js';
 import { irpCommand } from './builtin/irp.js';
 import { pfnCommand } from './builtin/pfn.js';
+import { irqlCommand, pcrCommand, prcbCommand } from './builtin/processor.js';
+import { commentCommand, echoCommand } from './builtin/script.js';
 import { searchCommand } from './builtin/search.js';
 import { CommandEngine } from './engine.js';
 
@@ -35,6 +37,8 @@ export function createEngine(): CommandEngine {
   engine.register(questionCommand(engine), cppEvaluateCommand, formatsCommand, cxrCommand, registersCommand, exrCommand, stackCommand, modulesCommand, disassembleCommand, memoryCommand, pteCommand, errorCommand, analyzeCommand, frameCommand, threadCommand, processCommand, runningCommand, dtCommand, trapCommand, dxCommand, lnCommand, xCommand, sympathCommand, reloadCommand, loadCommand, ufCommand, vertargetCommand, dotBugcheckCommand, lastEventCommand, crashCommand, mexThreadCommand, mexProcessCommand, uniqueStacksCommand, dotThreadCommand, dotProcessCommand, poolCommand, vmCommand, poolUsedCommand);
   // Commands the analysis cites as evidence (docs/analysis.md).
   engine.register(searchCommand, irpCommand, errrecCommand, displayStringCommand, pfnCommand, dpcsCommand, ecxrCommand);
+  engine.register(irqlCommand, pcrCommand, prcbCommand);
+  engine.register(commentCommand, echoCommand);
   engine.register(helpCommand(engine));
   return engine;
 }

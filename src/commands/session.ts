@@ -60,10 +60,18 @@ export class Session {
     this.context = r;
     this.frame = undefined;
     this.disassembly = undefined;
+    this.noContext = undefined;
   }
+
+  /**
+   * Why the current thread has no register context (`.thread` of a thread whose stack is unknown): then
+   * there are no registers rather than another thread's. Cleared whenever a context is set.
+   */
+  noContext?: string;
 
   /** The register context (what `k` walks): frame 0, whatever frame is selected. */
   async currentRegisters(): Promise<X64Registers | undefined> {
+    if (this.noContext) return undefined;
     return this.context ?? (await this.target?.defaultRegisters?.());
   }
 
@@ -90,6 +98,9 @@ export class Session {
     if (n === '$ip') return regs?.rip;
     if (n === '$csp') return regs?.rsp;
     if (n === '$frame') return BigInt(this.frame?.index ?? 0);
+    if (n === '$ptrsize') return BigInt(this.target?.pointerSize ?? 8);
+    // The return-value register of the machine (x64: rax).
+    if (n === '$retreg' || n === '$retreg64') return regs?.rax;
     const v = this.variables.get(n);
     if (v !== undefined) return v;
     return USER_PSEUDO_REGISTER.test(n) ? 0n : undefined;
@@ -108,6 +119,8 @@ export class Session {
       symbol: async (name) => target?.resolveSymbol?.(name),
       // `@@c++(…)` inside MASM: dx's evaluator over the dump's types (loaded on first use: it needs the target).
       cpp: async (text) => (await import('./builtin/cpp-eval.js')).cppNumber(this, text),
+      // $ra, $teb, $tid, $tpid, $peb read the dump (loaded on first use, like the C++ evaluator).
+      pseudoRegister: async (name) => (await import('./builtin/pseudo-registers.js')).dumpPseudoRegister(this, name, regs),
       readMemory: async (address, size) => {
         const mem = target?.memory;
         if (!mem) throw new MemoryNotPresentError('virtual', address, 'no dump is open');

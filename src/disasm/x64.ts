@@ -125,6 +125,15 @@ export class LengthDecoder {
     return pos === end ? out : undefined;
   }
 
+  /** Where the instruction at `pos` ends, or -1 when the bytes there do not decode. */
+  endAt(pos: number): number {
+    this.decoder.position = pos;
+    if (!this.decoder.canDecode) return -1;
+    this.decoder.decodeOut(this.ins);
+    if (this.ins.isInvalid || (this.ins.code as number) === (this.iced.Code.INVALID as number)) return -1;
+    return this.decoder.position;
+  }
+
   free(): void {
     this.ins.free();
     this.decoder.free();

@@ -129,7 +129,8 @@ async function once(url: URL, o: HttpOptions): Promise<Once> {
     if (o.deadlineAt !== undefined) {
       deadline = setTimeout(() => {
         request.destroy();
-        done({ status: 0, error: `${DEADLINE_TEXT} (${o.deadlineMs ?? '?'} ms for the file)` });
+        // Silence until the deadline is a server that never answered (as the idle timeout says when it comes first).
+        done({ status: 0, error: `${DEADLINE_TEXT} (${o.deadlineMs ?? '?'} ms for the file)`, connection: !answered });
       }, Math.max(0, o.deadlineAt - Date.now()));
     }
     request.on('timeout', () => {

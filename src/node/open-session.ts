@@ -42,7 +42,9 @@ export function symbolTimeoutMs(opts: CommonOptions, env: Record<string, string 
 /** The symbol store for a session; --offline or DUMPSCOPE_OFFLINE=1 keeps it off the network. */
 export function symbolStore(opts: CommonOptions, io: CliIo): SymbolStore {
   const deadline = symbolTimeoutMs(opts, io.env);
-  return new SymbolStore(parseSymbolPath(symbolPath(opts, io.env)), {
+  const typed = symbolPath(opts, io.env);
+  return new SymbolStore(parseSymbolPath(typed), {
+    typed,
     defaultCache: defaultCacheDir(io.env),
     offline: opts.offline || io.env.DUMPSCOPE_OFFLINE === '1',
     env: io.env,
@@ -76,9 +78,14 @@ export async function openSession(path: string, opts: CommonOptions, io: CliIo):
     // WinDbg's pseudo-registers for the current thread, process and processor block.
     if (crash?.thread?.address) session.variables.set('$thread', crash.thread.address);
     if (crash?.process?.address) session.variables.set('$proc', crash.process.address);
-    if (crash?.prcb?.address) session.variables.set('$prcb', crash.prcb.address);
-    // The prompt shows the crashing processor, as WinDbg's does ('3: kd>').
-    if (crash?.prcb && !dump.triage) session.processor = crash.prcb.number;
+    if (crash?.prcb?.address) {
+      session.variables.set('$prcb', crash.prcb.address);
+      // The KPCR embeds the PRCB (at _KPCR.Prcb, by field name).
+      const off = await (await target.kernelTypes())?.offsetOf('_KPCR', 'Prcb').catch(() => undefined);
+      if (off !== undefined) session.variables.set('$pcr', crash.prcb.address - BigInt(off));
+    }
+    // The prompt shows the crashing processor, as WinDbg's does ('3: kd>'), small dumps included (their PRCB copy's Number).
+    if (crash?.prcb) session.processor = crash.prcb.number;
     const loadedNames = new Map<bigint, string[]>();
     return {
       session,

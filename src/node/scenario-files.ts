@@ -3,10 +3,17 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type WriteLayout, writeKernelDump } from '../formats/kernel-dump/writer.js';
+import { openKernelDump } from '../formats/kernel-dump/kernel-dump.js';
+import { writeTriageDump } from '../formats/kernel-dump/triage-writer.js';
+import { MemorySink, type WriteLayout, writeKernelDump } from '../formats/kernel-dump/writer.js';
+import { BufferSource } from '../io/buffer-source.js';
+import { parseSymbolPath } from '../symbols/symbol-path.js';
+import { KernelTarget } from '../target/kernel-target.js';
+import { triageContent } from '../target/triage-export.js';
 import type { ScenarioBinaries } from '../scenario/kernel-scenario.js';
 import { buildScenario, type BuiltScenario, type ScenarioName } from '../scenario/scenarios.js';
 import { FileSink } from './file-sink.js';
+import { SymbolStore } from './symbol-store.js';
 
 /** fixtures/scenario/bin of the repository or the installed package (found above this module's folder). */
 export function scenarioBinDir(): string {
@@ -25,10 +32,36 @@ export async function readScenarioBinaries(dir = scenarioBinDir()): Promise<Scen
   return out;
 }
 
-export async function writeScenarioDump(name: ScenarioName, layout: WriteLayout, path: string, opts: { physicalPages?: number; extraThreads?: number } = {}): Promise<BuiltScenario> {
+/** A scenario layout: one the writer has, or a small dump made as `convert --to triage` makes one. */
+export type ScenarioFileLayout = WriteLayout | 'triage';
+
+/**
+ * Writes a scenario dump to `path` through a FileSink: committed when whole, removed on any error. A triage
+ * dump is cut from the scenario's full dump through the kernel model, with the scenario's own symbols.
+ */
+export async function writeScenarioDump(name: ScenarioName, layout: ScenarioFileLayout, path: string, opts: { physicalPages?: number; extraThreads?: number } = {}): Promise<BuiltScenario & { size: number }> {
   const s = await buildScenario(name, await readScenarioBinaries(), { extraThreads: opts.extraThreads });
+  const triage = layout === 'triage' ? await triageOf(s) : undefined;
   const sink = await FileSink.create(path);
-  await writeKernelDump(sink, s.facts, s.pages, { layout, physicalPages: opts.physicalPages });
-  await sink.commit();
-  return s;
+  try {
+    const size = triage ? await writeTriageDump(sink, triage.facts, triage.content) : (await writeKernelDump(sink, s.facts, s.pages, { layout: layout as WriteLayout, physicalPages: opts.physicalPages })).size;
+    await sink.commit();
+    return { ...s, size };
+  } catch (e) {
+    await sink.abort();
+    throw e;
+  }
+}
+
+async function triageOf(s: BuiltScenario): Promise<Awaited<ReturnType<typeof triageContent>>> {
+  const full = new MemorySink();
+  await writeKernelDump(full, s.facts, s.pages, { layout: 'full' });
+  const symbols = new SymbolStore(parseSymbolPath(scenarioBinDir()), { offline: true, defaultCache: join(scenarioBinDir(), '.no-cache'), env: {} });
+  try {
+    const target = new KernelTarget(await openKernelDump(new BufferSource(full.toBytes(), 'scenario.dmp')), symbols);
+    await target.init();
+    return await triageContent(target);
+  } finally {
+    await symbols.close();
+  }
 }

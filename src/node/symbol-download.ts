@@ -3,8 +3,9 @@
 // its line ended. Says whether the server could be reached at all (only then is it disabled for the session).
 import { rm } from 'node:fs/promises';
 import { DEADLINE_TEXT, httpGet } from './http-get.js';
+import { trackTemp, untrackTemp } from './temp-files.js';
 
-/** A download's body: in memory, or in a temporary file (not yet in place). */
+/** A download's body: in memory, or in a temporary file (not yet in place; tracked: untrackTemp it once renamed or removed). */
 export type Body = { bytes: Uint8Array; url: string } | { file: string; url: string };
 
 export type Download = { kind: 'ok'; body: Body } | { kind: 'missing' } | { kind: 'failed'; reason: string; giveUpOnServer: boolean };
@@ -38,7 +39,9 @@ export async function download(url: string, name: string, deadlineAt: number, o:
     o.countRequest();
     attempts++;
     // A fresh temporary name per attempt: a failed attempt's late writes can never land in the next one's file.
+    // Tracked until the caller renames or removes it, so an interrupting signal removes it (temp-files.ts).
     const file = o.tempFile?.();
+    if (file) trackTemp(file);
     const r = await httpGet(url, {
       timeoutMs: Math.max(1, Math.min(o.timeoutMs, deadlineAt - Date.now())),
       deadlineAt,
@@ -58,7 +61,10 @@ export async function download(url: string, name: string, deadlineAt: number, o:
       o.progress?.({ file: name, received: r.size, total: r.size, done: true });
       return { kind: 'ok', body: r.body ? { bytes: r.body, url: r.url } : { file: file as string, url: r.url } };
     }
-    if (file) await rm(file, { force: true }).catch(() => {});
+    if (file) {
+      await rm(file, { force: true }).catch(() => {});
+      untrackTemp(file);
+    }
     if (r.kind === 'status' && (r.status === 404 || r.status === 410)) return { kind: 'missing' };
     last = r.kind === 'status' ? `${r.url}: HTTP ${r.status}` : `${r.url}: ${r.message}`;
     if (r.kind === 'status') {
@@ -66,7 +72,10 @@ export async function download(url: string, name: string, deadlineAt: number, o:
       continue;
     }
     if (r.message.startsWith(DEADLINE_TEXT)) {
-      last = `${r.url}: gave up, the file took longer than ${seconds(o.fileTimeoutMs)}`;
+      // A server that never answered is disabled like one that cannot be reached, so the next module's file
+      // does not wait out a deadline of its own; one that answered slowly concerns this file only.
+      giveUpOnServer = r.connection === true;
+      last = giveUpOnServer ? `${r.url}: no answer in ${seconds(o.fileTimeoutMs)}` : `${r.url}: gave up, the file took longer than ${seconds(o.fileTimeoutMs)}`;
       break;
     }
     if (/cut off/.test(r.message)) continue; // a dropped connection is worth another try

@@ -5,7 +5,6 @@
 // lazily (a PDB is read stream by stream through a page cache, whatever its size). Names come from
 // untrusted dumps: only plain file names are accepted, and every path built from them is checked to stay
 // inside its directory. Downloads stream into a temporary file in the cache, renamed into place once checked.
-import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extractCab } from '../formats/cab/cab.js';
@@ -21,6 +20,7 @@ import { compressedName, formatSymbolPath, pdbKey, type SymbolPathEntry } from '
 import { FileSource } from './file-source.js';
 import { CaseInsensitiveDirs, inside, windowsOnlyPath } from './store-paths.js';
 import { type Body, type Download, download } from './symbol-download.js';
+import { removeStaleTemps, tempName, trackTemp, untrackTemp } from './temp-files.js';
 
 export interface DownloadProgress {
   file: string;
@@ -48,6 +48,8 @@ export interface SymbolStoreOptions {
   progress?: (p: DownloadProgress) => void;
   /** The platform whose paths are usable (tests); process.platform by default. */
   platform?: string;
+  /** The path as the user typed it (`.sympath` shows it); the parsed entries, formatted, by default. */
+  typed?: string;
 }
 
 /** What a candidate file turned out to be: the wanted file (and what was opened to check it), or why not. */
@@ -58,8 +60,11 @@ interface Wanted {
   name: string;
   key: string;
   verify(source: ByteSource): Promise<Verdict>;
-  /** Extra file names to try in a directory (ISF tables), relative to it. */
-  alternates?: string[][];
+  /**
+   * The only file names to try in a directory, relative to it (ISF tables: Volatility's layouts). Without
+   * them: the store layout (plain, compressed, file.ptr) and the flat file.
+   */
+  layouts?: string[][];
   servers: boolean;
 }
 
@@ -71,8 +76,9 @@ interface Reasons {
   /** Files under the right name that could not be used, with why. */
   refused: string[];
   disabled?: string;
+  /** Server entries not asked because the store is offline. */
+  skipped: string[];
 }
-
 
 /** Compressed copies and ISF tables are read whole; nothing bigger than this is. */
 const MAX_WHOLE_FILE = 1 << 30;
@@ -124,7 +130,9 @@ export class SymbolStore implements ImageProvider {
   private readonly unreachable = new Map<string, string>();
   /** Files opened for lookups that succeeded: they stay open for the session. */
   private readonly open: ByteSource[] = [];
-  private readonly o: Required<Omit<SymbolStoreOptions, 'progress'>> & Pick<SymbolStoreOptions, 'progress'>;
+  private readonly o: Required<Omit<SymbolStoreOptions, 'progress' | 'typed'>> & Pick<SymbolStoreOptions, 'progress'>;
+  /** The path as typed: `srv*` stays `srv*` here. */
+  readonly typedPath: string;
   /** The usable entries of the path (Windows-only paths dropped elsewhere). */
   readonly entries: SymbolPathEntry[];
   private readonly warnings: string[] = [];
@@ -147,6 +155,7 @@ export class SymbolStore implements ImageProvider {
       ...options,
     };
     this.entries = this.usable(entries);
+    this.typedPath = options.typed ?? formatSymbolPath(entries);
   }
 
   /** Drops directories this platform cannot have (`C:\\sym` on Linux), saying so once. */
@@ -236,13 +245,18 @@ export class SymbolStore implements ImageProvider {
     const key = pdbKey(req.guid, req.age);
     if (!name || !key) return { found: false, reason: `refusing unsafe PDB name or key '${req.name}'` };
     const stem = `${req.guid.toUpperCase()}-${req.age}`;
-    const alternates = ['.json.xz', '.json'].flatMap((ext) => [[name, stem + ext], ['windows', name, stem + ext]]);
+    // Only Volatility's layouts: the store layout and the flat name hold PDBs, already tried by findPdb.
+    const layouts = ['.json.xz', '.json'].flatMap((ext) => [[name, stem + ext], ['windows', name, stem + ext]]);
     return this.find({
       name,
       key,
       servers: false,
-      alternates,
+      layouts,
       verify: async (source) => {
+        // The first bytes decide before anything is read whole (a PDB put there would be read for nothing).
+        const head = await source.read(0, Math.min(SNIFF_BYTES, source.size));
+        const kind = sniffSymbolFile(head);
+        if (kind !== 'isf-json' && kind !== 'isf-xz') return { ok: false, why: `not an ISF table: it looks like ${kind === 'other' ? describeOtherFile(head) : 'a PDB'}` };
         let isf: IsfTable;
         try {
           isf = openIsf(await readWhole(source), source.name);
@@ -289,7 +303,7 @@ export class SymbolStore implements ImageProvider {
   }
 
   private async find(w: Wanted): Promise<ImageLookup> {
-    const reasons: Reasons = { list: [], refused: [] };
+    const reasons: Reasons = { list: [], refused: [], skipped: [] };
     let cache: string | undefined;
     for (const e of this.entries) {
       if (e.kind === 'cache') {
@@ -321,6 +335,7 @@ export class SymbolStore implements ImageProvider {
       failure: reasons.failure,
       ...(reasons.refused.length ? { refused: reasons.refused } : {}),
       ...(reasons.disabled ? { disabled: reasons.disabled } : {}),
+      ...(reasons.skipped.length ? { skipped: `symbol server${reasons.skipped.length > 1 ? 's' : ''} skipped (offline) for ${w.name}: ${reasons.skipped.join(', ')}` } : {}),
     };
   }
 
@@ -334,16 +349,16 @@ export class SymbolStore implements ImageProvider {
     return other && f ? { path: other, file: f } : undefined;
   }
 
-  /** Store layout (plain, compressed, file.ptr), ISF alternates, then — if `flat` — the directory itself. */
+  /** `w.layouts` if given, else the store layout (plain, compressed, file.ptr) then — if `flat` — the directory itself. */
   private async fromDirectory(dir: string, w: Wanted, reasons: Reasons, flat: boolean): Promise<(ImageLookup & { found: true }) | undefined> {
-    const candidates: string[][] = [[w.name, w.key, w.name], [w.name, w.key, compressedName(w.name)], ...(w.alternates ?? [])];
-    if (flat) candidates.push([w.name]);
+    const candidates: string[][] = w.layouts ?? [[w.name, w.key, w.name], [w.name, w.key, compressedName(w.name)], ...(flat ? [[w.name]] : [])];
     for (const parts of candidates) {
       const at = await this.locate(dir, ...parts);
       if (!at) continue;
       const hit = await this.accept(at.file, at.path, w, reasons);
       if (hit) return hit;
     }
+    if (w.layouts) return undefined;
     const ptr = await this.locate(dir, w.name, w.key, 'file.ptr');
     if (ptr) {
       const text = new TextDecoder().decode(await ptr.file.read(0, Math.min(ptr.file.size, 4096))).trim();
@@ -409,13 +424,16 @@ export class SymbolStore implements ImageProvider {
       const final = join(keyDir, w.name);
       const tmp = tempName(final);
       try {
-        await mkdir(keyDir, { recursive: true });
+        await prepare(keyDir, w.name);
+        trackTemp(tmp);
         if (hit.source instanceof BufferSource) await writeFile(tmp, await hit.source.read(0, hit.source.size));
         else await copyFile(hit.path, tmp);
         await rename(tmp, final);
       } catch (e) {
         await rm(tmp, { force: true }).catch(() => {});
         reasons.list.push(`could not fill the downstream store ${c} (${(e as Error).message})`);
+      } finally {
+        untrackTemp(tmp);
       }
     }
   }
@@ -437,6 +455,7 @@ export class SymbolStore implements ImageProvider {
     }
     if (this.o.offline) {
       reasons.list.push(`${url} not asked (offline)`);
+      reasons.skipped.push(url);
       return undefined;
     }
     const earlier = this.unreachable.get(url);
@@ -447,7 +466,7 @@ export class SymbolStore implements ImageProvider {
       return undefined;
     }
     // Bodies stream into a temporary file beside where the file will live; a read-only cache keeps them in memory.
-    const tmpDir = await mkdir(keyDir, { recursive: true }).then(
+    const tmpDir = await prepare(keyDir, w.name).then(
       () => keyDir,
       () => undefined,
     );
@@ -504,7 +523,7 @@ export class SymbolStore implements ImageProvider {
     const hit = await this.accept(raw, body.url, w, reasons);
     const tmp = 'file' in body ? body.file : undefined;
     if (!hit) {
-      if (tmp) await rm(tmp, { force: true }).catch(() => {});
+      if (tmp) await dropTemp(tmp);
       return undefined;
     }
     let path: string | undefined;
@@ -513,10 +532,11 @@ export class SymbolStore implements ImageProvider {
       const final = join(tmp, '..', w.name);
       try {
         await rename(tmp, final);
+        untrackTemp(tmp);
         path = final;
       } catch (e) {
         // Still readable through the open handle; the name goes so no temporary file is left behind.
-        await rm(tmp, { force: true }).catch(() => {});
+        await dropTemp(tmp);
         reasons.list.push(`could not write the cache (${(e as Error).message})`);
       }
       for (const c of caches.slice(1)) {
@@ -524,7 +544,7 @@ export class SymbolStore implements ImageProvider {
         if (dir && path) await this.copyInto(dir, w.name, path, reasons);
       }
     } else {
-      if (tmp) await rm(tmp, { force: true }).catch(() => {});
+      if (tmp) await dropTemp(tmp);
       const bytes = await hit.source.read(0, hit.source.size);
       for (const c of caches) {
         const dir = inside(c, w.name, w.key);
@@ -545,7 +565,8 @@ export class SymbolStore implements ImageProvider {
     const final = join(keyDir, name);
     const tmp = tempName(final);
     try {
-      await mkdir(keyDir, { recursive: true });
+      await prepare(keyDir, name);
+      trackTemp(tmp);
       await writeFile(tmp, bytes);
       await rename(tmp, final);
       return final;
@@ -553,6 +574,8 @@ export class SymbolStore implements ImageProvider {
       await rm(tmp, { force: true }).catch(() => {});
       reasons.list.push(`could not write the cache (${(e as Error).message})`);
       return undefined;
+    } finally {
+      untrackTemp(tmp);
     }
   }
 
@@ -560,17 +583,30 @@ export class SymbolStore implements ImageProvider {
     const final = join(keyDir, name);
     const tmp = tempName(final);
     try {
-      await mkdir(keyDir, { recursive: true });
+      await prepare(keyDir, name);
+      trackTemp(tmp);
       await copyFile(from, tmp);
       await rename(tmp, final);
     } catch (e) {
       await rm(tmp, { force: true }).catch(() => {});
       reasons.list.push(`could not write the cache ${keyDir} (${(e as Error).message})`);
+    } finally {
+      untrackTemp(tmp);
     }
   }
 }
 
-/** A temporary name beside `final`: never the final name, unique per process and call. */
-function tempName(final: string): string {
-  return `${final}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+/**
+ * Makes a cache directory ready for `name`: created if needed, and temporary copies of `name` left there by
+ * processes that were killed outright removed (an interrupted but living process removes its own).
+ */
+async function prepare(keyDir: string, name: string): Promise<void> {
+  await mkdir(keyDir, { recursive: true });
+  await removeStaleTemps(join(keyDir, name));
+}
+
+/** Removes a temporary file that will not be renamed into place. */
+async function dropTemp(tmp: string): Promise<void> {
+  await rm(tmp, { force: true }).catch(() => {});
+  untrackTemp(tmp);
 }

@@ -79,6 +79,7 @@ export function analysisToJson(r: AnalysisReport): unknown {
     rootCause: r.rootCause.map((c) => ({ rule: c.rule, claim: c.claim, confidence: c.confidence, role: c.role ?? 'cause', evidence: c.evidence, command: opt(c.command), confirm: opt(c.confirm), refute: opt(c.refute), modules: opt(c.modules) })),
     symbols: r.symbols.map((s) => ({ module: s.module, status: s.status, detail: opt(s.detail), image: opt(s.image) })),
     fileInCab: opt(r.fileInCab),
+    virtualMachine: opt(r.virtualMachine),
     dumpFileAttributes: r.dumpFileAttributes ? { value: hx(r.dumpFileAttributes.value), flags: r.dumpFileAttributes.flags.map((f) => f.key) } : undefined,
     capturedRegisters: r.capturedRegisters ? { machine: r.capturedRegisters.machine, registers: Object.fromEntries(r.capturedRegisters.registers.map((x) => [x.name, hx(x.value)])) } : undefined,
     limitations: r.limitations,

@@ -83,6 +83,7 @@ export function renderAnalysisText(r: AnalysisReport): string {
   L.push('', `BUGCHECK_CODE:  ${r.bugcheck.code.toString(16)}`, '');
   for (const [i, a] of r.bugcheck.args.entries()) L.push(`BUGCHECK_P${i + 1}: ${a.value.toString(16)}`, '');
   if (r.fileInCab) L.push(`FILE_IN_CAB:  ${r.fileInCab}`, '');
+  if (r.virtualMachine) L.push(`VIRTUAL_MACHINE:  ${r.virtualMachine}`, '');
   if (r.dumpFileAttributes) L.push(`DUMP_FILE_ATTRIBUTES: 0x${r.dumpFileAttributes.value.toString(16)}`, ...r.dumpFileAttributes.flags.map((f) => `  ${f.text}`), '');
   for (const f of r.extraFields ?? []) L.push(`${f.key}:  ${f.value}`, '');
 

@@ -35,6 +35,8 @@ export interface ProcessView {
   /** Details of `!process ADDR 7` (flag bit 0). */
   details?: boolean;
   msPerTick: number;
+  /** Milliseconds from the process's creation to the crash (ElapsedTime), when both are known. */
+  elapsedMs?: number;
   threads?: ThreadView[];
 }
 
@@ -118,20 +120,34 @@ function processLines(v: ProcessView): string[] {
     const row = (label: string, value: string | undefined) => value !== undefined && out.push(`    ${label.padEnd(34)}${value}`);
     const time = (x: number | undefined) => (x === undefined ? undefined : hms(ms(x, v.msPerTick) as number));
     const mb = (b: bigint | undefined) => (b === undefined ? undefined : `${b / 1048576n} Mb`);
+    const dec = (x: bigint | undefined) => x?.toString();
+    // WinDbg's order; a line whose field nt's types lack is left out.
+    if (p.vadRoot !== undefined) out.push(`    VadRoot ${h(p.vadRoot)} Vads ${p.vadCount ?? '?'} Clone ${(p.cloneRoot ?? 0n).toString(16)} Private ${p.privatePages ?? '?'}. Modified ${p.modifiedPages ?? '?'}. Locked ${p.lockedPages ?? '?'}.`);
+    if (p.deviceMap !== undefined) out.push(`    DeviceMap ${h(p.deviceMap)}`);
+    row('Token', p.token === undefined ? undefined : h(p.token));
+    row('ElapsedTime', v.elapsedMs === undefined ? undefined : hms(v.elapsedMs));
     row('UserTime', time(p.userTime));
     row('KernelTime', time(p.kernelTime));
     row('QuotaPoolUsage[PagedPool]', p.quotaPaged?.toString());
     row('QuotaPoolUsage[NonPagedPool]', p.quotaNonPaged?.toString());
+    if (p.workingSet !== undefined && p.workingSetMin !== undefined && p.workingSetMax !== undefined) {
+      const kb = (pages: bigint) => `${pages * 4n}KB`;
+      out.push(`    Working Set Sizes (now,min,max)  (${p.workingSet}, ${p.workingSetMin}, ${p.workingSetMax}) (${kb(p.workingSet)}, ${kb(p.workingSetMin)}, ${kb(p.workingSetMax)})`);
+    }
+    row('PeakWorkingSetSize', dec(p.peakWorkingSet));
     row('VirtualSize', mb(p.virtualSize));
     row('PeakVirtualSize', mb(p.peakVirtualSize));
+    row('PageFaultCount', dec(p.pageFaults));
     row('BasePriority', p.basePriority?.toString());
     row('CommitCharge', p.commitCharge?.toString());
+    if (p.job) row('Job', h(p.job));
   }
   if (p.origin === 'dump-copy') out.push("    (from the small dump's copy of the crashing process)");
   return out;
 }
 
-export function renderProcesses(list: ProcessView[], notes: string[], header = true): string {
+/** `header`: WinDbg's `**** NT ACTIVE PROCESS DUMP ****`, printed for `!process 0 FLAGS` only. */
+export function renderProcesses(list: ProcessView[], notes: string[], header: boolean): string {
   const out = header ? ['**** NT ACTIVE PROCESS DUMP ****'] : [];
   for (const v of list) {
     out.push(...processLines(v));

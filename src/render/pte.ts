@@ -24,7 +24,7 @@ export function renderPte(r: PteReport): string {
       continue;
     }
     contents.push((l.contents !== undefined ? `contains ${up(l.contents)}` : 'contents not in dump').padEnd(COL));
-    state.push((l.valid ? `pfn ${l.pfn?.toString(16).padEnd(10)}${l.flags}` : 'not valid').padEnd(COL));
+    state.push((l.valid ? `pfn ${l.pfn?.toString(16).padEnd(10)}${l.flags}` : l.contents === undefined ? 'contents unknown' : 'not valid').padEnd(COL));
   }
   const lines = [`${' '.repeat(43)}VA ${lo(r.va)}`, head.join('').trimEnd(), contents.join('').trimEnd(), state.join('').trimEnd()];
   if (r.explanation) lines.push(`${' '.repeat(COL * Math.max(0, read.length - 1) + 1)}${r.explanation}`);

@@ -12,7 +12,7 @@ import { KernelTypes } from '../target/struct-view.js';
 import type { X64Registers } from '../target/x64-registers.js';
 import { bindImports, type LoadedImage, loadImage, symbolAddress } from './images.js';
 import { MemoryBuilder } from './memory-builder.js';
-import { type BuiltFrame, buildStack, type ChainFrame, storeHomeArguments } from './stack-builder.js';
+import { type BuiltFrame, buildStack, type ChainFrame, type NonVolatileRegisters, storeHomeArguments } from './stack-builder.js';
 import { StructWriter } from './struct-writer.js';
 
 /** The compiled scenario binaries: file name → bytes (images and their PDBs). */
@@ -551,9 +551,12 @@ export class KernelScenario {
     this.mem.u32(await this.global('WmipSMBiosTableLength'), table.length);
   }
 
-  /** Lays out a call chain on a thread's stack; the innermost frame's sp is `sp`. */
-  stack(chain: ChainFrame[], sp: bigint): Promise<BuiltFrame[]> {
-    return buildStack(this.mem, chain, sp);
+  /**
+   * Lays out a call chain on a thread's stack; the innermost frame's sp is `sp`. `outer`: the non-volatile
+   * registers of the outermost frame's caller (zero when not given).
+   */
+  stack(chain: ChainFrame[], sp: bigint, outer?: Partial<NonVolatileRegisters>): Promise<BuiltFrame[]> {
+    return buildStack(this.mem, chain, sp, outer);
   }
 
   /** The register arguments a frame's function stores in its home space, where its code does so (`kb`'s columns). */

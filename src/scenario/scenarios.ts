@@ -279,45 +279,78 @@ async function scenario7e(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   // bits, 0x251 units read as 0x51 (dumps without the table, like small ones, still find the block by it).
   await k.setBigPages([{ va: block, tag: POOL_TAG_WRB1, poolType: 1, bytes: 0x2510n }]);
   k.mem.fill(data, 0x2500 * 2 - 0x20, 0x41); // twice the allocation: the next chunk's header is 'A's too
-  const faultIp = await findInstruction(nt, 'RtlpHpVsFreeChunkInsert', /^mov rbx,qword ptr \[rax\+10h\]/);
-  // Exception and context records live on the stack of the dispatch code, as KiDispatchException leaves them.
-  const contextChain = [
-    { image: nt, fn: 'RtlpHpVsFreeChunkInsert', at: faultIp },
+  const faultIp = await findInstruction(nt, 'RtlpHpVsFreeChunkInsert', /^xor eax,dword ptr \[rax\]$/);
+  // The walkthrough's faulting context (`.cxr` and `.frame /r 0n8`): the free path holds the VS context in r13
+  // and r15, its FreeChunkTree in r10, the block in rsi and r11; rax is the chunk's link ('A's) minus 8.
+  const fault = {
+    rax: 0x4141414141414139n, rbx: 0x6000n, rcx: 0x2530001n, rdx: 0x4141414141414141n, rsi: block, rdi: 0xffffe009a68dffe0n, rbp: 0n,
+    r8: 0x3be6192c0436d050n, r9: 0n, r10: vs.addressOf('FreeChunkTree'), r11: block, r12: 0xffffe009a68dfb00n, r13: vsContext, r14: 1n, r15: vsContext,
+  };
+  // One stack, as on Windows: the bugcheck raised by the system thread's exception filter, the dispatch
+  // path, the trap frame right below the faulting rsp, then the interrupted free path and the driver.
+  // `regs` are what each function holds in the non-volatile registers it saves; unwinding from KeBugCheckEx
+  // gives every frame its own, and RtlpHpVsFreeChunkInsert the walkthrough's.
+  const chain7e = (at: { exr: bigint; cxr: bigint; trap: bigint; dispatch: bigint; exceptionFrame: bigint; establisher: bigint }) => [
+    { image: nt, fn: 'KeBugCheckEx', at: 'entry' as const },
+    { image: nt, fn: 'PspSystemThreadStartup$filt$0', regs: { rbp: at.establisher } },
+    { image: nt, fn: '_C_specific_handler', regs: { rbx: at.dispatch, rsi: at.establisher, rdi: at.cxr, r12: at.exr } },
+    { image: nt, fn: 'RtlpExecuteHandlerForException' },
+    { image: nt, fn: 'RtlDispatchException', regs: { rbx: at.dispatch, rsi: at.exr, rdi: at.cxr, r12: at.establisher } },
+    { image: nt, fn: 'KiDispatchException', regs: { rbx: at.exr, rsi: at.exceptionFrame, rdi: at.trap, r12: 1n, r14: at.cxr, r15: 0n } },
+    { image: nt, fn: 'KiExceptionDispatch' },
+    { image: nt, fn: 'KiGeneralProtectionFault', trap: true, alignedInterruptedSp: true, regs: { rbp: at.trap + 0x80n } },
+    { image: nt, fn: 'RtlpHpVsFreeChunkInsert', at: faultIp, regs: { rbx: fault.rbx, rsi: fault.rsi, rdi: fault.rdi, r12: fault.r12, r13: fault.r13, r14: fault.r14, r15: fault.r15 } },
     { image: nt, fn: 'RtlpHpFreeHeap' },
     { image: nt, fn: 'ExFreePoolWithTag' },
-    { image: drv, fn: 'FillAndFree' },
+    // FillAndFree keeps the buffer in rbx and the write's status (here STATUS_INSUFFICIENT_RESOURCES) in edi
+    // across the free, like the walkthrough's driver; rsi is its zero.
+    { image: drv, fn: 'FillAndFree', regs: { rbx: data, rsi: 0n, rdi: 0xc000009an } },
     { image: drv, fn: 'RunTest' },
     { image: drv, fn: 'StartTests' },
     { image: drv, fn: 'DriverEntry' },
     ...LOADER_TAIL.map((fn) => ({ image: nt, fn })),
   ];
-  const ctxFrames = await k.stack(contextChain, thread.stackBase - 0x1bd0n);
-  const bugFrames = await k.stack(
-    [
-      { image: nt, fn: 'KeBugCheckEx', at: 'entry' },
-      { image: nt, fn: 'KiDispatchException' },
-      { image: nt, fn: 'KiExceptionDispatch' },
-      { image: nt, fn: 'KiGeneralProtectionFault', trap: true },
-      { image: nt, fn: 'RtlpHpVsFreeChunkInsert', at: faultIp },
-    ],
-    thread.stackBase - 0x2c00n,
-  );
-  const trap = bugFrames[3].trapFrame as bigint;
-  // Overwrite the interrupted frame's return slot: the walk from the trap continues into the context stack.
-  // FillAndFree's registers survive the kernel's free path: rbx its status (the write's, here
-  // STATUS_INSUFFICIENT_RESOURCES), rsi the size, rdi the buffer.
-  // The free path keeps the VS context in rcx (its first argument), r13 and r15, its FreeChunkTree in r10.
-  const ctxRegs = { ...zeroRegisters(), rip: faultIp, rsp: ctxFrames[0].sp, rax: 0x4141414141414139n, rbx: 0xc000009an, rcx: vsContext, rdx: data, rsi: 0x2500n, rdi: data, r8: 0x2500n, r10: vs.addressOf('FreeChunkTree'), r13: vsContext, r15: vsContext };
-  await k.trapRegisters(trap, { Rax: ctxRegs.rax, Rcx: ctxRegs.rcx, Rdx: ctxRegs.rdx, R8: ctxRegs.r8, R10: ctxRegs.r10, Rip: faultIp, Rsp: ctxFrames[0].sp, ErrorCode: 0n });
-  // The records sit in otherwise unused stack between the two chains (a CONTEXT is 0x4d0 bytes).
-  const exr = thread.stackBase - 0x2500n;
-  const cxr = thread.stackBase - 0x2400n;
+  const FILTER = 1, HANDLER = 2, DISPATCH = 4, KI_DISPATCH = 5, EXCEPTION_FRAME = 6, TRAP = 7, FAULT = 8;
+  const places = (f: { sp: bigint }[]) => ({
+    exr: f[EXCEPTION_FRAME].sp + 0x138n, // in KiExceptionDispatch's frame, after its exception frame
+    cxr: f[KI_DISPATCH].sp + 0x30n, // a local of KiDispatchException
+    trap: f[TRAP].sp,
+    dispatch: f[DISPATCH].sp + 0x30n, // RtlDispatchException's DISPATCHER_CONTEXT
+    exceptionFrame: f[EXCEPTION_FRAME].sp,
+    establisher: f[f.length - 2].sp, // PspSystemThreadStartup's frame, whose filter runs
+  });
+  // Laid out once to learn the frames' addresses (the registers name some), then for real with the outermost
+  // frame 0x18e0 below the stack base; the trial's bytes are cleared first.
+  const trialSp = thread.stackBase - 0x4000n + 8n; // KeBugCheckEx at entry: rsp just below a return address
+  const probe = await k.stack(chain7e({ exr: 0n, cxr: 0n, trap: 0n, dispatch: 0n, exceptionFrame: 0n, establisher: 0n }), trialSp);
+  const top = probe[probe.length - 1].sp;
+  k.mem.fill(trialSp, Number(top - trialSp) + 0x100, 0);
+  const shift = (thread.stackBase - 0x18e0n - top) & ~0xfn;
+  const at = places(probe.map((f) => ({ sp: f.sp + shift })));
+  const frames = await k.stack(chain7e(at), trialSp + shift);
+  const trap = at.trap;
+  const exr = at.exr;
+  const cxr = at.cxr;
+  // The trap frame holds the interrupted volatile registers, rbp and the flags (`.frame /r 0n8` shows
+  // efl=00040286 from it, the context record 00050206).
+  await k.trapRegisters(trap, { Rax: fault.rax, Rcx: fault.rcx, Rdx: fault.rdx, R8: fault.r8, R9: fault.r9, R10: fault.r10, R11: fault.r11, Rbp: fault.rbp, Rip: faultIp, Rsp: frames[FAULT].sp, EFlags: 0x40286n, ErrorCode: 0n });
   k.writeExceptionRecord(exr, { code: 0xc0000005, flags: 0, record: 0n, address: faultIp, parameters: [0n, 0xffffffffffffffffn] });
+  const ctxRegs = { ...zeroRegisters(), ...fault, rip: faultIp, rsp: frames[FAULT].sp, eflags: 0x50206 };
   k.writeContextRecord(cxr, ctxRegs);
-  const regs = { ...zeroRegisters(), rip: bugFrames[0].ip, rsp: bugFrames[0].sp, rcx: 0x1000007en, rdx: 0xffffffffc0000005n, r8: faultIp, r9: exr };
+  // What the dispatch code passed along: _C_specific_handler's EXCEPTION_POINTERS, RtlDispatchException's
+  // DISPATCHER_CONTEXT (EstablisherFrame, ContextRecord, LanguageHandler; winnt.h's fixed x64 layout) and
+  // KeBugCheckEx's fifth argument (the context record) above its home space.
+  k.mem.u64(frames[HANDLER].sp + 0x30n, exr);
+  k.mem.u64(frames[HANDLER].sp + 0x38n, cxr);
+  k.mem.u64(at.dispatch + 0x18n, at.establisher);
+  k.mem.u64(at.dispatch + 0x28n, cxr);
+  k.mem.u64(at.dispatch + 0x30n, await symbolAddress(nt, '_C_specific_handler'));
+  k.mem.u64(frames[FILTER].sp + 0x20n, cxr);
+  // The bugcheck context: KeBugCheckEx's arguments, and the non-volatile registers its caller left.
+  const regs = { ...zeroRegisters(), ...frames[0].regs, rip: frames[0].ip, rsp: frames[0].sp, rcx: 0x1000007en, rdx: 0xffffffffc0000005n, r8: faultIp, r9: exr };
   await k.setProcessorContext(3, regs);
-  await k.homeArguments(bugFrames[0], regs);
-  thread.writer.set('Tcb.TrapFrame', trap).set('Tcb.KernelStack', bugFrames[0].sp);
+  await k.homeArguments(frames[0], regs);
+  thread.writer.set('Tcb.TrapFrame', trap).set('Tcb.KernelStack', frames[0].sp);
   return {
     name: '0x7e',
     description: "EvilDriver.sys overflows its 'WrB1' pool block with 'A's; ExFreePoolWithTag faults on the corrupted chunk (the 0x7E walkthrough)",

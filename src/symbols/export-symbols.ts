@@ -6,18 +6,21 @@ import type { Type } from './types.js';
 
 export class ExportSymbolSource implements SymbolSource {
   readonly kind = 'exports' as const;
+  /** One entry per exported address (its first name), for address lookups. */
   private readonly sorted: SymbolInfo[];
+  /** Every name, aliases included, for `x` and name lookups. */
+  private readonly all: SymbolInfo[];
   private readonly byName = new Map<string, SymbolInfo>();
 
   constructor(
     readonly description: string,
     exports: PeExports,
   ) {
-    this.sorted = exports.entries
-      .filter((e) => !e.forwarder)
-      .map((e) => ({ name: e.name ?? `Ordinal${e.ordinal}`, rva: e.rva, kind: 'export' as const, isFunction: true }))
-      .sort((a, b) => a.rva - b.rva);
-    for (const s of this.sorted) if (!this.byName.has(s.name)) this.byName.set(s.name, s);
+    const live = exports.entries.filter((e) => !e.forwarder);
+    const info = (name: string, rva: number): SymbolInfo => ({ name, rva, kind: 'export', isFunction: true });
+    this.sorted = live.map((e) => info(e.name ?? `Ordinal${e.ordinal}`, e.rva)).sort((a, b) => a.rva - b.rva);
+    this.all = live.flatMap((e) => [info(e.name ?? `Ordinal${e.ordinal}`, e.rva), ...(e.aliases ?? []).map((a) => info(a, e.rva))]).sort((a, b) => a.rva - b.rva);
+    for (const s of this.all) if (!this.byName.has(s.name)) this.byName.set(s.name, s);
   }
 
   async symbolAt(rva: number): Promise<SymbolMatch | undefined> {
@@ -39,7 +42,7 @@ export class ExportSymbolSource implements SymbolSource {
   }
 
   async symbols(): Promise<readonly SymbolInfo[]> {
-    return this.sorted;
+    return this.all;
   }
 
   async findType(): Promise<Type | undefined> {

@@ -34,6 +34,8 @@ export type ImageLookup =
       refused?: string[];
       /** A server that was not asked because an earlier connection failure disabled it for the session. */
       disabled?: string;
+      /** Servers not asked because the session is offline (`--offline`): `lmvm` says so. */
+      skipped?: string;
     };
 
 export interface PdbRequest {
@@ -54,8 +56,10 @@ export interface ImageProvider {
    * in the dump: the caller must prove the match another way (the debugger data block's addresses).
    */
   isfCandidates?(pdbName: string, limit: number): Promise<{ path: string; bytes: Uint8Array }[]>;
-  /** The symbol path in WinDbg's syntax, for `.sympath`. */
+  /** The symbol path in use in WinDbg's syntax (each server entry with its cache), for `.sympath`'s `Expanded` line. */
   readonly path?: string;
+  /** The symbol path as the user typed it (`-y`, `.sympath`, `.sympath+`), for `.sympath`'s first line. */
+  readonly typedPath?: string;
   /**
    * `.reload /f` and `.reload MODULE`: forget what the session learnt about missing files (negative cache,
    * disabled servers) for files whose name stem is one of `stems` (lower case), or for all files.

@@ -54,22 +54,18 @@ function layoutOf(t: Type): TypeLayout {
   }
 }
 
-/** C-like text of a layout: one line per field with its hex offset. */
+/**
+ * C-like text of a layout: one line per field with its hex offset (padded to the widest, so the columns
+ * stay aligned past 0x1000), name and C type. Base classes and the vtable pointer are fields like the
+ * others, under the names `dt` gives them (`__BaseClass`, `__VFN_table`).
+ */
 export function renderTypeLayout(l: TypeLayout): string {
   const lines = [`${l.typedef !== undefined ? `typedef ${l.typedef}: ` : ''}${l.kind} ${l.name}, size 0x${l.size.toString(16)} (${l.size})`];
-  for (const f of l.fields ?? []) {
-    const at = `   +0x${f.offset.toString(16).padStart(3, '0')}`;
-    // Base classes and the vtable pointer in the form WinDbg's dt prints them.
-    if (f.role === 'base') {
-      lines.push(`${at} __BaseClass ${f.type}`);
-      continue;
-    }
-    if (f.role === 'vfptr') {
-      lines.push(`${at} __VFN_table : Ptr${f.size * 8}`);
-      continue;
-    }
+  const fields = l.fields ?? [];
+  const width = Math.max(3, ...fields.map((f) => f.offset.toString(16).length));
+  for (const f of fields) {
     const bits = f.bitLength !== undefined ? ` : bit ${f.bitPosition}, ${f.bitLength} bit${f.bitLength === 1 ? '' : 's'}` : '';
-    lines.push(`   +0x${f.offset.toString(16).padStart(3, '0')} ${f.name.padEnd(24)} ${f.type}${bits}`);
+    lines.push(`   +0x${f.offset.toString(16).padStart(width, '0')} ${f.name.padEnd(24)} ${f.type}${bits}`);
   }
   for (const e of l.enumerators ?? []) lines.push(`   ${e.name} = ${e.value}`);
   return lines.join('\n');

@@ -25,7 +25,7 @@ export function describeOtherFile(head: Uint8Array): string {
   if (t.startsWith('MZ')) return 'a PE image (EXE, DLL or SYS), not its PDB';
   if (t.startsWith('PAGEDU64') || t.startsWith('PAGEDUMP')) return 'a Windows kernel dump';
   if (t.startsWith('MDMP')) return 'a user-mode minidump';
-  if (t.startsWith('MSCF')) return 'a CAB archive (a compressed symbol-server file such as name.pd_: expand it first)';
+  if (t.startsWith('MSCF')) return 'a CAB archive (a cabinet inside a cabinet, or one holding several files)';
   if (t.startsWith('\x7fELF')) return 'an ELF file';
   if (t.startsWith('PK\x03\x04')) return 'a ZIP archive';
   if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip-compressed data';

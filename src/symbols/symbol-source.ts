@@ -31,4 +31,9 @@ export interface SymbolSource {
   findType(name: string): Promise<Type | undefined>;
   /** Names of all named types, for `dt MODULE!*` and completion. */
   typeNames(): Promise<readonly string[]>;
+  /**
+   * How far the file says the image reaches, so a lookup past it finds no symbol rather than the last one
+   * plus a huge displacement: `end` (an RVA; nothing lies at or above it) and where that comes from.
+   */
+  extent?(): Promise<{ end: number; from: string } | undefined>;
 }

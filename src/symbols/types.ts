@@ -66,33 +66,40 @@ export interface Field {
   readonly role?: 'base' | 'vfptr';
 }
 
-/** How WinDbg names a type in `dt`/`dx` output: '_LIST_ENTRY', 'Ptr64 _LIST_ENTRY', '[5] Uint8B', … */
+/**
+ * A type in C's declarator spelling, as `dx` and llvm-pdbutil write it: `_LIST_ENTRY *`, `char **`,
+ * `int [3][4][2]` (outermost dimension first), `int *[4]`, `int (*)[4]`, `long (*)(void *, unsigned int)`,
+ * `long (*[4])(void *, unsigned int)`. (`dt`'s `Ptr64 _LIST_ENTRY` is windbg-type-name.ts.)
+ */
 export function typeName(t: Type): string {
-  return nameOf(t, 0);
+  return spell(t, '', 0);
 }
 
 /** Type graphs from damaged symbol files can cycle (a pointer to itself): names are bounded in depth. */
 const MAX_NAME_DEPTH = 64;
 
-function nameOf(t: Type, depth: number): string {
+/** `t` declaring `inner` (the declarator built so far, from the name outwards): C's inside-out rule. */
+function spell(t: Type, inner: string, depth: number): string {
   if (depth > MAX_NAME_DEPTH) return '<type nested too deep>';
   switch (t.kind) {
     case 'base':
     case 'void':
     case 'udt':
     case 'enum':
-      return t.name;
-    case 'pointer':
-      return `${nameOf(t.target, depth + 1)} *`;
+      return inner ? `${t.name} ${inner}` : t.name;
+    case 'pointer': {
+      // A pointer to an array or a function binds tighter than what follows it: `(*)`.
+      const k = t.target.kind;
+      return spell(t.target, k === 'array' || k === 'function' ? `(*${inner})` : `*${inner}`, depth + 1);
+    }
     case 'array': {
-      // C order: the outermost dimension first (`int [3][4][2]` for `int m[3][4][2]`).
       let dims = '';
       let e: Type = t;
       for (let n = 0; e.kind === 'array' && n < 64; n++, e = e.element) dims += `[${e.count}]`;
-      return `${nameOf(e, depth + 1)} ${dims}`;
+      return spell(e, `${inner}${dims}`, depth + 1);
     }
     case 'function':
-      return `${nameOf(t.returnType, depth + 1)} (${t.params.map((p) => nameOf(p, depth + 1)).join(', ')})`;
+      return spell(t.returnType, `${inner}(${t.params.map((p) => spell(p, '', depth + 1)).join(', ')})`, depth + 1);
   }
 }
 

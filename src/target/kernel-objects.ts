@@ -73,6 +73,23 @@ export interface ProcessInfo {
   kernelTime?: number;
   userTime?: number;
   basePriority?: number;
+  /** `!process` flag 1's memory lines, each from its EPROCESS field by name (undefined where the types lack it). */
+  vadRoot?: bigint;
+  vadCount?: bigint;
+  cloneRoot?: bigint;
+  privatePages?: bigint;
+  modifiedPages?: bigint;
+  lockedPages?: bigint;
+  deviceMap?: bigint;
+  /** The primary token: Token's EX_FAST_REF value without its reference-count bits. */
+  token?: bigint;
+  /** Pages: Vm's working set now, its minimum and maximum, and its peak. */
+  workingSet?: bigint;
+  workingSetMin?: bigint;
+  workingSetMax?: bigint;
+  peakWorkingSet?: bigint;
+  pageFaults?: bigint;
+  job?: bigint;
   origin: 'dump-copy' | 'memory';
 }
 
@@ -95,6 +112,15 @@ export interface PrcbInfo {
 /** A field's value when the type has it and the bytes reach it. */
 function opt<T>(v: StructView, path: string, read: (p: string) => T): T | undefined {
   return v.has(path) ? read(path) : undefined;
+}
+
+/** A field that is a plain pointer in some builds and a structure in others: its value only when it is a number. */
+function scalar(v: StructView, path: string): bigint | undefined {
+  try {
+    return v.has(path) ? v.uint(path) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function readThread(v: StructView, origin: ThreadInfo['origin']): ThreadInfo {
@@ -179,6 +205,22 @@ export function readProcess(v: StructView, origin: ProcessInfo['origin']): Proce
     kernelTime: n('Pcb.KernelTime'),
     userTime: n('Pcb.UserTime'),
     basePriority: opt(v, 'Pcb.BasePriority', (x) => v.int(x)),
+    vadRoot: u('VadRoot.Root') ?? scalar(v, 'VadRoot'),
+    vadCount: u('VadCount'),
+    cloneRoot: u('CloneRoot.Root') ?? scalar(v, 'CloneRoot'),
+    privatePages: u('NumberOfPrivatePages'),
+    modifiedPages: u('ModifiedPageCount'),
+    lockedPages: u('NumberOfLockedPages'),
+    deviceMap: u('DeviceMap'),
+    // x64 EX_FAST_REF keeps a 4-bit reference count in the pointer's low bits.
+    token: opt(v, 'Token.Value', (x) => v.uint(x) & ~0xfn),
+    // Windows 10 keeps the working set in Vm.Instance (_MMSUPPORT_FULL); earlier kernels in Vm itself.
+    workingSet: u('Vm.Instance.WorkingSetSize') ?? u('Vm.WorkingSetSize'),
+    workingSetMin: u('Vm.Instance.MinimumWorkingSetSize') ?? u('Vm.MinimumWorkingSetSize'),
+    workingSetMax: u('Vm.Instance.MaximumWorkingSetSize') ?? u('Vm.MaximumWorkingSetSize'),
+    peakWorkingSet: u('Vm.Instance.PeakWorkingSetSize') ?? u('Vm.PeakWorkingSetSize'),
+    pageFaults: u('Vm.Instance.PageFaultCount') ?? u('Vm.PageFaultCount'),
+    job: u('Job'),
     origin,
   };
 }

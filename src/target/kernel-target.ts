@@ -1,6 +1,7 @@
 // The crashed kernel as commands and analysis see it: memory, modules, the bugcheck context, symbolized
 // addresses and the unwind data of every module (from its pages in the dump, or from its image file found
 // through the symbol path). Small dumps hold only the crashing thread's data; the model says so.
+import { untranslatedReason } from '../formats/kernel-dump/header.js';
 import type { KernelDump } from '../formats/kernel-dump/kernel-dump.js';
 import { readExports } from '../formats/pe/pe-directories.js';
 import { PeImage } from '../formats/pe/pe-image.js';
@@ -28,6 +29,8 @@ import { enumNames } from './object-details.js';
 import { walkList } from './list-walk.js';
 import { checkpoint } from '../util/checkpoint.js';
 import { KernelTypes, StructView } from './struct-view.js';
+import { trapFrameRegisters } from './trap-frame.js';
+import { threadContext } from './thread-context.js';
 
 /** The processor, thread and process that crashed, as far as the dump and the kernel's types allow. */
 export interface CrashState {
@@ -74,7 +77,7 @@ export class KernelTarget implements SessionTarget {
     } else {
       this.memory = { read: async (va) => { throw new DumpscopeError(`no memory: ${h.machine} ${h.dumpType} dumps are not translated yet (address ${va.toString(16)})`, 'UNSUPPORTED'); }, readSparse: async (_va, n) => ({ bytes: new Uint8Array(n), valid: new Uint8Array(n) }) };
       this.modules = new ModuleTable([]);
-      this.limitations.push(`${h.machine} ${h.dumpType} dumps: memory translation is not supported yet`);
+      this.limitations.push(untranslatedReason(h));
     }
   }
 
@@ -83,6 +86,11 @@ export class KernelTarget implements SessionTarget {
 
   get symbolPath(): string | undefined {
     return this.imageProvider.path;
+  }
+
+  /** The symbol path as typed (`.sympath`'s first line); the path in use when the provider does not know it. */
+  get typedSymbolPath(): string | undefined {
+    return this.imageProvider.typedPath ?? this.imageProvider.path;
   }
 
   /** Switches to another symbol path and forgets every image and symbol file found so far. */
@@ -103,6 +111,13 @@ export class KernelTarget implements SessionTarget {
     this.resolvedSymbols.clear();
     this.headerViews.clear();
     this.typesValue = undefined;
+  }
+
+  /** `.reload /u MODULE`: forgets that module's symbols only (found again on next use); nt's also its types. */
+  unloadSymbols(m: ModuleInfo): void {
+    this.pdbs.delete(m.base);
+    this.resolvedSymbols.delete(m.base);
+    if (m === this.modules.kernel) this.typesValue = undefined;
   }
 
   private initValue?: Promise<void>;
@@ -324,7 +339,7 @@ export class KernelTarget implements SessionTarget {
   private async imageFile(m: ModuleInfo): Promise<ModuleImage> {
     if (m.timestamp === undefined) return { origin: 'no timestamp to look the image up by' };
     const found = await this.imageProvider.findImage({ name: m.imageName, timestamp: m.timestamp, sizeOfImage: m.size });
-    if (!found.found) return { origin: found.reason, mismatch: found.mismatch, failure: found.failure, refused: found.refused, disabled: found.disabled };
+    if (!found.found) return { origin: found.reason, mismatch: found.mismatch, failure: found.failure, refused: found.refused, disabled: found.disabled, skipped: found.skipped };
     const file = found.source;
     const image = await PeImage.open(async (o, n) => (o >= 0 && o + n <= file.size ? file.read(o, n).catch(() => undefined) : undefined), false, m.name);
     return { image, origin: found.path };
@@ -568,7 +583,7 @@ export class KernelTarget implements SessionTarget {
     }
     const head = this.debuggerData?.pointer('PsActiveProcessHead') || this.dump.header.psActiveProcessHead || (await kt.global(nt.base, 'PsActiveProcessHead'));
     if (!head) return { processes: [], note: 'PsActiveProcessHead is unknown' };
-    const walk = await walkList(this.memory, head, await kt.offsetOf('_EPROCESS', 'ActiveProcessLinks'), undefined, signal);
+    const walk = await walkList(this.memory, head, await kt.offsetOf('_EPROCESS', 'ActiveProcessLinks'), undefined, signal, 'the process list (PsActiveProcessHead)');
     const processes: ProcessInfo[] = [];
     for (const a of walk.items) {
       await checkpoint(signal);
@@ -590,7 +605,7 @@ export class KernelTarget implements SessionTarget {
       return { threads: c.thread && c.thread.processAddress === p.address ? [c.thread] : [], note: 'small dump: only the crashing thread is present' };
     }
     const head = p.address + BigInt(await kt.offsetOf('_EPROCESS', 'ThreadListHead'));
-    const walk = await walkList(this.memory, head, await kt.offsetOf('_ETHREAD', 'ThreadListEntry'), undefined, signal);
+    const walk = await walkList(this.memory, head, await kt.offsetOf('_ETHREAD', 'ThreadListEntry'), undefined, signal, `the thread list of process ${p.address.toString(16)} (${p.name})`);
     const threads: ThreadInfo[] = [];
     for (const a of walk.items) {
       await checkpoint(signal);
@@ -629,43 +644,19 @@ export class KernelTarget implements SessionTarget {
     return this.withSession(readProcess(v, 'memory'));
   }
 
-  /**
-   * Registers to walk a thread's stack from: the bugcheck context for the crashing thread, else the
-   * switch frame SwapContext left at the thread's saved kernel stack pointer (read by field name).
-   */
+  /** Registers to walk a thread's stack from (thread-context.ts decides, for every view); undefined when none. */
   async threadRegisters(th: ThreadInfo): Promise<X64Registers | undefined> {
-    const crash = await this.crashState();
-    if (crash.thread?.address !== undefined && crash.thread.address === th.address) return this.defaultRegisters();
-    const kt = await this.kernelTypes();
-    if (!kt || !th.kernelStack) return undefined;
-    const frame = await kt.struct('_KSWITCH_FRAME').catch(() => undefined);
-    if (!frame) return undefined;
-    const v = await kt.read(this.memory, '_KSWITCH_FRAME', th.kernelStack);
-    const zero = 0n;
-    return {
-      rax: zero, rbx: zero, rcx: zero, rdx: zero, rsi: zero, rdi: zero, r8: zero, r9: zero, r10: zero, r11: zero, r12: zero, r13: zero, r14: zero, r15: zero,
-      rbp: v.has('Rbp') ? v.uint('Rbp') : zero,
-      rip: v.uint('Return'),
-      rsp: th.kernelStack + BigInt(frame.size),
-    };
+    return (await threadContext(this, th)).registers;
   }
 
   /**
-   * Registers saved in a KTRAP_FRAME, read by field name: the volatile registers plus rbp, rsp and rip
-   * (the rest read as zero, as WinDbg shows them after `.trap`).
+   * The registers of a KTRAP_FRAME as `.trap` shows them (trap-frame.ts): what every trap frame saves, by
+   * field name; the non-volatile registers, which a page-fault or interrupt frame does not save, are zero.
    */
   async trapRegisters(address: bigint): Promise<X64Registers> {
     const kt = await this.kernelTypesFor('_KTRAP_FRAME');
     if (!kt) throw new DumpscopeError("reading a trap frame needs nt's types (a PDB or ISF table on the symbol path)", 'NO_TYPES');
-    const v = await kt.read(this.memory, '_KTRAP_FRAME', address);
-    const r = (f: string) => (v.has(f) ? v.uint(f) : 0n);
-    return {
-      rax: r('Rax'), rbx: r('Rbx'), rcx: r('Rcx'), rdx: r('Rdx'), rsi: r('Rsi'), rdi: r('Rdi'),
-      rip: r('Rip'), rsp: r('Rsp'), rbp: r('Rbp'),
-      r8: r('R8'), r9: r('R9'), r10: r('R10'), r11: r('R11'), r12: 0n, r13: 0n, r14: 0n, r15: 0n,
-      eflags: Number(r('EFlags')),
-      cs: Number(r('SegCs')), ss: Number(r('SegSs')), ds: Number(r('SegDs')), es: Number(r('SegEs')), fs: Number(r('SegFs')), gs: Number(r('SegGs')),
-    };
+    return trapFrameRegisters(await kt.read(this.memory, '_KTRAP_FRAME', address), `trap frame at ${address.toString(16)}`);
   }
 
   private async exportSymbols(m: ModuleInfo): Promise<ExportSymbolSource | undefined> {
@@ -721,12 +712,29 @@ export class KernelTarget implements SessionTarget {
     return kernelUnwindData(this);
   }
 
-  /** Up to `length` code bytes at `address`: from the dump while present, else from the module's image file. */
+  /**
+   * Up to `length` code bytes at `address`, merged per byte: the dump's wherever it has them (Windows rewrites
+   * import calls at load time, so memory and file differ), the module's image file only for the missing runs.
+   * Ends before the first byte neither has; undefined when that is the first.
+   */
   async readCode(address: bigint, length: number): Promise<Uint8Array | undefined> {
     const s = await this.memory.readSparse(address, length);
-    const firstMissing = s.valid.indexOf(0);
-    if (firstMissing !== 0) return firstMissing < 0 ? s.bytes : s.bytes.subarray(0, firstMissing);
-    return this.codeFromImage(address, length);
+    if (s.valid.indexOf(0) < 0) return s.bytes;
+    const out = s.bytes.slice();
+    for (let i = 0; i < out.length; ) {
+      if (s.valid[i]) {
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j < out.length && !s.valid[j]) j++;
+      const img = await this.codeFromImage(address + BigInt(i), j - i).catch(() => undefined);
+      const n = img ? Math.min(img.length, j - i) : 0;
+      if (n) out.set(img!.subarray(0, n), i);
+      if (n < j - i) return i + n > 0 ? out.subarray(0, i + n) : undefined;
+      i = j;
+    }
+    return out;
   }
 
   /** Code bytes from the module's image file when the dump lacks them. */

@@ -15,26 +15,27 @@ export interface ListWalk {
 const CHECK_EVERY = 256;
 
 /** Throws CommandAbortedError (from `checkpoint`) when `signal` is aborted during the walk. */
-export async function walkList(memory: AddressSpace, head: bigint, linkOffset: number, max = 1 << 16, signal?: AbortSignal): Promise<ListWalk> {
+/** `name` says which list in the notes ("the process list loops back …"). */
+export async function walkList(memory: AddressSpace, head: bigint, linkOffset: number, max = 1 << 16, signal?: AbortSignal, name = 'the list'): Promise<ListWalk> {
   const items: bigint[] = [];
   const seen = new Set<bigint>([head]);
   let entry: bigint;
   try {
     entry = readPtr(await memory.read(head, 8));
   } catch (e) {
-    return { items, note: `list head ${head.toString(16)} unreadable (${(e as Error).message})` };
+    return { items, note: `${name}: its head ${head.toString(16)} is unreadable (${(e as Error).message})` };
   }
   while (entry !== head) {
-    if (items.length >= max) return { items, note: `stopped after ${max} entries` };
-    if (entry === 0n) return { items, note: 'null link in the list' };
-    if (seen.has(entry)) return { items, note: `the list loops back to ${entry.toString(16)} without reaching its head` };
+    if (items.length >= max) return { items, note: `${name}: stopped after ${max} entries` };
+    if (entry === 0n) return { items, note: `${name} has a null link` };
+    if (seen.has(entry)) return { items, note: `${name} loops back to ${entry.toString(16)} without reaching its head` };
     seen.add(entry);
     items.push(entry - BigInt(linkOffset));
     if (items.length % CHECK_EVERY === 0) await checkpoint(signal);
     try {
       entry = readPtr(await memory.read(entry, 8));
     } catch (e) {
-      return { items, note: `entry ${entry.toString(16)} unreadable (${(e as Error).message})` };
+      return { items, note: `${name}: entry ${entry.toString(16)} is unreadable (${(e as Error).message})` };
     }
   }
   return { items };

@@ -49,6 +49,8 @@ export interface ModuleImage {
   refused?: string[];
   /** A server not asked for the image because it was disabled earlier. */
   disabled?: string;
+  /** Servers not asked for the image because the session is offline. */
+  skipped?: string;
 }
 
 /** What the resolver needs from the target. */
@@ -82,6 +84,8 @@ interface Trouble {
   refused: string[];
   /** Servers not asked because an earlier failure disabled them. */
   disabled: string[];
+  /** Servers not asked because the session is offline: said by `lmvm` only (the user chose it). */
+  skipped?: string[];
   /** Problems with the symbol path itself, said with the first module resolved. */
   path: string[];
 }
@@ -105,7 +109,7 @@ function problems(t: Trouble): string[] {
   if (t.pdbMismatch) out.push(`mismatched symbol file, not used: ${t.pdbMismatch}`);
   if (t.imageMismatch) out.push(`image of another build, not used: ${t.imageMismatch}`);
   for (const f of t.failures) out.push(`symbol server failed: ${f}`);
-  out.push(...t.disabled);
+  out.push(...t.disabled, ...(t.skipped ?? []));
   return [...new Set(out)];
 }
 
@@ -118,7 +122,8 @@ export async function resolveModuleSymbols(host: SymbolHost, m: ModuleInfo): Pro
 }
 
 /** Collects what a failed lookup says beyond "not found". */
-function note(t: Trouble, l: { failure?: string; refused?: string[]; disabled?: string }): void {
+function note(t: Trouble, l: { failure?: string; refused?: string[]; disabled?: string; skipped?: string }): void {
+  if (l.skipped) (t.skipped ??= []).push(l.skipped);
   if (l.failure && !t.failures.includes(l.failure)) t.failures.push(l.failure);
   for (const r of l.refused ?? []) if (!t.refused.includes(r)) t.refused.push(r);
   if (l.disabled && !t.disabled.includes(l.disabled)) t.disabled.push(l.disabled);

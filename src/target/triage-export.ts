@@ -18,6 +18,8 @@ import { X64_GPRS, type X64Registers } from './x64-registers.js';
 const PAGE = 0x1000n;
 const MAX_STACK = 0x10000;
 const MAX_IMAGE = 4 << 20;
+/** Pages of module images kept in all (64 MiB); Windows' own small dumps keep none. */
+const MAX_IMAGE_PAGES = 16384;
 /**
  * Pages kept because a value on the crashing stack points into them (pool objects, IRPs, device objects…),
  * as Windows' own small dumps keep data the stack refers to: at most 512 pages (2 MiB) beyond the others.
@@ -67,7 +69,8 @@ export async function triageContent(t: KernelTarget): Promise<{ facts: DumpFacts
   if (lab) addRange(lab, 128);
   // Processor blocks: KiProcessorBlock, every PRCB, and the KPCR page holding each IRQL.
   const kpb = t.debuggerData?.pointer('KiProcessorBlock');
-  if (kpb) addRange(kpb, Math.max(1, t.dump.header.processors) * 8);
+  // At most Windows' 2048 processors: a damaged NumberProcessors must not make this gigabytes of pages.
+  if (kpb) addRange(kpb, Math.min(Math.max(1, t.dump.header.processors), 2048) * 8);
   for (const p of await t.processors()) {
     if (p.address === undefined) continue;
     addRange(p.address, (await kt.struct('_KPRCB')).size);
@@ -77,8 +80,11 @@ export async function triageContent(t: KernelTarget): Promise<{ facts: DumpFacts
   const ctx = t.dump.context;
   const values = [...regsOf(ctx), ...t.dump.header.bugcheckArgs];
   if (ctx) {
-    for (const f of await t.walk(ctx, { maxFrames: 32 })) {
+    const frames = await t.walk(ctx, { maxFrames: 32 });
+    for (const f of frames) {
       if (f.method !== 'machine-frame') continue;
+      // The interrupted frame's registers: the trap frame's volatile ones and the non-volatile ones unwound.
+      values.push(...regsOf(frames[f.index + 1]?.registers));
       // The KTRAP_FRAME the walker located (what the analysis reads), and the handler's frame.
       const trap = f.trapFrame ?? f.sp;
       addRange(f.sp, 0x200);
@@ -128,7 +134,13 @@ export async function triageContent(t: KernelTarget): Promise<{ facts: DumpFacts
     }
   }
   // Module images (small ones whole), so code and unwind data come from the dump as before.
-  for (const m of t.modules.modules) if (m.size <= MAX_IMAGE) addRange(m.base, m.size);
+  // Bounded in total too: a damaged module list of thousands of 4 MiB "images" is not copied whole.
+  let imagePages = 0;
+  for (const m of t.modules.modules) {
+    if (m.size > MAX_IMAGE || imagePages + m.size / 0x1000 > MAX_IMAGE_PAGES) continue;
+    imagePages += Math.ceil(m.size / 0x1000);
+    addRange(m.base, m.size);
+  }
   // Every module's header page: the stack scan takes a candidate only inside an executable section.
   for (const m of t.modules.modules) addPage(m.base);
   // nt's big-page table, the only record of a large pool block's tag and size (`!pool`, the pool rules), when

@@ -12,7 +12,7 @@
 import { factsOf } from '../formats/kernel-dump/convert.js';
 import { type ByteRange, normalizeRanges } from '../formats/kernel-dump/valid-ranges.js';
 import type { DumpFacts } from '../formats/kernel-dump/writer.js';
-import { UnsupportedError } from '../io/errors.js';
+import { FormatError, LimitExceededError, UnsupportedError } from '../io/errors.js';
 import { BuiltinAbiTypes } from '../symbols/builtin-abi-types.js';
 import type { UdtType } from '../symbols/types.js';
 import { PageMapPhysicalMemory } from '../memory/page-map-physical.js';
@@ -72,10 +72,46 @@ async function realRanges(mem: RecordingMemory, selfMap: readonly { va: bigint; 
 /** A kernel VA range no Windows x64 layout uses, for the structures this conversion has to add. */
 const SCRATCH = 0xffffdf0000000000n;
 const SPAN = 0x8000000000n; // one PML4 slot
-/** Pages the rebuilt memory may hold (512 MiB); a real small dump needs a few thousand. */
-const MAX_PAGES = 1 << 17;
+/**
+ * Virtual pages a small dump's captured blocks may cover: eight per 4 KiB of file, plus the conversion's own
+ * structures (module list, strings). Small blocks each touch a page of their own, so real dumps exceed one
+ * page per file page — the corpus x64 dump covers 1043 distinct pages with 0x161 file pages (3.0 per page),
+ * the ARM64 one 472 with 0x129 (1.6) — but a table of thousands of tiny blocks scattered over the address
+ * space is damage, and would otherwise make the rebuilt memory gigabytes.
+ */
+export function pageBudget(fileSize: number): number {
+  return 8 * Math.ceil(fileSize / 0x1000) + 256;
+}
 
-export async function fullFromTriage(t: KernelTarget): Promise<{ facts: DumpFacts; pages: Map<number, Uint8Array>; notes: string[]; ranges: ByteRange[] }> {
+/** Distinct virtual pages the blocks cover (sorted intervals, so a hostile table costs n log n, not its bytes). */
+function distinctPages(ranges: readonly { va: bigint; size: number }[]): number {
+  const spans = ranges.filter((r) => r.size > 0).map((r) => [r.va >> 12n, (r.va + BigInt(r.size) - 1n) >> 12n] as const);
+  spans.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let total = 0n;
+  let end = -1n;
+  for (const [first, last] of spans) {
+    const from = first > end ? first : end + 1n;
+    if (last >= from) total += last - from + 1n;
+    if (last > end) end = last;
+  }
+  return Number(total);
+}
+
+type Rebuilt = { facts: DumpFacts; pages: Map<number, Uint8Array>; notes: string[]; ranges: ByteRange[] };
+
+export async function fullFromTriage(t: KernelTarget): Promise<Rebuilt> {
+  try {
+    return await rebuild(t);
+  } catch (e) {
+    // The builder's cap: blocks within budget whose VAs scatter over more page tables than a real dump needs.
+    if (e instanceof LimitExceededError && e.message.startsWith('building memory pages')) {
+      throw new FormatError('TRIAGE_DUMP data blocks', `rebuilding memory from the captured blocks needs more than ${e.limit} pages (data and page tables), more than a ${t.dump.source.size}-byte small dump can fill: the blocks' virtual addresses are damaged, so the dump is not converted up`, t.dump.header.headerSize + 0x78);
+    }
+    throw e;
+  }
+}
+
+async function rebuild(t: KernelTarget): Promise<Rebuilt> {
   const notes: string[] = [];
   const tri = t.dump.triage;
   if (!tri) throw new UnsupportedError('the dump is not a small (triage) dump');
@@ -88,7 +124,18 @@ export async function fullFromTriage(t: KernelTarget): Promise<{ facts: DumpFact
   const dtbPfn = Number((h.directoryTableBase >> 12n) & 0xfffffffffn);
   const mem = new RecordingMemory(selfMapIndex, 0x1000, dtbPfn > 0 && dtbPfn < 2 ** 28 ? dtbPfn : undefined);
   // A small dump is small: scattered blocks of a hostile one must not make this build gigabytes of pages.
-  mem.maxPages = MAX_PAGES;
+  // Checked before anything is built; the builder's own cap then also counts page tables (at most three
+  // table pages per data page, plus the PML4).
+  const budget = pageBudget(t.dump.source.size);
+  const wanted = distinctPages(tri.blocks);
+  if (wanted > budget) {
+    throw new FormatError(
+      'TRIAGE_DUMP data blocks',
+      `the ${tri.blocks.length} captured blocks cover ${wanted} distinct virtual pages, more than a ${t.dump.source.size}-byte small dump can hold (at most ${budget}): the data-block table (TRIAGE_DUMP.DataBlocksOffset and DataBlocksCount) is damaged, so the dump is not converted up`,
+      h.headerSize + 0x78,
+    );
+  }
+  mem.maxPages = 4 * budget + 1;
   const inSelfMap = (va: bigint) => va >= pteBase && va < pteBase + SPAN;
   // Paging entries captured through the self-map first: they decide which frames the pages below use.
   const selfMapBlocks: { va: bigint; bytes: Uint8Array; size: number }[] = [];

@@ -11,6 +11,7 @@ import type { KernelTarget } from './kernel-target.js';
 import type { ModuleInfo } from './modules.js';
 import type { KernelTypes } from './struct-view.js';
 import type { X64Registers } from './x64-registers.js';
+import { TRAP_SAVED_REGISTERS } from './trap-frame.js';
 
 const KERNEL_SPACE = 0xffff800000000000n;
 /**
@@ -86,14 +87,6 @@ async function lookup(t: KernelTarget, address: bigint): Promise<UnwindLookup> {
   }
 }
 
-/** Trap frame field → register, for what a kernel trap frame saves on every exception and interrupt. */
-const TRAP_FIELDS: [string, keyof X64Registers][] = [
-  ['Rax', 'rax'], ['Rcx', 'rcx'], ['Rdx', 'rdx'], ['R8', 'r8'], ['R9', 'r9'], ['R10', 'r10'], ['R11', 'r11'],
-  // Rbp is saved in all trap frames; Rbx/Rdi/Rsi only in system-service frames, so the values the handler's
-  // unwind codes restored are kept for those.
-  ['Rbp', 'rbp'],
-];
-
 /**
  * The KTRAP_FRAME around a machine frame of a kernel trap handler (nt or hal): its Rip field is the machine
  * frame's Rip slot, so base = slot - offsetof(_KTRAP_FRAME, Rip), by field name.
@@ -114,7 +107,9 @@ async function trapFrameAt(t: KernelTarget, ripSlot: bigint, handler: bigint): P
   }
   const registers: Partial<X64Registers> = {};
   const restored: (keyof X64Registers)[] = [];
-  for (const [field, reg] of TRAP_FIELDS) {
+  // Only what every trap frame saves: the non-volatile registers stay as the handler's unwind codes
+  // restored them (rbx, rdi, rsi in a page-fault frame are stale, trap-frame.ts).
+  for (const [field, reg] of TRAP_SAVED_REGISTERS) {
     if (!v.has(field)) continue;
     (registers as Record<string, bigint>)[reg] = v.uint(field);
     restored.push(reg);

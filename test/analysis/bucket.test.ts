@@ -42,6 +42,15 @@ test('subcode buckets, in the forms public !analyze output shows them', () => {
   assert.equal(b(0x9f, [4n, 0n, 0n, 0n], 'raspppoe', 'RasPppoeCleanup', { family: { tag: '4' } }), '0x9F_4_raspppoe!RasPppoeCleanup');
   // An unloaded driver: the image alone (the IP is in no loaded module, so there is no function).
   assert.equal(b(0xce, [0n, 0n, 0n, 0n], 'OldFilter', undefined, { unloadedImage: 'OldFilter.sys' }), '0xCE_OldFilter.sys');
+  // Pool bugchecks bucket by their subcode, code and subcode in lower-case hex, as public logs print them:
+  // 0x19_22_Driver!unknown_function and 0x13a_12_Driver!CreateRandomFile (DebugPrivilege walkthroughs),
+  // BUGCHECK_STR 0xc2_7_CKBJ (case 7's Arg2 0x4a424b43 is the tag 'CKBJ') and 0xc2_d, 0x7f_8.
+  assert.equal(b(0x19, [0x22n, 0xffffc48068d7d000n, 4n, 0n], 'Driver'), '0x19_22_Driver!unknown_function');
+  assert.equal(b(0x13a, [0x12n, 0xffffe2808c200140n, 0xffffe2809abee000n, 0n], 'Driver', 'CreateRandomFile'), '0x13a_12_Driver!CreateRandomFile');
+  assert.equal(b(0xc2, [7n, 0x4a424b43n, 0x40a0018n, 0xffffa0068e4956f0n], 'Ext2Fsd'), '0xc2_7_CKBJ_Ext2Fsd!unknown_function');
+  assert.equal(b(0xc2, [0xdn, 0xffffc50c03936310n, 0x20ab4433n, 0x981276f174f0dba6n], 'usbip', 'f'), '0xc2_d_usbip!f');
+  assert.equal(b(0xc2, [7n, 0n, 0n, 0n], 'x', 'f'), '0xc2_7_x!f');
+  assert.equal(b(0x7f, [8n, 0n, 0n, 0n], 'nt', 'KiDoubleFaultAbort'), '0x7f_8_nt!KiDoubleFaultAbort');
   // A code with high bits that is not an _M variant keeps them.
   assert.equal(b(0x5454414d, [0n, 0n, 0n, 0n], 'Unknown_Module'), '0x5454414D_Unknown_Module!unknown_function');
 });

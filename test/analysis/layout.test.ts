@@ -45,8 +45,10 @@ test('banner and 0x50 field order as in the 0x50 walkthrough (the shipped sample
     assertSameOrder(fieldOrder(ours), fieldOrder(theirs), 14);
     // FILE_IN_CAB (the file's name), READ_ADDRESS for this write fault, MM_INTERNAL_CODE from Arg4, the image right after them.
     const o = fieldOrder(ours);
-    assert.deepEqual(o.slice(0, 6), ['FILE_IN_CAB', 'READ_ADDRESS', 'MM_INTERNAL_CODE', 'IMAGE_NAME', 'MODULE_NAME', 'FAULTING_MODULE']);
+    assert.deepEqual(o.slice(0, 7), ['FILE_IN_CAB', 'VIRTUAL_MACHINE', 'READ_ADDRESS', 'MM_INTERNAL_CODE', 'IMAGE_NAME', 'MODULE_NAME', 'FAULTING_MODULE']);
     assert.ok(ours.includes('FILE_IN_CAB:  walkthrough-0x50.dmp'));
+    // The sample's SMBIOS says Microsoft Corporation / Virtual Machine, as the walkthrough's !di does.
+    assert.ok(theirs.includes('VIRTUAL_MACHINE:  HyperV') && ours.includes('VIRTUAL_MACHINE:  HyperV'));
     // STACK_TEXT from the KeBugCheckEx call through the fault handlers into the driver, named as WinDbg names it.
     const walkStack = (ls: string[]) => ls.slice(ls.indexOf('STACK_TEXT:  ') + 1, ls.indexOf('STACK_TEXT:  ') + 6).map((l) => l.split(' : ').at(-1)!.replace(/\+0x[0-9a-f]+$/, '').replace(/^Driver(!CopyBlocks)?$/, 'Driver'));
     assert.deepEqual(walkStack(ours), walkStack(theirs));

@@ -43,7 +43,9 @@ test('general protection: the confirm text follows whether the operand is canoni
   assert.doesNotMatch(bad.confirm ?? '', /MMIO|read-only/);
   const ok = runRules({ ...base, operand: { text: 'mov dword ptr [r9+r8],edx', address: 0xffff9b000336004cn, readable: false } }).find((c) => c.rule === 'general-protection')!;
   assert.match(ok.claim, /a canonical address/);
-  assert.match(ok.confirm ?? '', /MMIO.*!pte ffff9b000336004c/);
+  assert.match(ok.confirm ?? '', /!pte ffff9b000336004c.*MMIO/);
+  // A write to a read-only page is a page fault (0x50/0xBE), never this #GP: not offered as confirmation.
+  assert.doesNotMatch(ok.confirm ?? '', /read-only mapping/);
 });
 
 test('bad addresses carry the command that shows them', () => {

@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { createEngine } from '../../src/commands/registry.js';
 import { openSession } from '../../src/node/open-session.js';
-import { corpus, skipUnlessCorpus } from '../helpers/corpus.js';
+import { corpus, repo, skipUnlessCorpus } from '../helpers/corpus.js';
+import { pdbutil, pdbutilMissing } from '../helpers/pdbutil.js';
 import { openSample } from './sample-session.js';
 
 const TRIAGE = 'kernel/win10-19041-x64-triage-1000007e.dmp';
@@ -83,6 +84,26 @@ test('dx with the ISF: C-order array dimensions, bitfield bit positions, 100 ele
     assert.match(r0.text, /^@\$thread {17}: 0x[0-9a-f]+ \[Type: _ETHREAD \*\]$/);
     assert.equal(cur.ok, false);
     assert.match(cur.text, /^dx: @\$curprocess is the data model's process object, which is not built in/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('dx sizeof(TYPE) gives the PDB\'s size (llvm-pdbutil); comparisons print `true [Type: bool]` as WinDbg does', { skip: pdbutilMissing() }, async () => {
+  const s = await openSample();
+  try {
+    const types = pdbutil(['dump', '-types', repo('fixtures/scenario/bin/ntkrnlmp.pdb')]);
+    const size = Number(/LF_STRUCTURE \[size = \d+\] `_EPROCESS`\n.*\n\s+options: [^\n]*sizeof (\d+)/.exec(types.replace(/options: forward ref[^\n]*/g, 'X'))?.[1]);
+    assert.ok(size > 0);
+    const [so, ptr, int, eq, lt, not, qq] = await s.run('dx sizeof(nt!_EPROCESS); dx sizeof(nt!_EPROCESS *); dx sizeof(int); dx 1 == 1; dx 2 < 1; dx !0; ?? 2 > 1');
+    assert.equal(so.text, `sizeof(nt!_EPROCESS) : 0x${size.toString(16)} [Type: unsigned int]`);
+    assert.match(ptr.text, / : 0x8 \[Type: unsigned int\]$/);
+    assert.match(int.text, / : 0x4 \[Type: unsigned int\]$/);
+    assert.equal(eq.text, '1 == 1           : true [Type: bool]');
+    assert.equal(lt.text, '2 < 1            : false [Type: bool]');
+    assert.equal(not.text, '!0               : true [Type: bool]');
+    assert.equal(qq.text, 'bool true');
+    assert.equal((await s.one('dx sizeof()')).ok, false);
   } finally {
     await s.close();
   }

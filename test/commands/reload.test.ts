@@ -14,6 +14,6 @@ test('.reload of a module not loaded, or with an unknown option, says so once', 
   assert.equal(none.ok, false);
   assert.equal(none.text, '.reload: no loaded module named zz');
   assert.equal(option.ok, false);
-  assert.equal(option.text, '.reload: unknown option /x (usage: .reload [/f] [MODULE])');
+  assert.equal(option.text, '.reload: unknown option /x (usage: .reload [/f] [/u] [/q] [/n] [MODULE])');
   assert.ok(ok.ok, ok.text);
 });

@@ -4,9 +4,12 @@
 /** The command battery of the issue: stacks, threads, processes, !pte and !pool on registers, modules, dt, !vm, !running, !us. */
 export const BATTERY = ['k', '!thread', '!process 0 0', '!pte @rsp', '!pte @rip', '!pte @rcx', '!pool @rcx', '!pool @rax', 'lm', 'dt nt!_EPROCESS @$proc', '!vm', '!running', '!us'];
 
+/** Layouts a dump job converts to (as `dumpscope convert` does, into memory), each written file then reopened. */
+export type ConvertTo = 'full' | 'kernel-bitmap' | 'triage';
+
 export type FuzzJob =
   /** Open any dump (kernel or MDMP) and describe it; kernel dumps: session, analysis and commands too. */
-  | { kind: 'dump'; name: string; bytes: Uint8Array; symbols?: string; analyze?: boolean; commands?: string[]; followStackCommand?: boolean; keepText?: boolean }
+  | { kind: 'dump'; name: string; bytes: Uint8Array; symbols?: string; analyze?: boolean; commands?: string[]; followStackCommand?: boolean; keepText?: boolean; convert?: ConvertTo[] }
   /** A PE image: headers, sections, CodeView, exports, imports, version resource, .pdata and unwind info. */
   | { kind: 'pe'; name: string; bytes: Uint8Array }
   /** A PDB or an ISF table (JSON or .json.xz): identity, symbols, types and their layouts. */

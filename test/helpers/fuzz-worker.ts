@@ -25,7 +25,14 @@ import { renderTypeLayout, typeLayout } from '../../src/symbols/layout.js';
 import { sniffSymbolFile } from '../../src/symbols/symbol-file-kind.js';
 import type { SymbolSource } from '../../src/symbols/symbol-source.js';
 import { type Type, typeName } from '../../src/symbols/types.js';
-import type { FuzzJob, FuzzResult, StepResult, WorkerMessage } from './fuzz-jobs.js';
+import { convertKernelDump, layoutFor } from '../../src/formats/kernel-dump/convert.js';
+import { openKernelDump } from '../../src/formats/kernel-dump/kernel-dump.js';
+import { writeTriageDump } from '../../src/formats/kernel-dump/triage-writer.js';
+import { MemorySink, writeKernelDump } from '../../src/formats/kernel-dump/writer.js';
+import type { KernelTarget } from '../../src/target/kernel-target.js';
+import { triageContent } from '../../src/target/triage-export.js';
+import { fullFromTriage } from '../../src/target/triage-import.js';
+import type { ConvertTo, FuzzJob, FuzzResult, StepResult, WorkerMessage } from './fuzz-jobs.js';
 import { CachedSymbols, sessionFor } from './fuzz-session.js';
 
 /**
@@ -128,11 +135,11 @@ async function dumpJob(job: Extract<FuzzJob, { kind: 'dump' }>, s: Steps): Promi
     checkText('info', renderDumpInfo(info));
     checkText('info --json', JSON.stringify(info));
   });
-  if (d.format !== 'kernel' || !job.analyze) return;
+  if (d.format !== 'kernel' || (!job.analyze && !job.convert)) return;
   const symbols = job.symbols ? symbolsFor(job.symbols) : new CachedSymbols('');
   const opened = await s.run('session', () => sessionFor(d as KernelDump, symbols));
   if (!opened) return;
-  const report = await s.run('analyze', async () => {
+  const report = !job.analyze ? undefined : await s.run('analyze', async () => {
     const r = await analyzeWithDisplay(opened.session);
     checkText('analyze', renderAnalysisText(r));
     checkText('analyze --json', analysisJsonText(r));
@@ -141,9 +148,31 @@ async function dumpJob(job: Extract<FuzzJob, { kind: 'dump' }>, s: Steps): Promi
     return r;
   });
   for (const c of job.commands ?? []) await s.run(`command '${c}'`, () => command(opened.session, c));
+  for (const to of job.convert ?? []) await s.run(`convert --to ${to}`, () => convertTo(opened.target, to));
   if (!job.followStackCommand || !report?.stackCommand) return;
   for (const c of report.stackCommand.split(';').map((x) => x.trim()).filter(Boolean)) await s.run(`command '${c}'`, () => command(opened.session, c, true));
   for (const c of (job.commands ?? []).filter((x) => x.includes('@r'))) await s.run(`command '${c}'`, () => command(opened.session, c));
+}
+
+/** What `dumpscope convert` does for each direction, into memory; the result must open again and describe itself. */
+async function convertTo(target: KernelTarget, to: ConvertTo): Promise<string> {
+  const d = target.dump;
+  const sink = new MemorySink();
+  if (to === 'triage') {
+    if (d.triage) return 'already a small dump';
+    const { facts, content } = await triageContent(target);
+    await writeTriageDump(sink, facts, content);
+  } else if (d.triage) {
+    const { facts, pages, ranges } = await fullFromTriage(target);
+    await writeKernelDump(sink, facts, pages, { layout: to, trailer: { notes: [], ranges } });
+  } else {
+    await convertKernelDump(d, sink, { layout: layoutFor(d, to) });
+  }
+  const bytes = sink.toBytes();
+  const again = await openKernelDump(new PageCache(new BufferSource(bytes, `${to}.dmp`)));
+  const text = renderDumpInfo(describeKernelDump(again));
+  checkText(`info of the ${to} dump`, text);
+  return text;
 }
 
 async function peJob(job: Extract<FuzzJob, { kind: 'pe' }>, s: Steps): Promise<void> {

@@ -88,7 +88,7 @@ const simpleSize = new Map<number, number>([
 
 /**
  * Type names and sizes computed from llvm-pdbutil's records alone, in the C spelling the model's
- * typeName() uses: `int [3][4][2]`, `_LIST_ENTRY *`, `long (void *, unsigned int)`. undefined when a record
+ * typeName() uses: `int [3][4][2]`, `_LIST_ENTRY *`, `char **`, `long (*)(void *, unsigned int)`. undefined when a record
  * kind is not modelled (vtable shapes).
  */
 export class LlvmTypes {
@@ -144,54 +144,60 @@ export class LlvmTypes {
     }
   }
 
-  name(ti: number, depth = 0): string | undefined {
+  /** The C spelling of a type index, from llvm-pdbutil's records: `long (*[4])(void *, unsigned int)`. */
+  name(ti: number): string | undefined {
+    return this.declare(ti, '', 0);
+  }
+
+  /** The kind of record a type index is, through modifiers ('LF_ARRAY', 'LF_PROCEDURE', …; simple: 'simple'). */
+  private leafOf(ti: number, depth = 0): string | undefined {
+    if (ti < 0x1000) return 'simple';
+    const r = this.recs.get(ti);
+    if (!r || depth > 32) return undefined;
+    return r.leaf === 'LF_MODIFIER' ? this.leafOf(this.ref(r.text, 'referent'), depth + 1) : r.leaf;
+  }
+
+  /** `ti` declaring `inner` (C's inside-out declarator rule, written out independently of the model's). */
+  private declare(ti: number, inner: string, depth: number): string | undefined {
     if (depth > 32) return undefined;
+    const named = (n: string) => (inner ? `${n} ${inner}` : n);
     if (ti < 0x1000) {
       if (ti === 0) return undefined;
       const text = this.simpleText.get(ti);
       if (!text) return undefined;
       const stars = /\**$/.exec(text)![0];
       const base = text.slice(0, text.length - stars.length);
-      return (llvmSpelling[base] ?? base) + ' *'.repeat(stars.length);
+      const b = llvmSpelling[base] ?? base;
+      return stars ? `${b} ${stars}${inner}` : named(b);
     }
     const r = this.recs.get(ti);
     if (!r) return undefined;
     switch (r.leaf) {
       case 'LF_POINTER': {
-        const target = this.name(this.ref(r.text, 'referent'), depth + 1);
-        return target === undefined ? undefined : `${target} *`;
+        const referent = this.ref(r.text, 'referent');
+        const k = this.leafOf(referent);
+        return this.declare(referent, k === 'LF_ARRAY' || k === 'LF_PROCEDURE' || k === 'LF_MFUNCTION' ? `(*${inner})` : `*${inner}`, depth + 1);
       }
       case 'LF_MODIFIER':
       case 'LF_BITFIELD':
-        return this.name(this.ref(r.text, r.leaf === 'LF_MODIFIER' ? 'referent' : 'type'), depth + 1);
+        return this.declare(this.ref(r.text, r.leaf === 'LF_MODIFIER' ? 'referent' : 'type'), inner, depth + 1);
       case 'LF_ARRAY': {
-        let dims = '';
-        let cur: PdbutilRecord | undefined = r;
-        let elem = 0;
-        while (cur?.leaf === 'LF_ARRAY') {
-          elem = this.ref(cur.text, 'element type');
-          const es = this.size(elem);
-          if (!es) return undefined;
-          dims += `[${Math.floor(Number(/size: (\d+)/.exec(cur.text)![1]) / es)}]`;
-          cur = elem >= 0x1000 ? this.recs.get(elem) : undefined;
-          while (cur?.leaf === 'LF_MODIFIER') cur = this.recs.get(this.ref(cur.text, 'referent'));
-          if (cur?.leaf === 'LF_ARRAY') elem = cur.ti;
-        }
-        const base = this.name(elem, depth + 1);
-        return base === undefined ? undefined : `${base} ${dims}`;
+        const elem = this.ref(r.text, 'element type');
+        const es = this.size(elem);
+        if (!es) return undefined;
+        return this.declare(elem, `${inner}[${Math.floor(Number(/size: (\d+)/.exec(r.text)![1]) / es)}]`, depth + 1);
       }
       case 'LF_STRUCTURE':
       case 'LF_CLASS':
       case 'LF_UNION':
       case 'LF_ENUM':
-        return r.name;
+        return r.name === undefined ? undefined : named(r.name);
       case 'LF_PROCEDURE':
       case 'LF_MFUNCTION': {
-        const ret = this.name(this.ref(r.text, 'return type'), depth + 1);
         const list = this.recs.get(this.ref(r.text, 'param list'));
-        const args = list ? [...list.text.slice(list.text.indexOf('\n')).matchAll(/^\s+0x([0-9A-F]+)[ :]/gm)].map((m) => this.name(Number.parseInt(m[1], 16), depth + 1)) : [];
-        if (ret === undefined || args.some((a) => a === undefined)) return undefined;
-        return `${ret} (${args.join(', ')})`;
+        const args = list ? [...list.text.slice(list.text.indexOf('\n')).matchAll(/^\s+0x([0-9A-F]+)[ :]/gm)].map((m) => this.declare(Number.parseInt(m[1], 16), '', depth + 1)) : [];
+        if (args.some((a) => a === undefined)) return undefined;
+        return this.declare(this.ref(r.text, 'return type'), `${inner}(${args.join(', ')})`, depth + 1);
       }
       default:
         return undefined;

@@ -285,7 +285,7 @@ test("!thread: a running thread's first line and Ticks: 0 (WinDbg's documented e
 });
 
 test('!process 0 0: the process block of WinDbg', () => {
-  const text = renderProcesses([{ info: process({ address: 0xffffa508414e9040n, parentId: 0n, peb: 0n, sessionSpace: 0n, directoryTableBase: 0x1ad002n, objectTable: 0xffff8d0c8b605e40n }), handleCount: 2858, msPerTick: 15.625 }], []);
+  const text = renderProcesses([{ info: process({ address: 0xffffa508414e9040n, parentId: 0n, peb: 0n, sessionSpace: 0n, directoryTableBase: 0x1ad002n, objectTable: 0xffff8d0c8b605e40n }), handleCount: 2858, msPerTick: 15.625 }], [], true);
   assert.equal(
     text,
     ['**** NT ACTIVE PROCESS DUMP ****', 'PROCESS ffffa508414e9040', '    SessionId: none  Cid: 0004    Peb: 00000000  ParentCid: 0000', '    DirBase: 001ad002  ObjectTable: ffff8d0c8b605e40  HandleCount: 2858.', '    Image: System'].join('\n'),

@@ -135,7 +135,7 @@ function body(all: { at: bigint; text: string }[], start: bigint, starts: bigint
   return all.filter((i) => i.at >= start && i.at < end);
 }
 
-test('0x50: FillBuffer keeps STATUS_INSUFFICIENT_RESOURCES in ebx across the copy, and the scenario\'s trap frame has it there', { skip: skipUnless('llvm-objdump-14', 'llvm-pdbutil') }, async () => {
+test('0x50: FillBuffer keeps STATUS_INSUFFICIENT_RESOURCES in ebx across the copy, and the analysis finds it in its code', { skip: skipUnless('llvm-objdump-14', 'llvm-pdbutil') }, async () => {
   const fns = publics(join(BIN, 'Driver.pdb'), 0xfffff801197f0000n);
   const code = disassemble(join(BIN, 'Driver.sys'));
   const fill = body(code, fns.get('FillBuffer')!, [...fns.values()]);
@@ -149,8 +149,9 @@ test('0x50: FillBuffer keeps STATUS_INSUFFICIENT_RESOURCES in ebx across the cop
   const { session, close } = await openSession(repo('samples/walkthrough-0x50.dmp'), opts, io);
   try {
     const r = await analyzeWithDisplay(session);
-    const claim = r.rootCause.find((c) => c.rule === 'ntstatus-in-register');
-    assert.match(claim?.claim ?? '', /^rbx holds the NTSTATUS 0xc000009a/);
+    // The trap frame does not hold rbx (`.trap` shows 0, as in the walkthrough): the status is found in the code.
+    const claim = r.rootCause.find((c) => c.rule === 'ntstatus-in-code');
+    assert.match(claim?.evidence[0].fact ?? '', /mov ebx,0C000009Ah/);
     // The walkthrough's `ub Driver+0x1176` layout, at our FillBuffer's return address from CopyBlocks.
     const ret = fill[call + 1].at;
     const [ub] = await createEngine().run(session, `ub ${ret.toString(16)}`);
@@ -161,28 +162,41 @@ test('0x50: FillBuffer keeps STATUS_INSUFFICIENT_RESOURCES in ebx across the cop
   }
 });
 
-test('0x7E: FillAndFree\'s failure path sets ebx (its status register, kept across the free) and the context record has it there', { skip: skipUnless('llvm-objdump-14', 'llvm-pdbutil') }, async () => {
+test('0x7E: FillAndFree keeps its status in edi across the free, as the walkthrough\'s driver; the kernel path saves what it changes, so unwinding gives each frame its registers', { skip: skipUnless('llvm-objdump-14', 'llvm-pdbutil', 'llvm-readobj-14') }, async () => {
   const fns = publics(join(BIN, 'EvilDriver.pdb'), 0xfffff80784da0000n);
   const code = disassemble(join(BIN, 'EvilDriver.sys'));
   const f = body(code, fns.get('FillAndFree')!, [...fns.values()]);
   const frees = f.map((i, n) => ({ i, n })).filter(({ i }) => /^callq\t\*/.test(i.text));
   const free = frees.at(-1)!.n; // the imported ExFreePoolWithTag, the call on the crashing stack
-  const status = f.findIndex((i) => i.text === 'movl\t$3221225626, %ebx # imm = 0xC000009A');
+  const status = f.findIndex((i) => i.text === 'movl\t$3221225626, %edi # imm = 0xC000009A');
   assert.ok(status >= 0 && status < free && free - status <= 24, 'three `ub`s from the return address reach it, as in the walkthrough');
-  assert.ok(f.slice(status + 1, free).some((i) => /%eax, %ebx$/.test(i.text)), 'the write\'s status replaces it in ebx before the free');
-  // The kernel's free path leaves rbx alone up to the faulting load (RtlpHpVsFreeChunkInsert only saves it).
+  assert.equal(f[free - 1].text, 'movl\t%eax, %edi', 'the write\'s status replaces it in edi just before the free');
+  // The failure path jumps to the free call's return address (the walkthrough's `jmp EvilDriver+0x115b`).
+  assert.equal(f[status + 1].text, `jmp\t0x${f[free + 1].at.toString(16)} <.text+0x${(f[free + 1].at - 0xfffff80784da1000n).toString(16)}>`);
+  // The kernel's free path: ExFreePoolWithTag and RtlpHpFreeHeap leave rbx alone; RtlpHpVsFreeChunkInsert
+  // pushes every non-volatile register it then loads (llvm-readobj's reading of its unwind codes).
   const nt = publics(join(BIN, 'ntkrnlmp.pdb'), 0xfffff80116200000n);
   const ntCode = disassemble(join(BIN, 'ntoskrnl.exe'));
   for (const fn of ['ExFreePoolWithTag', 'RtlpHpFreeHeap']) assert.ok(body(ntCode, nt.get(fn)!, [...nt.values()]).every((i) => !/%[re]?bx/.test(i.text)), fn);
-  const insert = body(ntCode, nt.get('RtlpHpVsFreeChunkInsert')!, [...nt.values()]);
-  const fault = insert.findIndex((i) => i.text === 'movq\t16(%rax), %rbx');
-  assert.deepEqual(insert.slice(0, fault).filter((i) => /%[re]?bx/.test(i.text)).map((i) => i.text), ['pushq\t%rbx']);
+  const unwind = execFileSync('llvm-readobj-14', ['--unwind', join(BIN, 'ntoskrnl.exe')], { encoding: 'utf8' });
+  const codesOf = (fn: string) => {
+    const block = unwind.split('RuntimeFunction {').find((x) => BigInt(/StartAddress: \((0x[0-9A-F]+)\)/.exec(x)?.[1] ?? '0') === nt.get(fn))!;
+    return [...block.matchAll(/(PUSH_NONVOL|SAVE_NONVOL) reg=(\w+)/g)].map((m) => m[2].toLowerCase()).sort();
+  };
+  assert.deepEqual(codesOf('RtlpHpVsFreeChunkInsert'), ['r12', 'r13', 'r14', 'r15', 'rbx', 'rdi', 'rsi']);
+  // KiExceptionDispatch saves all eight into its exception frame, as Windows' does.
+  assert.deepEqual(codesOf('KiExceptionDispatch'), ['r12', 'r13', 'r14', 'r15', 'rbp', 'rbx', 'rdi', 'rsi']);
   const path = join(dir, '7e.dmp');
   await writeScenarioDump('0x7e', 'full', path);
   const { session, close } = await openSession(path, opts, io);
   try {
+    const [k] = await createEngine().run(session, 'k');
+    const n = k.text.split('\n').filter((l) => /^[0-9a-f]{2} /.test(l)).findIndex((l) => l.includes('EvilDriver!FillAndFree+'));
+    const [fr] = await createEngine().run(session, `.frame /r ${n.toString(16)}`);
+    // Unwound from the bugcheck context through the exception path and the trap: FillAndFree's own rdi.
+    assert.match(fr.text, /\brdi=00000000c000009a\b/);
     const r = await analyzeWithDisplay(session);
-    assert.match(r.rootCause.find((c) => c.rule === 'ntstatus-in-register')?.claim ?? '', /^rbx holds the NTSTATUS 0xc000009a/);
+    assert.match(r.rootCause.find((c) => c.rule === 'ntstatus-in-code')?.evidence[0].fact ?? '', /mov edi,0C000009Ah/);
   } finally {
     await close();
   }

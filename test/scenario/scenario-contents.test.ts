@@ -24,12 +24,12 @@ async function open7e() {
   return openSample(path);
 }
 
-test("0x7E: !pool @rdx names the big-page allocation — 0x2510 bytes, tag WrB1 — not the 8-bit BlockSize's 0x510", async () => {
+test("0x7E: !pool @rsi names the big-page allocation — 0x2510 bytes, tag WrB1 — not the 8-bit BlockSize's 0x510", async () => {
   const s = await open7e();
   try {
-    const [, pool, entry] = await s.run('.ecxr; !pool @rdx; dt nt!_POOL_TRACKER_BIG_PAGES poi(nt!PoolBigPageTable)');
-    // rdx is the driver's buffer, 0x10 into the allocation at ffffe009`a68dc000 (the walkthrough's rsi).
-    assert.match(pool.text, /^Pool page ffffe009a68dc010 region is Paged pool$/m);
+    const [, pool, entry] = await s.run('.ecxr; !pool @rsi; dt nt!_POOL_TRACKER_BIG_PAGES poi(nt!PoolBigPageTable)');
+    // rsi is the allocation at ffffe009`a68dc000 (the walkthrough's .cxr).
+    assert.match(pool.text, /^Pool page ffffe009a68dc000 region is Paged pool$/m);
     assert.match(pool.text, /^\*ffffe009a68dc000 : large page allocation, Tag is WrB1, size is 0x2510 bytes$/m);
     assert.doesNotMatch(pool.text, /size: +510/);
     // The table's slot, by field name: 'WrB1' is 0x31427257 little-endian, PoolType 1 is PagedPool.

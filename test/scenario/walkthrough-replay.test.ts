@@ -52,6 +52,89 @@ test("0x7E: r15's segment-heap VS context replays the walkthrough's dt -r1 and d
   for (const reg of ['r13', 'r15', 'r10', 'rax']) assert.equal(new RegExp(`${reg}=(\\w+)`).exec(cxr)?.[1], new RegExp(`${reg}=(\\w+)`).exec(theirs)?.[1], reg);
 });
 
+/** `nt!Fn+0x1b4` → `nt!Fn`; the walkthrough's EvilDriver has no symbols (`EvilDriver+0x115b`): its module only. */
+const frameName = (s: string) => s.replace(/\+0x[0-9a-f]+$/, '').replace(/^EvilDriver!.*/, 'EvilDriver');
+
+test("0x7E: from the bugcheck context, k, .frame /r 0n8 and dt/dx of @r15 replay the walkthrough (no .cxr)", { skip }, async () => {
+  const s = await openSample(DUMP7E);
+  try {
+    const [k, frame, dt, dx, us, f0] = await s.run('k; .frame /r 0n8; dt ntkrnlmp!_HEAP_VS_CONTEXT @r15 -r1; dx (ntkrnlmp!_HEAP_VS_CONTEXT*)@r15; !us nt!RtlpHpVsFreeChunkInsert; .frame /r 0');
+    for (const o of [k, frame, dt, dx, us, f0]) assert.ok(o.ok, `${o.command}: ${o.error ?? o.text}`);
+    // The frames, numbered as the walkthrough's `!mex.t` numbers them: 21, frame 8 the faulting function.
+    const theirs = walkthroughBlock(WALK7E, '!us nt!RtlpHpVsFreeChunkInsert').filter((l) => /^ {4}[0-9a-f]{16} /.test(l)).map((l) => frameName(l.trim().split(' ')[1]));
+    assert.equal(theirs.length, 21);
+    const rows = k.text.split('\n').filter((l) => /^[0-9a-f]{2} /.test(l));
+    assert.deepEqual(rows.map((l) => frameName(l.split(/\s+/)[3])), theirs);
+    const mine = us.text.split('\n').filter((l) => /^ {4}[0-9a-f]{16} /.test(l)).map((l) => frameName(l.trim().split(' ')[1]));
+    assert.deepEqual(mine, theirs);
+    // `.frame /r 0n8`: the walkthrough's registers, flags and instruction, but for rip and rsp (addresses of
+    // this kernel and stack); the non-volatile ones come back through every frame's saved registers.
+    const want = walkthroughBlock(WALK7E, '.frame /r 0n8');
+    const got = frame.text.split('\n').map((l) => l.trimEnd());
+    assert.equal(got.length, want.length, frame.text);
+    assert.equal(frameName(got[0].split(/\s+/)[3]), frameName(want[0].split(/\s+/)[3]));
+    assert.equal(got[0].slice(0, 3), '08 ');
+    const regs = (ls: string[]) => Object.fromEntries(ls.join(' ').match(/\b(r\w+|e\w+)=[0-9a-f]+/g)!.map((x) => x.split('=')));
+    const { rip: _ip, rsp: _sp, ...a } = regs(got.slice(1, 7));
+    const { rip: _wip, rsp: _wsp, ...b } = regs(want.slice(1, 7));
+    assert.deepEqual(a, b);
+    assert.equal(got[7], want[7]); // iopl=0 nv up ei ng nz na po nc
+    assert.equal(got[8], want[8]); // segments, efl=00040286 (the trap frame's flags, not the context record's)
+    assert.equal(got[9].replace(/\+0x[0-9a-f]+:$/, ''), want[9].replace(/\+0x[0-9a-f]+:$/, '')); // nt!RtlpHpVsFreeChunkInsert+…:
+    const ins = (l: string) => l.replace(/^[0-9a-f`]+ [0-9a-f]+ +/, '');
+    assert.equal(ins(got[10]), ins(want[10])); // xor eax,dword ptr [rax] ds:002b:41414141`41414139=????????
+    // r15 is the VS context: the walkthrough's dt -r1 of that address, and dx of it.
+    assert.deepEqual(dt.text.split('\n').map((l) => l.trimEnd()), walkthroughBlock(WALK7E, 'dt ntkrnlmp!_HEAP_VS_CONTEXT ffffe0099a6002c0 -r1'));
+    const theirDx = walkthroughBlock(WALK7E, 'dx @$heap_context = (ntkrnlmp!_HEAP_VS_CONTEXT*) 0xffffe0099a6002c0');
+    const myDx = dx.text.split('\n').map((l) => l.trimEnd());
+    assert.deepEqual(myDx.slice(1), theirDx.slice(1));
+    assert.match(myDx[0], /: 0xffffe0099a6002c0 \[Type: _HEAP_VS_CONTEXT \*\]$/);
+    // The bugcheck context itself holds other values (the dispatch code's): the walk restored frame 8's.
+    const r0 = regs(f0.text.split('\n').slice(1, 7));
+    assert.notEqual(r0.r15, b.r15);
+    assert.notEqual(r0.rbx, b.rbx);
+  } finally {
+    await s.close();
+  }
+});
+
+test("0x7E: three ub's back from EvilDriver's return address show the walkthrough's instructions, byte for byte", { skip }, async () => {
+  // The walkthrough's lines (address column dropped) that name no address of its own build. (Not its
+  // `mov edx,57724231h`: its driver wrote the tag as the C constant 'WrB1', whose bytes in memory read
+  // "1BrW"; the scenario's tag is the bytes "WrB1", 0x31427257, as pool tags are meant to be written.)
+  const wanted = ['488bd8          mov     rbx,rax', '4885c0          test    rax,rax', '7507            jne', 'bf9a0000c0      mov     edi,0C000009Ah', '4c8d043f        lea     r8,[rdi+rdi]', 'ba41000000      mov     edx,41h', '488bcb          mov     rcx,rbx', '8bf8            mov     edi,eax'];
+  const text = readFileSync(WALK7E, 'utf8');
+  const strip = (l: string) => l.replace(/^[0-9a-f]{8}`[0-9a-f]{8} /, '').replace(/ +--> .*$/, '').trimEnd();
+  const theirs = text.split('\n').filter((l) => /^fffff807`84da1[0-9a-f]{3} /.test(l)).map(strip);
+  for (const w of wanted) assert.ok(theirs.some((l) => l.startsWith(w)), `walkthrough: ${w}`);
+  const s = await openSample(DUMP7E);
+  try {
+    const rows = (await s.one('k')).text.split('\n').filter((l) => /^[0-9a-f]{2} /.test(l));
+    const ret = rows[rows.findIndex((l) => /EvilDriver!/.test(l)) - 1].split(/\s+/)[2].replace('`', '');
+    const ub = (await s.run(`ub ${ret}; ub; ub`)).map((o) => o.text).join('\n');
+    const mine = ub.split('\n').filter((l) => /^fffff807`84da1[0-9a-f]{3} /.test(l)).map(strip);
+    for (const w of wanted) assert.ok(mine.some((l) => l.startsWith(w)), `${w}\n${ub}`);
+    // The last two before the call to ExFreePoolWithTag (the first `ub`'s 6th and 7th lines), as in the walkthrough.
+    assert.deepEqual(mine.slice(5, 7), ['488bcb          mov     rcx,rbx', '8bf8            mov     edi,eax']);
+  } finally {
+    await s.close();
+  }
+});
+
+test('0x7E: the records sit below the trap frame, where the walkthrough has them: exception record in KiExceptionDispatch\'s frame, context record in KiDispatchException\'s', { skip }, async () => {
+  // The walkthrough's addresses: Arg3/Arg4 against its `!mex.t` Child-SPs.
+  const childSp = (ls: string[], fn: string) => BigInt(`0x${ls.find((l) => l.endsWith(` nt!${fn}`) || new RegExp(` nt!${fn}\\+0x`).test(l))!.trim().split(/\s+/)[1].replace('`', '')}`);
+  const theirT = walkthroughBlock(WALK7E, '!mex.t ffff8008e4604040');
+  const [, , theirExr, theirCxr] = /Bugcheck: 7E \((\w+), (\w+), (\w+), (\w+)\)/.exec(walkthroughBlock(WALK7E, '!di').join('\n'))!.slice(1).map((x) => BigInt(`0x${x}`));
+  const theirs = { exr: theirExr - childSp(theirT, 'KiExceptionDispatch'), cxr: theirCxr - childSp(theirT, 'KiDispatchException'), trap: childSp(theirT, 'RtlpHpVsFreeChunkInsert') - childSp(theirT, 'KiGeneralProtectionFault') };
+  const [bc, t] = await outputs(DUMP7E, ['.bugcheck', '!t']);
+  const args = /Arguments (\S+) (\S+) (\S+) (\S+)/.exec(bc)!.slice(1).map((x) => BigInt(`0x${x.replace('`', '')}`));
+  const mineT = t.split('\n');
+  const mine = { exr: args[2] - childSp(mineT, 'KiExceptionDispatch'), cxr: args[3] - childSp(mineT, 'KiDispatchException'), trap: childSp(mineT, 'RtlpHpVsFreeChunkInsert') - childSp(mineT, 'KiGeneralProtectionFault') };
+  assert.deepEqual(mine, theirs);
+  assert.deepEqual(theirs, { exr: 0x138n, cxr: 0x30n, trap: 0x190n }); // hand-computed from the walkthrough's numbers
+});
+
 // WinDbg's "Sum System Commit" adds these lines (checked below against both walkthroughs' own sums).
 const COMMIT_LINES = ['Processor Commit', 'Session Commit', 'Shared Commit', 'Special Pool', 'Kernel Stacks', 'Pages For MDLs', 'ContigMem Pages', 'Partition Pages', 'Pages For AWE', 'NonPagedPool Commit', 'PagedPool Commit', 'Driver Commit', 'Boot Commit', 'PFN Array Commit', 'SmallNonPagedPtesCommit', 'SkPagesInUnchargedSlabs', 'System PageTables', 'ProcessLockedFilePages', 'Pagefile Hash Pages'];
 const M64 = (1n << 64n) - 1n;

@@ -70,6 +70,24 @@ test('.sympath A;B sets both entries; .sympath+ twice adds once; paths keep thei
     // `srv*` alone expands to the default cache and Microsoft's server.
     const [srv] = await s.run('.sympath srv*');
     assert.match(srv.text, /^Symbol search path is: srv\*\nExpanded Symbol search path is: srv\*.+\*https:\/\/msdl\.microsoft\.com\/download\/symbols$/);
+    // WinDbg's `.sympath` alone shows both lines too; `.sympath+` appends to the path as typed, not to its expansion.
+    const [shown] = await s.run('.sympath');
+    assert.equal(shown.text, srv.text);
+    const [plus] = await s.run('.sympath+ /tmp/x');
+    assert.match(plus.text, /^Symbol search path is: srv\*;\/tmp\/x\nExpanded Symbol search path is: srv\*.+\*https:\/\/msdl\.microsoft\.com\/download\/symbols;\/tmp\/x$/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('.sympath alone shows the -y path as typed, then its expansion', { skip: skipUnlessCorpus(TRIAGE) }, async () => {
+  const s = await open(`srv*;${join(work, 'typed')}`);
+  try {
+    const [shown] = await s.run('.sympath');
+    const lines = shown.text.split('\n');
+    assert.equal(lines[0], `Symbol search path is: srv*;${join(work, 'typed')}`);
+    assert.match(lines[1], new RegExp(`^Expanded Symbol search path is: srv\\*[^;]+\\*https://msdl\\.microsoft\\.com/download/symbols;${join(work, 'typed').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    assert.equal(lines.length, 2);
   } finally {
     await s.close();
   }

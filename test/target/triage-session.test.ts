@@ -178,7 +178,7 @@ test('.sympath shows and changes the symbol path; .reload forgets what was loade
     // `.sympath` takes the rest of its line, `;` included (WinDbg's rule): it runs on a line of its own.
     const [show] = await engine.run(session, '.sympath');
     const [, k1] = await engine.run(session, '.cxr 0xffff850429891720; k 1');
-    assert.equal(show.text, 'Symbol search path is: /nonexistent-dir');
+    assert.equal(show.text, 'Symbol search path is: /nonexistent-dir\nExpanded Symbol search path is: /nonexistent-dir');
     assert.match(k1.text, /amdppm\+0x334c/); // no PDB on that path
     const [set] = await engine.run(session, `.sympath ${corpus('symbols')}`);
     const [, k2, rel] = await engine.run(session, '.cxr 0xffff850429891720; k 1; .reload');

@@ -48,7 +48,8 @@ function fillAndFree() {
 
 const le32 = (v: number) => [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff];
 // The bugcheck stack and the interrupted context of the scenario, innermost first, up to FillAndFree.
-const GOOD_FRAMES = ['nt!KeBugCheckEx', 'nt!KiDispatchException', 'nt!KiExceptionDispatch', 'nt!KiGeneralProtectionFault', 'nt!RtlpHpVsFreeChunkInsert', 'nt!RtlpHpFreeHeap', 'nt!ExFreePoolWithTag', 'EvilDriver!FillAndFree'];
+// (The 0x7E walkthrough's frames 0 to 0xb: the exception path, the free path, the driver.)
+const GOOD_FRAMES = ['nt!KeBugCheckEx', 'nt!PspSystemThreadStartup$filt$0', 'nt!_C_specific_handler', 'nt!RtlpExecuteHandlerForException', 'nt!RtlDispatchException', 'nt!KiDispatchException', 'nt!KiExceptionDispatch', 'nt!KiGeneralProtectionFault', 'nt!RtlpHpVsFreeChunkInsert', 'nt!RtlpHpFreeHeap', 'nt!ExFreePoolWithTag', 'EvilDriver!FillAndFree'];
 
 const cases: { name: string; patch: (f: ReturnType<typeof fillAndFree>) => [bigint, number[]][]; expect: RegExp }[] = [
   {
@@ -74,7 +75,7 @@ for (const c of cases) {
     });
     const { session, close } = await openSession(path, opts, io);
     try {
-      const [k, frame, us, t, an] = await createEngine().run(session, 'k; .frame 7; !us; !t; !analyze -v');
+      const [k, frame, us, t, an] = await createEngine().run(session, 'k; .frame b; !us; !t; !analyze -v');
       for (const r of [k, frame, us, t, an]) assert.ok(r.ok, `${r.command}: ${r.text}`);
       const rows = k.text.split('\n').filter((l) => /^[0-9a-f]{2} /.test(l));
       assert.deepEqual(rows.map((l) => l.split(/\s+/)[3].replace(/\+0x[0-9a-f]+$/, '')), GOOD_FRAMES);
@@ -85,7 +86,7 @@ for (const c of cases) {
       assert.ok(note.includes('EvilDriver!FillAndFree'), note);
       assert.ok(note.includes(`RUNTIME_FUNCTION 0x${f.begin.toString(16)}-0x${f.end.toString(16)}`), note);
       assert.ok(note.includes(`UNWIND_INFO at RVA 0x${(f.info - f.base).toString(16)}`), note);
-      assert.match(frame.text, /^07 [0-9a-f`]+ [0-9a-f`]+ +EvilDriver!FillAndFree\+0x/);
+      assert.match(frame.text, /^0b [0-9a-f`]+ [0-9a-f`]+ +EvilDriver!FillAndFree\+0x/);
       for (const r of [us, t, an]) assert.match(r.text, /EvilDriver!FillAndFree\+0x/, r.command);
       assert.match(an.text, c.expect);
     } finally {

@@ -33,11 +33,12 @@ export const analyzeCliCommand: CliCommand = {
   name: 'analyze',
   summary: 'Analyze a crash: !analyze -v plus a root-cause report with its evidence',
   usage: [
-    'Usage: dumpscope analyze [DUMP] [-y SYMPATH] [--offline] [--json | --markdown]',
+    'Usage: dumpscope analyze [DUMP] [-y SYMPATH] [--offline] [--symbol-timeout S] [--json | --markdown]',
     '',
     'Without DUMP, analyzes the sample dump shipped in samples/.',
     '  -y, --sympath PATH  symbol path in WinDbg syntax (default: _NT_SYMBOL_PATH, else Microsoft\'s server with a per-user cache)',
     '  --offline           never contact a symbol server (local directories and caches only)',
+    '  --symbol-timeout S  the most one symbol file may take from a server, in seconds (default 120; DUMPSCOPE_SYMBOL_TIMEOUT)',
     '  --json              the report as JSON, described by schema/analysis.schema.json',
     '  --markdown          the report as Markdown, for pasting into a ticket',
   ].join('\n'),

@@ -1,8 +1,9 @@
 import { realpath, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { convertKernelDump, trailerFor } from '../../formats/kernel-dump/convert.js';
+import { convertKernelDump, layoutFor, trailerFor } from '../../formats/kernel-dump/convert.js';
 import { type KernelDump, openKernelDump } from '../../formats/kernel-dump/kernel-dump.js';
 import { PageCache } from '../../io/page-cache.js';
+import { triageCopy } from '../../formats/kernel-dump/triage-copy.js';
 import { writeTriageDump } from '../../formats/kernel-dump/triage-writer.js';
 import { FileSink } from '../../node/file-sink.js';
 import { openSession } from '../../node/open-session.js';
@@ -10,7 +11,7 @@ import { triageContent } from '../../target/triage-export.js';
 import { FROM_SMALL_DUMP_NOTE, fullFromTriage } from '../../target/triage-import.js';
 import { type WriteResult, writeKernelDump } from '../../formats/kernel-dump/writer.js';
 import { FileSource } from '../../node/file-source.js';
-import { DumpscopeError } from '../../io/errors.js';
+import { DumpscopeError, UnsupportedError } from '../../io/errors.js';
 import type { CliIo } from '../command.js';
 import type { CommonOptions } from '../options.js';
 import { type CliCommand, UsageError } from '../command.js';
@@ -36,7 +37,7 @@ function summary(output: string, layout: string, r: WriteResult): string {
 }
 
 /** A file-system error in words ("cannot open X: no such file or directory"), never a raw ENOENT. */
-function fsError(verb: string, path: string, e: unknown): DumpscopeError {
+export function fsError(verb: string, path: string, e: unknown): DumpscopeError {
   const code = (e as NodeJS.ErrnoException).code;
   const why: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'operation not permitted', ENOTDIR: 'a component of the path is not a directory', EISDIR: 'it is a directory', EROFS: 'read-only file system', ENOSPC: 'no space left on the device' };
   return new DumpscopeError(`cannot ${verb} ${path}: ${why[code ?? ''] ?? (e as Error).message}`, code ?? 'IO_ERROR');
@@ -92,6 +93,17 @@ interface Request {
 
 async function convertOpened(dump: KernelDump, q: Request, io: CliIo): Promise<number> {
   const { input, output, to, physicalPages } = q;
+  if (to === 'triage' && !dump.header.is64) {
+    throw new UnsupportedError('--to triage is not supported for 32-bit (PAGEDUMP) dumps: dumpscope writes small dumps in the x64 layout only; --to full writes this dump in the 32-bit full layout');
+  }
+  if (to === 'triage' && dump.triage) {
+    // A small dump rewritten (like .dump /m of a minidump): its validated parts laid out again, no session.
+    const { facts, content } = await triageCopy(dump);
+    const size = await withSink(output, io, (sink) => writeTriageDump(sink, facts, content));
+    io.out(`wrote ${output}: triage (rewritten from a small dump), ${content.blocks.length} data blocks, ${size} bytes`);
+    for (const l of dump.limitations) io.out(`note: IN: ${l}`);
+    return 0;
+  }
   if (to === 'triage') {
     // A triage dump is built from the kernel model (crashing thread, process, modules): open a session.
     const { target, close } = await openSession(input, q.session, io);
@@ -120,8 +132,10 @@ async function convertOpened(dump: KernelDump, q: Request, io: CliIo): Promise<n
       await close();
     }
   }
-  const r = await withSink(output, io, (sink) => convertKernelDump(dump, sink, { layout: to, physicalPages }));
-  io.out(summary(output, to, r));
+  // A 32-bit dump's full layout is the 32-bit one (PAGEDUMP); layoutFor refuses what cannot be written.
+  const layout = layoutFor(dump, to);
+  const r = await withSink(output, io, (sink) => convertKernelDump(dump, sink, { layout, physicalPages }));
+  io.out(summary(output, layout === 'full32' ? 'full (32-bit PAGEDUMP)' : to, r));
   return 0;
 }
 
@@ -139,6 +153,9 @@ export const convertCommand: CliCommand = {
     '  -f, --force           replace OUT if it exists (like .dump /o); without it an existing OUT is refused',
     '--to triage keeps the crashing PRCB, thread, process and stack, the module list, the debugger data and',
     'the pages the analysis reads (contexts, records, pointers in registers and on the stack, module images, their PTEs).',
+    '--to triage of a small dump rewrites it (valid TRGD marker; entries the reader found damaged are left out).',
+    'A 32-bit (PAGEDUMP) dump converts with --to full to its own 32-bit full layout; bitmap and triage layouts',
+    'are not written for 32-bit dumps.',
     '--to full writes at most 42 runs of pages (the header\'s limit): more are merged, the absent pages',
     'between them left as holes that read as not in the dump; --to kernel-bitmap keeps exactly the pages.',
     'OUT is written to a temporary file, flushed and renamed, so an error, Ctrl-C or a hang-up leaves no half file;',

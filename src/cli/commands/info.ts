@@ -2,7 +2,9 @@ import { describeKernelDump, describeMinidump } from '../../formats/kernel-dump/
 import { openDump } from '../../formats/open-dump.js';
 import { PageCache } from '../../io/page-cache.js';
 import { FileSource } from '../../node/file-source.js';
+import { DumpscopeError } from '../../io/errors.js';
 import { renderDumpInfo } from '../../render/dump-info.js';
+import { fsError } from './convert.js';
 import { type CliCommand, UsageError } from '../command.js';
 import { parseCommonOptions } from '../options.js';
 
@@ -18,7 +20,11 @@ export const infoCommand: CliCommand = {
   async run(args, io) {
     const opts = parseCommonOptions(args);
     if (!opts.dump) throw new UsageError('missing DUMP');
-    const source = new PageCache(await FileSource.open(opts.dump, 'dump file'));
+    // A missing or unreadable file in words, as convert says it ("cannot open X: no such file or directory").
+    const file = await FileSource.open(opts.dump, 'dump file').catch((e) => {
+      throw (e as NodeJS.ErrnoException).code && !(e instanceof DumpscopeError) ? fsError('open', opts.dump as string, e) : e;
+    });
+    const source = new PageCache(file);
     try {
       const d = await openDump(source);
       const info = d.format === 'kernel' ? describeKernelDump(d) : describeMinidump(d, source.name, source.size);

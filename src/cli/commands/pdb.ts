@@ -3,6 +3,7 @@ import { PdbFile } from '../../formats/pdb/pdb.js';
 import { openSymbolFile } from '../../node/open-symbol-file.js';
 import { renderTypeLayout, typeLayout } from '../../symbols/layout.js';
 import { type CliCommand, UsageError } from '../command.js';
+import { chooseType } from './pdb-type-choice.js';
 
 interface PdbOptions {
   file?: string;
@@ -57,7 +58,7 @@ export const pdbCommand: CliCommand = {
   name: 'pdb',
   summary: 'Inspect a PDB or ISF symbol file: identity, public symbols, procedures, type layouts',
   usage: [
-    'Usage: dumpscope pdb FILE [--publics] [--symbols] [--modules] [--types] [--type NAME]... [--lookup RVA]... [--json]',
+    'Usage: dumpscope pdb FILE [--publics] [--symbols] [--modules] [--types] [--type NAME|INDEX]... [--lookup RVA]... [--json]',
     '',
     'FILE is an MSF 7.00 PDB or a Volatility ISF table (.json or .json.xz).',
     '  (no option)   identity (GUID, age, machine) and counts',
@@ -65,7 +66,8 @@ export const pdbCommand: CliCommand = {
     '  --symbols     procedures (with code sizes) and data symbols of a private PDB; every ISF symbol',
     '  --modules     the compilands (object files) of a PDB (ISF tables have none)',
     '  --types       names, kinds, sizes (and PDB type indices) of every structure, union, class and enum',
-    '  --type NAME   the layout of one type: fields with offsets, types and bit positions',
+    '  --type NAME   the layout of one type: fields with offsets, types and bit positions; NAME may be a',
+    '                type index as --types prints it (0x1d25), which tells apart types sharing a name',
     '  --lookup RVA  the symbol containing (or nearest below) an RVA, as ln shows it: name+0xdisplacement',
     '  --json        machine-readable output',
   ].join('\n'),
@@ -138,24 +140,32 @@ export const pdbCommand: CliCommand = {
       if (o.type.length) {
         const layouts = [];
         for (const n of o.type) {
-          const t = await source.findType(n);
-          if (!t) {
-            io.err(`dumpscope pdb: no type named ${n} in ${o.file}`);
+          const c = await chooseType(source, n, o.file);
+          if ('error' in c) {
+            io.err(`dumpscope pdb: ${c.error}`);
             return 1;
           }
-          layouts.push(typeLayout(t, n));
+          layouts.push(typeLayout(c.type, c.asked));
         }
         result.typeLayouts = layouts;
         for (const l of layouts) text.push(renderTypeLayout(l));
       }
       if (o.lookup.length) {
         const found = [];
+        // Past the image's end nothing is there: not the last symbol plus a huge displacement.
+        const extent = await source.extent?.();
         for (const rva of o.lookup) {
-          const m = await source.symbolAt(rva);
-          found.push(m ? { rva, symbol: m.symbol.name, displacement: m.displacement, symbolRva: m.symbol.rva, kind: m.symbol.kind, size: m.symbol.size ?? null } : { rva, symbol: null, displacement: null, symbolRva: null, kind: null, size: null });
+          const outside = extent !== undefined && rva >= extent.end;
+          const m = outside ? undefined : await source.symbolAt(rva);
+          const none = { rva, symbol: null, displacement: null, symbolRva: null, kind: null, size: null, ...(outside ? { beyond: { end: extent.end, from: extent.from } } : {}) };
+          found.push(m ? { rva, symbol: m.symbol.name, displacement: m.displacement, symbolRva: m.symbol.rva, kind: m.symbol.kind, size: m.symbol.size ?? null } : none);
         }
         result.lookup = found;
-        for (const f of found) text.push(`${hex(f.rva)}  ${f.symbol === null ? '(no symbol at or below this RVA)' : `${f.symbol}${f.displacement ? `+0x${f.displacement.toString(16)}` : ''}  (${f.kind} at ${hex(f.symbolRva ?? 0)}${f.size !== null ? `, size 0x${f.size.toString(16)}` : ''})`}`);
+        for (const f of found) {
+          const beyond = 'beyond' in f ? f.beyond : undefined;
+          const why = beyond ? `(no symbol: past the image's end at ${hex(beyond.end)}, from ${beyond.from})` : '(no symbol at or below this RVA)';
+          text.push(`${hex(f.rva)}  ${f.symbol === null ? why : `${f.symbol}${f.displacement ? `+0x${f.displacement.toString(16)}` : ''}  (${f.kind} at ${hex(f.symbolRva ?? 0)}${f.size !== null ? `, size 0x${f.size.toString(16)}` : ''})`}`);
+        }
       }
       // One requested listing prints as itself (an array, or a single type's layout object).
       const keys = Object.keys(result);

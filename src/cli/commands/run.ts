@@ -9,12 +9,13 @@ export const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run debugger commands on a dump and print them like a WinDbg log',
   usage: [
-    'Usage: dumpscope run DUMP -c "CMD1; CMD2; …" [-y SYMPATH] [--offline] [--json]',
+    'Usage: dumpscope run DUMP -c "CMD1; CMD2; …" [-y SYMPATH] [--offline] [--symbol-timeout S] [--json]',
     '',
     'Each command is printed as `N: kd> CMD` followed by its output. The exit status is 1 when a command failed.',
     '  -c, --commands TEXT  commands separated by ";" (may be given more than once)',
     '  -y, --sympath PATH   symbol path (WinDbg syntax); default: _NT_SYMBOL_PATH, then the Microsoft server',
     '  --offline            never use the network for symbols',
+    '  --symbol-timeout S   the most one symbol file may take from a server, in seconds (default 120; DUMPSCOPE_SYMBOL_TIMEOUT)',
     '  --json               print [{command, ok, text, result}] instead of text',
   ].join('\n'),
   async run(args, io) {
@@ -43,9 +44,12 @@ export const runCommand: CliCommand = {
   },
 };
 
-/** bigint → "0x…" so structured results survive JSON (negative values as their 64-bit pattern; xmm values keep 128 bits). */
+/**
+ * bigint → "0x…" so structured results survive JSON (xmm values keep 128 bits). A negative value is one a
+ * command made signed on purpose (`?`'s `signed`), so it keeps its sign: "-0x1", not its 64-bit pattern.
+ */
 export function jsonReplacer(_key: string, v: unknown): unknown {
-  if (typeof v === 'bigint') return `0x${(v < 0n ? v & 0xffffffffffffffffn : v).toString(16)}`;
+  if (typeof v === 'bigint') return v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
   if (v instanceof Uint8Array) return [...v].map((b) => b.toString(16).padStart(2, '0')).join('');
   return v;
 }

@@ -28,7 +28,7 @@ async function printInSlices(io: CliIo, text: string, signal: AbortSignal): Prom
 export const shellCommand: CliCommand = {
   name: 'shell',
   summary: 'Interactive WinDbg-style session on a dump',
-  usage: 'Usage: dumpscope shell DUMP [-y SYMPATH] [--offline]\n\nType .help for the commands, q to quit. Ctrl-C stops a running command and the rest of its line.',
+  usage: 'Usage: dumpscope shell DUMP [-y SYMPATH] [--offline] [--symbol-timeout S]\n\n  --symbol-timeout S  the most one symbol file may take from a server, in seconds (default 120; DUMPSCOPE_SYMBOL_TIMEOUT)\n\nType .help for the commands, q to quit. Ctrl-C stops a running command and the rest of its line.',
   async run(args, io) {
     const opts = parseCommonOptions(args);
     if (!opts.dump) throw new UsageError('missing DUMP');

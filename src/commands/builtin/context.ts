@@ -109,7 +109,8 @@ export const exrCommand: CommandSpec<ExceptionResult> = {
       ...e.parameters.map((p, i) => `   Parameter[${i}]: ${hex16(p)}`),
     ];
     if (e.code === 0xc0000005 && e.parameters.length >= 2) {
-      const verb = e.parameters[0] === 0n ? 'read from' : e.parameters[0] === 1n ? 'write to' : 'execute';
+      // Parameter[0] 8 is a DEP fault: WinDbg's words are "execute non-executable address".
+      const verb = e.parameters[0] === 0n ? 'read from' : e.parameters[0] === 1n ? 'write to' : 'execute non-executable';
       lines.push(`Attempt to ${verb} address ${hex16(e.parameters[1])}`);
     }
     return lines.join('\n');

@@ -1,7 +1,7 @@
 // `u [ADDR] [L n | END]`, `ub [ADDR] [L n]`: disassembly with symbolized targets; code comes from dump memory
 // or, when a small dump lacks it, from the module image found through the symbol path. Without an address,
 // `u` continues after the last listing and `ub` before it, as in WinDbg.
-import { instructionsBefore } from '../../disasm/backward.js';
+import { type BackwardListing, backwardListing } from '../../disasm/backward.js';
 import { type DecodedInstruction, renderInstruction } from '../../disasm/x64.js';
 import { DumpscopeError } from '../../io/errors.js';
 import type { KernelTarget } from '../../target/kernel-target.js';
@@ -10,7 +10,7 @@ import type { CommandSpec } from '../command.js';
 import { CommandSyntaxError } from '../errors.js';
 import type { Session } from '../session.js';
 import { parseRange } from './address-range.js';
-import { functionContaining } from './function-extent.js';
+import { functionContaining, functionStartsIn } from './function-extent.js';
 import { scopeRegisters } from './register-state.js';
 import { codeAt, decodeAt, kernelTarget } from './target-access.js';
 
@@ -26,10 +26,13 @@ export interface DisasmResult {
   blocks: DisasmBlock[];
   /** uf separates its basic blocks by an empty line; u and ub do not. */
   spaced: boolean;
+  /** `ub` when the listing cannot end exactly at the address, or has fewer instructions than asked. */
+  note?: string;
 }
 
 export function renderDisassembly(r: DisasmResult): string {
-  return r.blocks
+  const note = r.note ? `Note: ${r.note}\n` : '';
+  return note + r.blocks
     .map((b) => [...(b.label ? [b.label] : []), ...b.instructions.map((i) => renderInstruction(i))].join('\n'))
     .join(r.spaced ? '\n\n' : '\n');
 }
@@ -71,21 +74,55 @@ export async function labelBlocks(t: KernelTarget, instructions: DecodedInstruct
   return blocks;
 }
 
-async function backwards(t: KernelTarget, address: bigint, count: number): Promise<DecodedInstruction[]> {
+/** Bytes `ub` decodes before the address per instruction asked, and the margin below that. */
+const BACK_BYTES_PER_INSTRUCTION = 15;
+const BACK_MARGIN = 64;
+
+/**
+ * The window `ub` decodes: from `lowest` (far enough before the address, and before the function's start, so
+ * a short function can be continued into the code before it) up to 16 bytes past the address. Read a page at
+ * a time downwards from the address: where neither the dump nor the image has a byte, the window starts
+ * after it. Bounded by the window's size in pages.
+ */
+async function backWindow(t: KernelTarget, address: bigint, lowest: bigint): Promise<{ start: bigint; bytes: Uint8Array } | undefined> {
+  const PAGE = 0x1000n;
+  let start = (address - 1n) & ~(PAGE - 1n);
+  if (start < lowest) start = lowest;
+  const top = await codeAt(t, start, Number(address - start) + 16).catch(() => undefined);
+  if (!top || top.length < Number(address - start)) return undefined;
+  const parts: Uint8Array[] = [top];
+  let total = top.length;
+  while (start > lowest) {
+    const from = start - PAGE < lowest ? lowest : start - PAGE;
+    const want = Number(start - from);
+    const b = await codeAt(t, from, want).catch(() => undefined);
+    if (!b || b.length < want) break;
+    parts.unshift(b);
+    total += want;
+    start = from;
+  }
+  const bytes = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    bytes.set(p, o);
+    o += p.length;
+  }
+  return { start, bytes };
+}
+
+async function backwards(t: KernelTarget, address: bigint, count: number): Promise<BackwardListing> {
   if (address === 0n) throw new DumpscopeError('there is no code before address 0', 'NO_CODE');
   const fn = await functionContaining(t, address - 1n);
-  // The window before the address (not below 0: `ub 10` has only 0x10 bytes before it).
-  let start = address > BigInt(count * 15 + 16) ? address - BigInt(count * 15 + 16) : 0n;
-  // From a known function start the boundaries are exact: read from there when it is not too far back.
-  if (fn && fn.start < start && address - fn.start <= BigInt(MAX_EXACT_BACK)) start = fn.start;
-  let bytes = await codeAt(t, start, Number(address - start));
-  if ((!bytes || bytes.length < Number(address - start)) && fn && fn.start > start) {
-    // The bytes before the function are missing (module start, page not in the dump): the function alone.
-    start = fn.start;
-    bytes = await codeAt(t, start, Number(address - start));
-  }
-  if (!bytes || bytes.length < Number(address - start)) throw new DumpscopeError(`code before ${address.toString(16)} is not available`, 'NO_CODE');
-  return instructionsBefore(bytes, start, address, count, (a) => t.symbolize(a), fn?.start);
+  const span = BigInt(count * BACK_BYTES_PER_INSTRUCTION + BACK_MARGIN);
+  let from = address;
+  // From a known function start the boundaries are exact: include it when it is not too far back.
+  if (fn && fn.start < address && address - fn.start <= BigInt(MAX_EXACT_BACK)) from = fn.start;
+  const lowest = from > span ? from - span : 0n;
+  const w = await backWindow(t, address, lowest);
+  if (!w) throw new DumpscopeError(`code before ${address.toString(16)} is not available`, 'NO_CODE');
+  const anchors: bigint[] = await functionStartsIn(t, w.start, address).catch(() => []);
+  if (fn && fn.start >= w.start) anchors.push(fn.start);
+  return backwardListing(w.bytes, w.start, address, count, (a) => t.symbolize(a), anchors);
 }
 
 /** The address `u`/`ub` start from: the argument, else where the last listing left off, else the scope's rip. */
@@ -110,11 +147,14 @@ export const disassembleCommand: CommandSpec<DisasmResult> = {
     const max = range.unlimited ? MAX_UNLIMITED_INSTRUCTIONS : MAX_INSTRUCTIONS;
     if (count > max) throw new CommandSyntaxError(`Range error in '${command}': at most 0n${max} instructions${range.unlimited ? '' : ` (L? allows up to 0x${MAX_UNLIMITED_INSTRUCTIONS.toString(16)})`}`);
     const address = await startAddress(session, range.start, backward);
-    const instructions = backward ? await backwards(t, address, count) : await decodeForward(t, address, { count, end: range.end }, signal);
+    const back = backward ? await backwards(t, address, count) : undefined;
+    const instructions = back ? back.instructions : await decodeForward(t, address, { count, end: range.end }, signal);
     if (instructions.length === 0) throw new DumpscopeError(`no code available at ${address.toString(16)}`, 'NO_CODE');
     const last = instructions[instructions.length - 1];
     session.disassembly = { next: (last.address + BigInt(last.bytes.length)) & M64, back: instructions[0].address };
-    return { kind: 'disassembly', blocks: await labelBlocks(t, instructions), spaced: false };
+    const result: DisasmResult = { kind: 'disassembly', blocks: await labelBlocks(t, instructions), spaced: false };
+    if (back?.note) result.note = back.note;
+    return result;
   },
   renderText: renderDisassembly,
 };

@@ -103,7 +103,8 @@ type Node =
   | { k: 'un'; op: string; e: Node }
   | { k: 'bin'; op: string; l: Node; r: Node }
   | { k: 'member'; arrow: boolean; e: Node; field: string }
-  | { k: 'index'; e: Node; i: Node };
+  | { k: 'index'; e: Node; i: Node }
+  | { k: 'sizeof'; type: string; stars: number };
 
 const BASE_WORDS = new Set(['unsigned', 'signed', 'char', 'short', 'int', 'long', '__int8', '__int16', '__int32', '__int64', 'void', 'bool', 'wchar_t', 'float', 'double']);
 
@@ -196,6 +197,20 @@ class Parser {
     }
     return e;
   }
+  /** `sizeof(TYPE [*…])` after the word sizeof: a type's size, as in C. */
+  private sizeofType(): Node {
+    this.expect('(');
+    const words: string[] = [];
+    while (this.peek().t === 'id') words.push((this.toks[this.i++] as { v: string }).v);
+    let stars = 0;
+    while (this.isOp('*')) {
+      stars++;
+      this.i++;
+    }
+    if (!words.length) throw err('sizeof needs a type: sizeof(nt!_EPROCESS)');
+    this.expect(')');
+    return { k: 'sizeof', type: words.join(' '), stars };
+  }
   private primary(): Node {
     const t = this.peek();
     this.i++;
@@ -207,6 +222,7 @@ class Parser {
       case 'reg':
         return { k: 'reg', name: t.v };
       case 'id':
+        if (t.v === 'sizeof' && this.isOp('(')) return this.sizeofType();
         return { k: 'name', name: t.v };
       case 'op':
         if (t.v === '(') {
@@ -231,6 +247,11 @@ export function parseDx(src: string): Node {
 
 const M64 = (1n << 64n) - 1n;
 const U64: BaseType = { kind: 'base', name: 'unsigned __int64', size: 8, signed: false };
+/** What comparisons and logical operators give (dx prints `true [Type: bool]`). */
+const BOOL: BaseType = { kind: 'base', name: 'bool', size: 1, signed: false };
+/** The type dx gives sizeof's result. */
+const SIZEOF: BaseType = { kind: 'base', name: 'unsigned int', size: 4, signed: false };
+const LOGICAL = new Set(['==', '!=', '<', '>', '<=', '>=', '&&', '||']);
 
 const BASE_TYPES: Record<string, BaseType | { kind: 'void'; name: 'void'; size: 0 }> = {
   void: { kind: 'void', name: 'void', size: 0 },
@@ -322,6 +343,10 @@ export class DxEvaluator {
         const v = await this.scalar(inner);
         return { type, value: type.kind === 'pointer' ? v & M64 : BigInt.asUintN(Math.max(1, type.size) * 8, v) };
       }
+      case 'sizeof': {
+        const type = await this.resolveType(n.type, n.stars);
+        return { type: SIZEOF, value: BigInt(type.size) };
+      }
       case 'un':
         return this.unaryOp(n.op, await this.eval(n.e));
       case 'bin':
@@ -368,7 +393,7 @@ export class DxEvaluator {
       case '~':
         return { value: ~(await this.scalar(o)) & M64 };
       default:
-        return { value: (await this.scalar(o)) === 0n ? 1n : 0n };
+        return { type: BOOL, value: (await this.scalar(o)) === 0n ? 1n : 0n };
     }
   }
 
@@ -406,6 +431,6 @@ export class DxEvaluator {
       case '<=': v = sa <= sb ? 1n : 0n; break;
       default: v = sa >= sb ? 1n : 0n;
     }
-    return { value: v & M64 };
+    return LOGICAL.has(op) ? { type: BOOL, value: v } : { value: v & M64 };
   }
 }

@@ -1,6 +1,8 @@
 // `? EXPR` and `.formats EXPR`: evaluate a MASM expression and show it in several notations.
 import { addr64 } from '../../util/hex.js';
-import { ctimeUtc, filetimeToDate, formatG } from '../../util/cformat.js';
+import { KernelTarget } from '../../target/kernel-target.js';
+import { timeZoneBiasMinutes } from '../../target/system-info.js';
+import { ctimeUtc, filetimeToDate, formatG, windbgTime } from '../../util/cformat.js';
 import type { CommandSpec } from '../command.js';
 import { evaluateExpression, toSigned64 } from '../expr/masm.js';
 import { ExpressionError } from '../expr/errors.js';
@@ -67,12 +69,19 @@ export interface FormatsResult {
   binary: string;
   chars: string;
   time: string;
+  /** The zone of `time`, minutes west of UTC (0: UTC). */
+  timeZoneBiasMinutes: number;
   floatLow: string;
   floatHigh: string;
   double: string;
 }
 
-export function formatsOf(value: bigint): FormatsResult {
+/**
+ * `biasMinutes`: the zone the Time line is shown in, minutes west of UTC (the target's TimeZoneBias when a
+ * dump is open; WinDbg uses its own machine's zone, the walkthrough's analyst sat in the target's). A 32-bit
+ * value is a time_t (ctime layout); a wider one a FILETIME, with milliseconds and the zone, as WinDbg shows it.
+ */
+export function formatsOf(value: bigint, biasMinutes = 0): FormatsResult {
   const bytes = new Uint8Array(8);
   const dv = new DataView(bytes.buffer);
   dv.setBigUint64(0, value, false); // big-endian: Chars reads most significant byte first
@@ -88,10 +97,11 @@ export function formatsOf(value: bigint): FormatsResult {
   f.setBigUint64(0, value, true);
   const dbl = f.getFloat64(0, true);
   let time: string;
-  if (high === 0) time = ctimeUtc(new Date(low * 1000));
+  if (high === 0) time = ctimeUtc(new Date((low - biasMinutes * 60) * 1000));
   else {
     const d = filetimeToDate(value);
-    time = d && d.getUTCFullYear() >= 1601 && d.getUTCFullYear() <= 9999 ? ctimeUtc(d) : '***** Invalid';
+    const local = d && new Date(d.getTime() - biasMinutes * 60_000);
+    time = local && local.getUTCFullYear() >= 1601 && local.getUTCFullYear() <= 9999 ? windbgTime(d, biasMinutes) : '***** Invalid';
   }
   return {
     kind: 'formats',
@@ -103,6 +113,7 @@ export function formatsOf(value: bigint): FormatsResult {
     binary,
     chars,
     time,
+    timeZoneBiasMinutes: biasMinutes,
     floatLow: formatG(floatLow),
     floatHigh: formatG(floatHigh),
     double: formatG(dbl),
@@ -115,7 +126,9 @@ export const formatsCommand: CommandSpec<FormatsResult> = {
   usage: '.formats EXPRESSION',
   async run(session, args) {
     if (!args) throw new ExpressionError('usage: .formats EXPRESSION');
-    return formatsOf(await evaluateExpression(args, await session.expressionEnv()));
+    const value = await evaluateExpression(args, await session.expressionEnv());
+    const bias = session.target instanceof KernelTarget ? await timeZoneBiasMinutes(session.target).catch(() => undefined) : undefined;
+    return formatsOf(value, bias ?? 0);
   },
   renderText: (r) =>
     [

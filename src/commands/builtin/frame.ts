@@ -15,6 +15,8 @@ export interface FrameResult {
   frame: StackRow;
   /** With /r: the registers of that frame. */
   registers?: RegisterState;
+  /** Why some of those registers cannot be trusted (a frame found without unwind data). */
+  notes: string[];
 }
 
 /** Frames `.frame` walks at most: the same bound `k` accepts. */
@@ -42,11 +44,19 @@ export const frameCommand: CommandSpec<FrameResult> = {
     const f = frames[n];
     if (numText) session.selectFrame({ index: n, registers: f.registers });
     const callSite = (await t.symbolize(f.ip)) ?? f.ip.toString(16).padStart(16, '0').replace(/^(.{8})/, '$1`');
-    const frame: StackRow = { index: n, childSp: f.sp, retAddr: f.returnAddress, callSite };
-    return { kind: 'frame', frame, registers: showRegs ? await registerState(t, f.registers, true) : undefined };
+    // A frame is a guess when its caller-finding step below it was (as `k` marks it).
+    const prev = frames[n - 1];
+    const frame: StackRow = { index: n, childSp: f.sp, retAddr: f.returnAddress, callSite, guessed: prev?.guessed ?? false, guess: prev?.guess };
+    const notes: string[] = [];
+    const num = n.toString(16).padStart(2, '0');
+    // A stack-scan guess gives rip and rsp only: nothing restores the non-volatile registers past it. An
+    // epilog run from an exact frame does restore them, so its frame is only as good as the guess.
+    if (showRegs && frames.slice(0, n).some((x) => x.guessed && x.guess !== 'epilog')) notes.push(`(frame ${num} is past a frame found by stack scan, without unwind data: only rip and rsp are known; the non-volatile registers (rbx rbp rsi rdi r12-r15) are unknown and show the last exactly unwound frame's values)`);
+    else if (showRegs && frame.guessed) notes.push(`(frame ${num} was found by running the epilog code after the previous return address, without unwind data: its registers are only as good as that guess)`);
+    return { kind: 'frame', frame, registers: showRegs ? await registerState(t, f.registers, true) : undefined, notes };
   },
   renderText(r) {
-    const line = renderStack({ rows: [r.frame], notes: [] }, 'k').split('\n')[1];
-    return r.registers ? `${line}\n${renderRegisters(r.registers)}` : line;
+    const line = renderStack({ rows: [r.frame], notes: [] }, 'k').split('\n').find((l) => /^[0-9a-f]{2} /.test(l)) ?? '';
+    return [line, ...(r.registers ? [renderRegisters(r.registers)] : []), ...(r.notes ?? [])].join('\n');
   },
 };

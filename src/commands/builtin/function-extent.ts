@@ -27,3 +27,33 @@ export async function functionContaining(t: KernelTarget, address: bigint): Prom
   const start = m.base + BigInt(hit.symbol.rva);
   return { start, end: size ? start + BigInt(size) : undefined, source: 'symbol' };
 }
+
+/** At most this many .pdata starts are taken as `ub` anchors from one window. */
+const MAX_ANCHORS = 4096;
+
+/**
+ * Addresses in [lo, hi) known to start an instruction: the .pdata function starts of the modules there
+ * (bounded), for `ub`'s backward decoding.
+ */
+export async function functionStartsIn(t: KernelTarget, lo: bigint, hi: bigint): Promise<bigint[]> {
+  const out: bigint[] = [];
+  for (const at of [lo, hi - 1n]) {
+    const m = t.modules.at(at);
+    if (!m || out.length >= MAX_ANCHORS) continue;
+    const img = await t.image(m);
+    const table = img.image ? await img.image.runtimeFunctions().catch(() => []) : [];
+    const from = Number((lo > m.base ? lo : m.base) - m.base);
+    const to = Number(hi - m.base);
+    // Binary search for the first entry at or after `from`; the table is sorted by begin.
+    let a = 0;
+    let b = table.length;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (table[mid].begin < from) a = mid + 1;
+      else b = mid;
+    }
+    for (let i = a; i < table.length && table[i].begin < to && out.length < MAX_ANCHORS; i++) out.push(m.base + BigInt(table[i].begin));
+    if (t.modules.at(hi - 1n) === m) break;
+  }
+  return out;
+}

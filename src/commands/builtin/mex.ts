@@ -12,7 +12,8 @@ import { filetimeToDate } from '../../util/cformat.js';
 import { checkpoint } from '../checkpoint.js';
 import type { CommandSpec } from '../command.js';
 import { evalArg, kernelTarget } from './target-access.js';
-import { currentProcess, currentThread, threadFacts, threadStackListing } from './thread-facts.js';
+import { allProcessors, currentProcess, currentThread, threadFacts, threadStackListing } from './thread-facts.js';
+import { threadContext } from '../../target/thread-context.js';
 
 const h16 = (v: bigint | undefined) => (v ?? 0n).toString(16).padStart(16, '0');
 
@@ -103,7 +104,8 @@ export const mexProcessCommand: CommandSpec<MexProcessResult> = {
 
 export interface UniqueStacksResult {
   kind: 'unique-stacks';
-  groups: { threads: bigint[]; frames: { ip: bigint; site: string; guessed?: boolean }[] }[];
+  /** Each stack once, with why its walk stopped early (bad unwind data, unreadable memory), as `k` says. */
+  groups: { threads: bigint[]; frames: { ip: bigint; site: string; guessed?: boolean }[]; stopped?: string[] }[];
   /** Threads counted but with no stack to group, each with why. */
   noStack: { thread: bigint; reason: string }[];
   matched: number;
@@ -121,6 +123,8 @@ export const uniqueStacksCommand: CommandSpec<UniqueStacksResult> = {
   async run(session, args, _name, signal) {
     const t = kernelTarget(session);
     const filter = args.trim() || undefined;
+    // mex's other !us switches are not built in: refused, not taken for a function name.
+    if (filter?.startsWith('-')) throw new DumpscopeError(`unknown option '${filter.split(/\s+/)[0]}': !us takes only a FUNCTION (or module) name to filter by`, 'BAD_ARGUMENT');
     const notes: string[] = [];
     const threads: ThreadInfo[] = [];
     const procs = await t.processes(signal);
@@ -133,6 +137,16 @@ export const uniqueStacksCommand: CommandSpec<UniqueStacksResult> = {
         notes.push(`stopped after ${MAX_THREADS} threads`);
         break;
       }
+    }
+    // A thread a processor runs belongs in the count even when a damaged list lost it: the PRCB names it.
+    const listed = new Set(threads.map((x) => x.address));
+    for (const p of await allProcessors(t)) {
+      if (!p.currentThread || p.currentThread === p.idleThread || listed.has(p.currentThread)) continue;
+      const th = await t.thread(p.currentThread).catch(() => undefined);
+      if (!th) continue;
+      threads.push(th);
+      listed.add(th.address);
+      notes.push(`thread ${h16(p.currentThread)}, running on processor ${p.number}, is not on its process's thread list: taken from the PRCB`);
     }
     const groups = new Map<string, UniqueStacksResult['groups'][number]>();
     const noStack: UniqueStacksResult['noStack'] = [];
@@ -153,7 +167,8 @@ export const uniqueStacksCommand: CommandSpec<UniqueStacksResult> = {
         if (why) guessWhy.add(why);
       }
       const key = frames.map((f) => f.ip.toString(16)).join(',');
-      const g = groups.get(key) ?? { threads: [], frames };
+      const stopped = s.notes.filter((n) => /^(stack walk stopped|frame [0-9a-f]+:)/.test(n));
+      const g = groups.get(key) ?? { threads: [], frames, ...(stopped.length ? { stopped } : {}) };
       g.threads.push(th.address ?? 0n);
       groups.set(key, g);
     }
@@ -165,6 +180,7 @@ export const uniqueStacksCommand: CommandSpec<UniqueStacksResult> = {
     for (const g of r.groups) {
       lines.push(`${g.threads.length} thread${g.threads.length === 1 ? '' : 's'} [stats]: ${g.threads.map((a) => h16(a)).join(' ')}`);
       for (const f of g.frames) lines.push(`    ${h16(f.ip)} ${f.site}`);
+      for (const n of g.stopped ?? []) lines.push(`    (${n})`);
       lines.push('');
     }
     if (r.noStack.length) {
@@ -182,37 +198,66 @@ export interface ImplicitResult {
   kind: 'implicit';
   what: 'thread' | 'process';
   address: bigint;
-  note?: string;
+  /** What the options asked that a dump cannot do, and why the thread has no registers. */
+  notes: string[];
 }
+
+/**
+ * `.thread`/`.process` options: /p (use the process's page directory), /r (reload user symbols, with /p),
+ * /i (invasive: let the target run to switch, .process only). A dump cannot do the last.
+ */
+function implicitOptions(args: string, allowed: string): { rest: string; notes: string[] } {
+  const words = args.trim().split(/\s+/).filter(Boolean);
+  const notes: string[] = [];
+  let i = 0;
+  for (; i < words.length && words[i].startsWith('/'); i++) {
+    for (const o of words[i].slice(1).split('/')) {
+      if (!o.length || !allowed.includes(o) || o.length !== 1) throw new DumpscopeError(`unknown option '/${o}' (use ${[...allowed].map((x) => `/${x}`).join(' ')})`, 'BAD_ARGUMENT');
+      if (o === 'p') notes.push("/p: translation stays on the dump header's DirectoryTableBase (the crashing process's page directory): another process's user-mode mappings are not switched to");
+      else if (o === 'r') notes.push("/r: no user-mode symbols to reload: a kernel dump does not hold a process's module list (its PEB's loader data)");
+      else notes.push('/i: an invasive switch needs a live target that runs to the new process; a dump cannot run, so the switch is non-invasive');
+    }
+  }
+  return { rest: words.slice(i).join(' '), notes };
+}
+
+const implicitText = (r: ImplicitResult) => [`Implicit ${r.what} is now ${h16(r.address).replace(/^(.{8})/, '$1`')}`, ...r.notes.map((n) => `(${n})`)].join('\n');
 
 export const dotThreadCommand: CommandSpec<ImplicitResult> = {
   names: ['.thread'],
-  summary: 'Make a thread the register context (its saved switch frame; the crashing thread: the bugcheck context)',
-  usage: '.thread [ADDRESS]',
+  summary: 'Make a thread the register context (the crashing thread: the bugcheck context; one running on another processor: the context it saved; else its switch frame)',
+  usage: '.thread [/p [/r]] [ADDRESS]',
   async run(session, args) {
     const t = kernelTarget(session);
+    const { rest, notes } = implicitOptions(args, 'pr');
     const crash = await t.crashState();
-    const th = args.trim() ? await t.thread(await evalArg(session, args.trim())) : crash.thread;
+    const th = rest ? await t.thread(await evalArg(session, rest)) : crash.thread;
     if (!th?.address) throw new DumpscopeError('no thread', 'NO_THREAD');
-    const regs = await t.threadRegisters(th);
-    session.registers = regs && crash.thread?.address !== th.address ? regs : undefined;
+    const c = await threadContext(t, th);
+    // The crashing thread's context is the default one; any other thread's is a set context (k says so).
+    session.registers = c.registers && c.source !== 'bugcheck' ? c.registers : undefined;
+    if (!c.registers) {
+      session.noContext = c.reason ?? 'no saved context';
+      notes.push(`no stack: ${session.noContext}; k and r have no registers for this thread`);
+    }
     session.variables.set('$thread', th.address);
     if (th.processAddress) session.variables.set('$proc', th.processAddress);
-    return { kind: 'implicit', what: 'thread', address: th.address, note: regs ? undefined : 'no saved context for this thread: registers unchanged' };
+    return { kind: 'implicit', what: 'thread', address: th.address, notes };
   },
-  renderText: (r) => `Implicit thread is now ${h16(r.address).replace(/^(.{8})/, '$1`')}${r.note ? `\n(${r.note})` : ''}`,
+  renderText: implicitText,
 };
 
 export const dotProcessCommand: CommandSpec<ImplicitResult> = {
   names: ['.process'],
   summary: 'Make a process the implicit process ($proc)',
-  usage: '.process [ADDRESS]',
+  usage: '.process [/i] [/p [/r]] [ADDRESS]',
   async run(session, args) {
     const t = kernelTarget(session);
-    const p = args.trim() && args.trim() !== '-1' ? await t.process(await evalArg(session, args.trim())) : await currentProcess(session, t);
+    const { rest, notes } = implicitOptions(args, 'ipr');
+    const p = rest && rest !== '-1' ? await t.process(await evalArg(session, rest)) : await currentProcess(session, t);
     if (!p?.address) throw new DumpscopeError('no process', 'NO_PROCESS');
     session.variables.set('$proc', p.address);
-    return { kind: 'implicit', what: 'process', address: p.address };
+    return { kind: 'implicit', what: 'process', address: p.address, notes };
   },
-  renderText: (r) => `Implicit process is now ${h16(r.address).replace(/^(.{8})/, '$1`')}`,
+  renderText: implicitText,
 };

@@ -84,7 +84,11 @@ export const modulesCommand: CommandSpec<ModulesResult> = {
       }
       rows.push({ base: m.base, end: m.base + BigInt(m.size), name: m.name, imageName: m.imageName, fullPath: m.fullPath, timestamp: m.timestamp, checksum: m.checksum, size: m.size, symbols, symbolFile: syms?.file, symbolNotes: verbose ? symbolStatusNotes(syms) : undefined, version, reproducible, imageFile });
     }
-    const unloaded = pattern || address !== undefined ? [] : t.modules.unloaded.map((u) => ({ imageName: u.imageName, base: u.base, end: u.end }));
+    // Unloaded drivers are filtered like the loaded ones: by name (with or without its extension) or address.
+    const unloaded = t.modules.unloaded
+      .filter((u) => !pattern || pattern.test(u.imageName) || pattern.test(u.imageName.replace(/\.[^.]*$/, '')))
+      .filter((u) => address === undefined || (address >= u.base && address < u.end))
+      .map((u) => ({ imageName: u.imageName, base: u.base, end: u.end }));
     // What went wrong walking the loader's list (a loop, an unreadable entry), as analyze reports it.
     const notes = t.limitations.filter((l) => /^loaded-module list/.test(l));
     return { kind: 'modules', verbose, rows, unloaded, notes, timeZoneBiasMinutes: verbose ? await timeZoneBiasMinutes(t) : undefined };
@@ -101,7 +105,11 @@ export const modulesCommand: CommandSpec<ModulesResult> = {
     }
     if (r.unloaded.length) {
       lines.push('', 'Unloaded modules:');
-      for (const u of r.unloaded) lines.push(`${addr64(u.base)} ${addr64(u.end)}   ${u.imageName}`);
+      for (const u of r.unloaded) {
+        lines.push(`${addr64(u.base)} ${addr64(u.end)}   ${u.imageName}`);
+        // MmUnloadedDrivers keeps the name and range only: WinDbg's lines say the stamp and sum are unknown.
+        if (r.verbose) lines.push('    Timestamp: unavailable (00000000)', '    Checksum:  00000000', `    ImageSize:  ${hex8(Number(u.end - u.base))}`);
+      }
     }
     for (const n of r.notes ?? []) lines.push(`(${n})`);
     return lines.join('\n');

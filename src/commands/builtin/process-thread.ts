@@ -10,7 +10,8 @@ import { checkpoint } from '../checkpoint.js';
 import type { CommandSpec } from '../command.js';
 import { buildStackListing } from './stack.js';
 import { evalArg, kernelTarget } from './target-access.js';
-import { allProcessors, currentProcess, currentThread, frozenContext, threadFacts, threadStackListing } from './thread-facts.js';
+import { processorContext } from '../../target/thread-context.js';
+import { allProcessors, currentProcess, currentThread, threadFacts, threadStackListing } from './thread-facts.js';
 
 export interface ThreadResult {
   kind: 'thread';
@@ -82,11 +83,16 @@ export const threadCommand: CommandSpec<ThreadResult> = {
 export interface ProcessResult {
   kind: 'process';
   processes: ProcessView[];
+  /** `!process 0 FLAGS`: the whole list, which WinDbg heads with `**** NT ACTIVE PROCESS DUMP ****`. */
+  activeList: boolean;
   notes: string[];
 }
 
 async function processView(t: KernelTarget, p: ProcessInfo, details: boolean): Promise<ProcessView> {
-  return { info: p, sessionId: await sessionIdOf(t, p), handleCount: await handleCountOf(t, p), details, msPerTick: (await kernelClock(t)).msPerTick };
+  // ElapsedTime: from CreateTime to the crash (the dump header's SystemTime), both FILETIMEs.
+  const crash = t.dump.header.systemTimeRaw;
+  const elapsedMs = details && crash && p.createTime && crash >= p.createTime ? Number((crash - p.createTime) / 10_000n) : undefined;
+  return { info: p, sessionId: await sessionIdOf(t, p), handleCount: await handleCountOf(t, p), details, msPerTick: (await kernelClock(t)).msPerTick, elapsedMs };
 }
 
 /** Kernel addresses start here; a smaller `!process` argument is a process ID. */
@@ -146,9 +152,9 @@ export const processCommand: CommandSpec<ProcessResult> = {
       processes.push(view);
     }
     if (flags & 7) notes.push(...(await clockNotes(t)));
-    return { kind: 'process', processes, notes: [...new Set(notes)] };
+    return { kind: 'process', processes, activeList: value === 0n, notes: [...new Set(notes)] };
   },
-  renderText: (r) => renderProcesses(r.processes, r.notes),
+  renderText: (r) => renderProcesses(r.processes, r.notes, r.activeList),
 };
 
 export interface RunningResult {
@@ -173,7 +179,6 @@ export const runningCommand: CommandSpec<RunningResult> = {
     const prcbs = await allProcessors(t);
     notes.push(...(await t.processorNotes().catch(() => [])));
     if (t.dump.triage && prcbs.length < t.dump.header.processors) notes.push(`small dump: ${prcbs.length} of ${t.dump.header.processors} processors' blocks are present`);
-    const crash = await t.crashState();
     const priorityOf = async (a: bigint | undefined) => (a ? (await t.thread(a).catch(() => undefined))?.priority : undefined);
     const rows: RunningRow[] = [];
     for (const p of prcbs) {
@@ -181,9 +186,10 @@ export const runningCommand: CommandSpec<RunningResult> = {
       const row: RunningRow = { processor: p.number, prcb: p.address, current: p.currentThread, currentPriority: await priorityOf(p.currentThread), next: p.nextThread || undefined, nextPriority: await priorityOf(p.nextThread), idle: p.idleThread, locks: p.lockQueue };
       if (stacks && (idle || p.currentThread !== p.idleThread || p.nextThread)) {
         const th = p.currentThread ? await t.thread(p.currentThread).catch(() => undefined) : undefined;
-        const regs = th && crash.thread?.address === th.address ? await t.threadRegisters(th).catch(() => undefined) : await frozenContext(t, p);
-        if (regs) row.stack = await buildStackListing(t, regs, false, 64, { thread: th, signal });
-        else row.stackNote = "this processor's saved context (PRCB ProcessorState.ContextFrame) is empty or not in the dump";
+        // The same registers !thread and .thread use for the thread this processor runs (thread-context.ts).
+        const c = await processorContext(t, p);
+        if (c.registers) row.stack = await buildStackListing(t, c.registers, false, 64, { thread: th, signal });
+        else row.stackNote = c.reason;
       }
       rows.push(row);
     }

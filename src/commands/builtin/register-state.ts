@@ -159,7 +159,7 @@ export async function registerItems(session: Session, t: KernelTarget, args: str
       if (assign !== undefined || !XMM_FORMATS.includes(format)) throw bad();
       const isDefault = session.registers === undefined;
       const context = await session.currentRegisters();
-      if (!context) throw new DumpscopeError('no register context (this dump has no x64 CONTEXT)', 'NO_CONTEXT');
+      if (!context) throw noContextError(session);
       values.push({ name, value: await xmmValue(t, context, Number(xmm[1]), isDefault), digits: 32, vector: format });
       continue;
     }
@@ -205,6 +205,11 @@ export function renderRegisterValues(r: RegisterValuesResult): string {
 /** The local scope's registers (the selected frame's, else the context's), or a clear error without any. */
 export async function scopeRegisters(session: Session): Promise<X64Registers> {
   const r = await session.scopeRegisters();
-  if (!r) throw new DumpscopeError('no register context (this dump has no x64 CONTEXT)', 'NO_CONTEXT');
+  if (!r) throw noContextError(session);
   return r;
+}
+
+/** Why there are no registers: the thread `.thread` chose has none, or the dump has no context at all. */
+export function noContextError(session: Session): DumpscopeError {
+  return new DumpscopeError(session.noContext ? `no register context for the current thread: ${session.noContext}` : 'no register context (this dump has no x64 CONTEXT)', 'NO_CONTEXT');
 }

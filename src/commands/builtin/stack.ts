@@ -2,7 +2,8 @@
 import { renderStack, type StackListing, type StackRow, type StackStyle } from '../../render/stack.js';
 import type { ThreadInfo } from '../../target/kernel-objects.js';
 import type { KernelTarget } from '../../target/kernel-target.js';
-import type { X64Registers } from '../../target/x64-registers.js';
+import { X64_GPRS, type X64Registers } from '../../target/x64-registers.js';
+import { homeSpaceArgs } from '../../analysis/home-space.js';
 import { DumpscopeError } from '../../io/errors.js';
 import { checkpoint } from '../checkpoint.js';
 import type { CommandSpec } from '../command.js';
@@ -41,13 +42,8 @@ export async function buildStackListing(t: KernelTarget, regs: X64Registers, wit
     await checkpoint(opts.signal);
     const argsOf = [];
     if (withArgs) {
-      // A frame's "Args to Child" are its function's home space: just above its return address, where the
-      // caller's frame (the next Child-SP) begins — WinDbg's columns in both walkthroughs.
-      const s = await t.memory.readSparse((frames[f.index + 1]?.sp ?? f.sp + 8n) & M64, 32);
-      for (let i = 0; i < 4; i++) {
-        const ok = s.valid.subarray(i * 8, i * 8 + 8).every((v) => v === 1);
-        argsOf.push(ok ? new DataView(s.bytes.buffer, s.bytes.byteOffset + i * 8, 8).getBigUint64(0, true) : undefined);
-      }
+      // "Args to Child": the home space above the return address (one helper, shared with STACK_TEXT).
+      argsOf.push(...(await homeSpaceArgs(t.memory, frames, f.index)));
     }
     const prev = frames[f.index - 1];
     rows.push({
@@ -101,10 +97,14 @@ export const stackCommand: CommandSpec<StackResult> = {
   usage: 'k[b|p|v][c][n][L] [= StackPtr [InstructionPtr]] [FRAMES]',
   async run(session, args, name, signal) {
     const t = kernelTarget(session);
-    let regs = await currentRegisters(session);
     const base = name.slice(1).replace(/[cnlm]/g, '');
     const clean = /^k[bpv]?[^bpv]*c/.test(name);
+    const style: StackStyle = clean ? 'kc' : base === 'b' || base === 'p' ? 'kb' : base === 'v' ? 'kv' : 'k';
     let countText = args.trim() || undefined;
+    // `.thread` chose a thread whose registers are unknown: no stack, as !thread says (not another thread's).
+    if (session.noContext && !countText?.startsWith('=')) return { kind: 'stack', style, listing: { rows: [], notes: [`(no stack: ${session.noContext})`], preamble: [LAST_SET_CONTEXT] } };
+    // `k = SP IP` needs no context: the other registers start at zero.
+    let regs = session.noContext ? (Object.fromEntries(X64_GPRS.map((r) => [r, 0n])) as unknown as X64Registers) : await currentRegisters(session);
     let explicit = false;
     if (countText?.startsWith('=')) {
       const words = countText.slice(1).trim().split(/\s+/).filter(Boolean);
@@ -120,7 +120,6 @@ export const stackCommand: CommandSpec<StackResult> = {
     const withArgs = !clean && (base === 'b' || base === 'v' || base === 'p');
     const listing = await buildStackListing(t, regs, withArgs, max, { thread, countRequested: !!countText, signal });
     if (session.registers && !explicit) listing.preamble = [LAST_SET_CONTEXT];
-    const style: StackStyle = clean ? 'kc' : base === 'b' || base === 'p' ? 'kb' : base === 'v' ? 'kv' : 'k';
     return { kind: 'stack', style, listing };
   },
   renderText: (r) => renderStack(r.listing, r.style),

@@ -4,6 +4,7 @@ import { DumpscopeError } from '../../io/errors.js';
 import { appendSymbolPath } from '../../symbols/symbol-path.js';
 import type { SymbolInfo } from '../../symbols/symbol-source.js';
 import type { KernelTarget } from '../../target/kernel-target.js';
+import type { ModuleInfo } from '../../target/modules.js';
 import { addr64 } from '../../util/hex.js';
 import { compileWildcard } from '../../util/wildcard.js';
 import type { CommandSpec } from '../command.js';
@@ -17,10 +18,28 @@ async function sortedSymbols(t: KernelTarget, module: string): Promise<readonly 
   return s.source ? [...(await s.source.symbols())].sort((a, b) => a.rva - b.rva) : undefined;
 }
 
+/** What `x` and `ln` print after a name without type information: a function's or a variable's phrase. */
+function typeSuffix(isFunction: boolean): string {
+  return isFunction ? '(<no parameter info>)' : '= <no type information>';
+}
+
+/**
+ * Whether a symbol names code: the symbol file says so, or (ISF tables and publics often carry no type)
+ * the image's .pdata has a function starting at it. One rule for `x` and `ln`, so they agree.
+ */
+async function symbolIsFunction(t: KernelTarget, m: ModuleInfo, s: SymbolInfo): Promise<boolean> {
+  if (s.isFunction) return true;
+  if (s.kind === 'data') return false;
+  const img = await t.image(m).catch(() => undefined);
+  const fn = img?.image ? await img.image.functionAt(s.rva).catch(() => undefined) : undefined;
+  return fn?.begin === s.rva;
+}
+
 export interface LnResult {
   kind: 'ln';
   address: bigint;
-  before?: { address: bigint; name: string; displacement: number };
+  /** `isFunction`: as `x` decides it (symbolKindIsFunction), for the exact match's suffix. */
+  before?: { address: bigint; name: string; displacement: number; isFunction?: boolean };
   after?: { address: bigint; name: string };
   exact: boolean;
 }
@@ -53,7 +72,7 @@ export const lnCommand: CommandSpec<LnResult> = {
       kind: 'ln',
       address,
       exact: !!b && b.rva === rva,
-      before: b ? { address: m.base + BigInt(b.rva), name: `${m.name}!${b.name}`, displacement: rva - b.rva } : undefined,
+      before: b ? { address: m.base + BigInt(b.rva), name: `${m.name}!${b.name}`, displacement: rva - b.rva, isFunction: await symbolIsFunction(t, m, b) } : undefined,
       after: a ? { address: m.base + BigInt(a.rva), name: `${m.name}!${a.name}` } : undefined,
     };
   },
@@ -61,7 +80,7 @@ export const lnCommand: CommandSpec<LnResult> = {
     if (!r.before) return `No symbols near ${addr64(r.address)}`;
     const b = `(${addr64(r.before.address)})   ${r.before.name}${r.before.displacement ? `+0x${r.before.displacement.toString(16)}` : ''}`;
     const a = r.after ? `   |  (${addr64(r.after.address)})   ${r.after.name}` : '';
-    return `${b}${a}\n${r.exact ? `Exact matches:\n    ${r.before.name} (<no parameter info>)` : ''}`.trimEnd();
+    return `${b}${a}\n${r.exact ? `Exact matches:\n    ${r.before.name} ${typeSuffix(r.before.isFunction ?? true)}` : ''}`.trimEnd();
   },
 };
 
@@ -101,20 +120,20 @@ export const xCommand: CommandSpec<XResult> = {
           truncated = true;
           break;
         }
-        matches.push({ address: m.base + BigInt(s.rva), name: `${m.name}!${s.name}`, isFunction: s.isFunction });
+        matches.push({ address: m.base + BigInt(s.rva), name: `${m.name}!${s.name}`, isFunction: await symbolIsFunction(t, m, s) });
       }
     }
     return { kind: 'x', matches, truncated };
   },
   renderText: (r) =>
-    [...r.matches.map((m) => `${addr64(m.address)} ${m.name} ${m.isFunction ? '(<no parameter info>)' : '= <no type information>'}`), ...(r.truncated ? [`(stopped after ${MAX_X} matches)`] : [])].join('\n'),
+    [...r.matches.map((m) => `${addr64(m.address)} ${m.name} ${typeSuffix(m.isFunction)}`), ...(r.truncated ? [`(stopped after ${MAX_X} matches)`] : [])].join('\n'),
 };
 
 export interface SympathResult {
   kind: 'sympath';
-  /** The path as given (or, when only shown, the path in use). */
+  /** The path as typed (`-y`, `.sympath`, `.sympath+`): `srv*` stays `srv*`. */
   path: string;
-  /** The path as the store parsed it: `srv*` expanded to its cache and server. */
+  /** The path in use: `srv*` expanded to its cache and server, unusable entries dropped. */
   expanded: string;
   changed: boolean;
 }
@@ -130,13 +149,14 @@ export const sympathCommand: CommandSpec<SympathResult> = {
     const append = name === '.sympath+' || text.startsWith('+');
     if (text.startsWith('+')) text = text.slice(1).trim();
     if (append && !text) throw new DumpscopeError('usage: .sympath+ PATH', 'USAGE');
-    if (!text) return { kind: 'sympath', path: t.symbolPath ?? '', expanded: t.symbolPath ?? '', changed: false };
-    const path = append ? appendSymbolPath(t.symbolPath ?? '', text) : text;
+    if (!text) return { kind: 'sympath', path: t.typedSymbolPath ?? '', expanded: t.symbolPath ?? '', changed: false };
+    // WinDbg appends to the path as typed, not to its expansion.
+    const path = append ? appendSymbolPath(t.typedSymbolPath ?? '', text) : text;
     t.setSymbolPath(path);
-    return { kind: 'sympath', path, expanded: t.symbolPath ?? '', changed: true };
+    return { kind: 'sympath', path: t.typedSymbolPath ?? path, expanded: t.symbolPath ?? '', changed: true };
   },
   // Paths keep their case: on most file systems dumpscope runs on, case tells directories apart.
-  renderText: (r) => `Symbol search path is: ${r.path || '<empty>'}${r.changed ? `\nExpanded Symbol search path is: ${r.expanded || '<empty>'}` : ''}`,
+  renderText: (r) => `Symbol search path is: ${r.path || '<empty>'}\nExpanded Symbol search path is: ${r.expanded || '<empty>'}`,
 };
 
 export interface ReloadResult {
@@ -146,36 +166,60 @@ export interface ReloadResult {
   module?: string;
   /** `/f` or a module named: negative answers (the 404 cache, disabled servers) were forgotten. */
   forced: boolean;
+  /** `/u`: symbols unloaded (the module's, or all), not searched again until used. */
+  unloaded?: boolean;
+  /** `/q`: nothing printed. */
+  quiet?: boolean;
 }
+
+/** WinDbg's `.reload` options accepted; those without an effect here are about user-mode or display. */
+const RELOAD_FLAGS = /^[/-]([fnqsuvwi])$/i;
+const RELOAD_USAGE = 'usage: .reload [/f] [/u] [/q] [/n] [MODULE]';
 
 export const reloadCommand: CommandSpec<ReloadResult> = {
   names: ['.reload'],
-  summary: 'Forget loaded symbols and images; they are searched again on next use (/f or MODULE: ask servers again too)',
-  usage: '.reload [/f] [MODULE]',
+  summary: 'Forget loaded symbols and images; they are searched again on next use (/f or MODULE: ask servers again too; /u: unload)',
+  usage: '.reload [/f] [/u] [/q] [/n] [MODULE]',
   async run(session, args) {
     const t = kernelTarget(session);
     const words = args.split(/\s+/).filter(Boolean);
-    const force = words.some((w) => /^[/-]f$/i.test(w));
-    const unknown = words.find((w) => /^[/-]/.test(w) && !/^[/-][fnsuvw]$/i.test(w));
-    if (unknown) throw new DumpscopeError(`unknown option ${unknown} (usage: .reload [/f] [MODULE])`, 'USAGE');
+    const flags = new Set<string>();
+    for (const w of words.filter((x) => /^[/-]/.test(x))) {
+      const m = RELOAD_FLAGS.exec(w);
+      if (!m) throw new DumpscopeError(`unknown option ${w} (${RELOAD_USAGE})`, 'USAGE');
+      flags.add(m[1].toLowerCase());
+    }
+    // WinDbg's /i loads a file whatever its identity; here a file is used only when its GUID/age or
+    // timestamp/size match, so symbols that would be wrong are never shown as right.
+    if (flags.has('i')) throw new DumpscopeError('/i: loading mismatched symbol files is not supported (a file is used only when its GUID and age, or timestamp and size, match the module)', 'UNSUPPORTED');
+    const force = flags.has('f');
+    const unload = flags.has('u');
+    const quiet = flags.has('q');
     const name = words.find((w) => !/^[/-]/.test(w));
     if (!name) {
-      t.reload(force ? 'all' : undefined);
-      return { kind: 'reload', modules: t.modules.modules.length, forced: force };
+      t.reload(force && !unload ? 'all' : undefined);
+      return { kind: 'reload', modules: t.modules.modules.length, forced: force && !unload, unloaded: unload, quiet };
     }
     // `amdppm`, `amdppm.sys`, `nt`, `ntoskrnl.exe` (WinDbg also accepts `name=base,size`; the name is what counts).
     const want = name.replace(/=.*$/, '').toLowerCase();
     const m = t.modules.modules.find((x) => x.name.toLowerCase() === want || x.imageName.toLowerCase() === want);
     if (!m) throw new DumpscopeError(`no loaded module named ${name}`, 'NOT_FOUND');
+    if (unload) {
+      t.unloadSymbols(m);
+      return { kind: 'reload', modules: t.modules.modules.length, module: m.name, forced: false, unloaded: true, quiet };
+    }
     const stem = (f: string) => f.replace(/\.[^.]*$/, '').toLowerCase();
     const pdbName = t.symbolsIfLoaded(m)?.pdbName;
     t.reload([...new Set([m.name.toLowerCase(), stem(m.imageName), ...(pdbName ? [stem(pdbName)] : [])])]);
-    return { kind: 'reload', modules: t.modules.modules.length, module: m.name, forced: true };
+    return { kind: 'reload', modules: t.modules.modules.length, module: m.name, forced: true, quiet };
   },
-  renderText: (r) =>
-    r.module
+  renderText: (r) => {
+    if (r.quiet) return '';
+    if (r.unloaded) return r.module ? `(${r.module}: symbols unloaded; searched again on next use)` : `(symbols of all ${r.modules} modules unloaded; searched again on next use)`;
+    return r.module
       ? `(${r.module}: symbols and image searched again on next use; the symbol servers are asked again)`
-      : `Loading Kernel Symbols\nLoading unloaded module list\n(${r.modules} modules; symbols are loaded when first needed${r.forced ? '; the symbol servers are asked again' : ''})`,
+      : `Loading Kernel Symbols\nLoading unloaded module list\n(${r.modules} modules; symbols are loaded when first needed${r.forced ? '; the symbol servers are asked again' : ''})`;
+  },
 };
 
 /** Extensions whose commands dumpscope has built in: `.load` of them succeeds. */

@@ -5,7 +5,7 @@ import { renderRegisters } from '../../render/registers.js';
 import { KernelTarget } from '../../target/kernel-target.js';
 import type { X64Registers } from '../../target/x64-registers.js';
 import { evaluateExpression } from '../expr/masm.js';
-import { registerState } from './register-state.js';
+import { noContextError, registerState } from './register-state.js';
 import type { Session } from '../session.js';
 
 export function kernelTarget(session: Session): KernelTarget {
@@ -19,7 +19,7 @@ export async function evalArg(session: Session, text: string): Promise<bigint> {
 
 export async function currentRegisters(session: Session): Promise<X64Registers> {
   const r = await session.currentRegisters();
-  if (!r) throw new DumpscopeError('no register context (this dump has no x64 CONTEXT)', 'NO_CONTEXT');
+  if (!r) throw noContextError(session);
   return r;
 }
 

@@ -24,6 +24,8 @@ export interface ExpressionEnv {
   pointerSize: 4 | 8;
   /** A C++ expression's value (`@@c++(sizeof(nt!_EPROCESS))`), when the session can evaluate C++. */
   cpp?(text: string): Promise<bigint>;
+  /** Pseudo-registers that need the dump read (`$ra`, `$teb`, `$tid`…), asked when register() has none. */
+  pseudoRegister?(name: string): Promise<bigint | undefined>;
 }
 
 const M64 = (1n << 64n) - 1n;
@@ -243,7 +245,7 @@ async function leaf(e: Extract<Expr, { k: 'num' | 'reg' | 'name' | 'cpp' }>, env
     case 'num':
       return e.v;
     case 'reg': {
-      const v = env.register(e.v);
+      const v = env.register(e.v) ?? (e.v.startsWith('$') ? await env.pseudoRegister?.(e.v.toLowerCase()) : undefined);
       if (v === undefined) throw new ExpressionError(`bad register or variable '@${e.v}'`, e.pos);
       return v & M64;
     }

@@ -133,6 +133,16 @@ export class IsfTable implements SymbolSource {
     return this.symbolIndex().byName.get(name);
   }
 
+  /**
+   * ISF tables carry no section headers or image size: the last page holding a symbol the table names is
+   * the furthest the image is known to reach.
+   */
+  async extent(): Promise<{ end: number; from: string } | undefined> {
+    const last = this.symbolIndex().sorted.at(-1);
+    if (!last) return undefined;
+    return { end: Math.floor(last.rva / 0x1000) * 0x1000 + 0x1000, from: `the page of the last symbol the ISF table names (${last.name} at ${last.rva.toString(16).padStart(8, '0')}); ISF tables give no image size` };
+  }
+
   async symbols(): Promise<readonly SymbolInfo[]> {
     return this.symbolIndex().sorted;
   }

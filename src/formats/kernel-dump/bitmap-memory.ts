@@ -9,6 +9,7 @@ import type { ByteSource } from '../../io/byte-source.js';
 import { LE } from '../../io/bytes.js';
 import { FormatError } from '../../io/errors.js';
 import { PAGE_SIZE, type PhysicalMemory } from '../../memory/physical.js';
+import { bytesText } from './header.js';
 import { type FileSpan, pastEndReason, readPhysicalSpans, readPhysicalSpansInto, type SpanMap } from './read-physical.js';
 
 export const BITMAP_HEADER_SIZE = 0x38;
@@ -35,8 +36,8 @@ export interface BitmapHeader {
 export function parseBitmapHeader(bytes: Uint8Array, at: number, fileSize: number): BitmapHeader {
   const le = new LE(bytes, 'bitmap dump header', at);
   const signature = le.ascii(0, 4);
-  if (signature !== 'SDMP' && signature !== 'FDMP') throw new FormatError(le.format, `signature '${signature}' is not SDMP or FDMP`, at);
-  if (le.ascii(4, 4) !== 'DUMP') throw new FormatError(le.format, `ValidDump is '${le.ascii(4, 4)}', expected 'DUMP'`, at + 4);
+  if (signature !== 'SDMP' && signature !== 'FDMP') throw new FormatError(le.format, `signature ${bytesText(bytes.subarray(0, 4))} is not SDMP or FDMP`, at);
+  if (le.ascii(4, 4) !== 'DUMP') throw new FormatError(le.format, `ValidDump is ${bytesText(bytes.subarray(4, 8))}, expected 'DUMP'`, at + 4);
   const firstPage = le.u64n(0x20, 'FirstPage');
   const totalPresentPages = le.u64n(0x28, 'TotalPresentPages');
   const pages = le.u64n(0x30, 'Pages');
@@ -98,6 +99,8 @@ export class BitmapPhysicalMemory implements PhysicalMemory, SpanMap {
   private readonly kinds: Uint8Array;
   private readonly prefix: Float64Array;
   private readonly cache = new Map<number, Promise<Chunk>>();
+  /** Set when the header's TotalPresentPages disagrees with the bitmap (whose count is used). */
+  countWarning?: string;
 
   private constructor(
     private readonly source: ByteSource,
@@ -146,10 +149,21 @@ export class BitmapPhysicalMemory implements PhysicalMemory, SpanMap {
       }
     }
     prefix[chunks] = total;
+    // Pages are located by the bitmap's own count (a page's rank among the set bits), so when the header's
+    // TotalPresentPages disagrees (one flipped bit), the bitmap is trusted and the disagreement reported.
+    let countWarning: string | undefined;
+    let trusted = header;
     if (cut ? total > header.totalPresentPages : total !== header.totalPresentPages) {
-      throw new FormatError('bitmap dump header', `bitmap has ${total} present pages but TotalPresentPages says ${header.totalPresentPages}`, bitmapAt - BITMAP_HEADER_SIZE + 0x28);
+      const at = bitmapAt - BITMAP_HEADER_SIZE + 0x28;
+      const fits = header.firstPage + total * PAGE_SIZE <= source.size;
+      countWarning =
+        `bitmap dump header: TotalPresentPages (file offset 0x${at.toString(16)}) says ${header.totalPresentPages} pages but the bitmap has ${total} set bits; pages are located by the bitmap, so its count is used` +
+        (fits ? '' : ` (FirstPage 0x${header.firstPage.toString(16)} + ${total} pages runs past the end of the ${source.size}-byte file: the bitmap itself may be damaged, and pages past the end read as missing)`);
+      trusted = { ...header, totalPresentPages: total };
     }
-    return new BitmapPhysicalMemory(source, header, bitmapAt, kinds, prefix, chunkBytes);
+    const m = new BitmapPhysicalMemory(source, trusted, bitmapAt, kinds, prefix, chunkBytes);
+    m.countWarning = countWarning;
+    return m;
   }
 
   private chunk(c: number): Promise<Chunk> {

@@ -49,7 +49,7 @@ export async function convertKernelDump(d: KernelDump, sink: DumpSink, o: Conver
   if (o.layout === 'triage' || d.triage) {
     throw new UnsupportedError(`converting ${d.triage ? 'from' : 'to'} the small (triage) layout needs the kernel model (use the convert command)`);
   }
-  if (d.header.machine !== 'x64' && o.layout !== 'full32') throw new UnsupportedError(`${d.header.machine} dumps can only be written in the full32 layout`);
+  const layout = layoutFor(d, o.layout);
   const phys = d.physical;
   if (!phys) throw new UnsupportedError(`${d.header.dumpType} dumps have no physical memory to convert`);
   // A dump whose trailer limits it to some bytes: copy its pages as stored, and the limits with them.
@@ -67,8 +67,24 @@ export async function convertKernelDump(d: KernelDump, sink: DumpSink, o: Conver
         else dest.set(await raw.read(pfn * PAGE_SIZE, dest.length));
       },
     },
-    { layout: o.layout, physicalPages: o.physicalPages, trailer: trailerFor(d) },
+    { layout, physicalPages: o.physicalPages, trailer: trailerFor(d) },
   );
+}
+
+/**
+ * The layout a `--to` request means for this dump. A 32-bit (PAGEDUMP) dump converts to the full layout in
+ * its own 32-bit header (full32): the bitmap layouts are written with the 64-bit header only, so they are
+ * refused for it, as are the other machines (ARM64) whose conversions are not verified yet.
+ */
+export function layoutFor(d: KernelDump, to: WriteLayout): WriteLayout {
+  const m = d.header.machine;
+  if (!d.header.is64) {
+    if (to === 'full' || to === 'full32') return 'full32';
+    throw new UnsupportedError(`--to ${to} is not supported for 32-bit (PAGEDUMP) dumps: dumpscope writes the bitmap layouts with the 64-bit header only; --to full writes this dump in the 32-bit full layout`);
+  }
+  if (to === 'full32') throw new UnsupportedError('the full32 layout is for 32-bit dumps; this is a 64-bit dump (use --to full)');
+  if (m !== 'x64') throw new UnsupportedError(`converting ${m} dumps is not supported yet (x64 and 32-bit x86 dumps are)`);
+  return to;
 }
 
 /** The notes and ranges a converted copy of `d` carries: its own, and the loss when `d` is truncated. */

@@ -59,7 +59,8 @@ export function describeKernelDump(d: KernelDump): DumpInfo {
     info.triage = {
       drivers: t.drivers.length,
       unloadedDrivers: t.unloadedDrivers.map((u) => ({ name: u.name, start: hex0x(u.start), end: hex0x(u.end) })),
-      dataBlocks: t.header.dataBlocksCount,
+      // The blocks read (a damaged DataBlocksCount is clipped by the reader; its limitation says so).
+      dataBlocks: t.blocks.filter((b) => b.what === 'data block').length,
       callStack: { topOfStack: hex0x(t.header.topOfStack), size: t.header.sizeOfCallStack },
       debuggerDataBlock: t.debuggerData ? t.debuggerData.length : 0,
     };

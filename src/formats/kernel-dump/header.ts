@@ -88,13 +88,26 @@ function time(ft: bigint): string | undefined {
   return d && Number.isFinite(d.getTime()) ? d.toISOString() : undefined;
 }
 
+/** Why a dump's memory cannot be read, in words: an unknown DumpType or machine is named with its value. */
+export function untranslatedReason(h: DumpHeader): string {
+  const hex = (n: number) => `0x${n.toString(16)}`;
+  if (h.dumpType === 'unknown') return `DumpType ${hex(h.dumpTypeValue)} (file offset ${h.is64 ? '0xf98' : '0xf88'}) is not a known dump type: no memory can be read, only the header facts`;
+  if (h.machine === 'unknown') return `MachineImageType ${hex(h.machineImageType)} (file offset ${h.is64 ? '0x30' : '0x20'}) is not a known machine: memory translation is not supported`;
+  return `${h.machine} ${h.dumpType} dumps: memory translation is not supported yet`;
+}
+
+/** Bytes as text when printable, else as hex ('PAGE', or 00 00 00 00): a signature of NULs must not print as ''. */
+export function bytesText(bytes: Uint8Array): string {
+  return [...bytes].every((b) => b >= 0x20 && b < 0x7f) ? `'${String.fromCharCode(...bytes)}'` : [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+
 export function parseDumpHeader(bytes: Uint8Array, fileName: string): DumpHeader {
   const le = new LE(bytes, `kernel dump header (${fileName})`);
   if (bytes.length < 8) throw new FormatError(le.format, `file is only ${bytes.length} bytes, too short for a dump header`, 0);
   const sig = le.ascii(0, 8);
   if (sig === 'PAGEDU64') return parse64(le);
   if (sig === 'PAGEDUMP') return parse32(le);
-  throw new FormatError(le.format, `signature '${sig.replace(/[^\x20-\x7e]/g, '.')}' is not PAGEDU64 or PAGEDUMP`, 0);
+  throw new FormatError(le.format, `signature ${bytesText(bytes.subarray(0, 8))} is not PAGEDU64 or PAGEDUMP`, 0);
 }
 
 function parse64(le: LE): DumpHeader {

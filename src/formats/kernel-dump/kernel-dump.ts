@@ -58,7 +58,8 @@ export async function openKernelDump(source: ByteSource): Promise<KernelDump> {
       const phys = await BitmapPhysicalMemory.open(source, bh, at + BITMAP_HEADER_SIZE);
       dump.bitmap = bh;
       dump.physical = phys;
-      noteTruncation(dump, phys.expectedSize, phys.pageCount, bh.totalPresentPages, bh.firstPage);
+      if (phys.countWarning) dump.limitations.push(phys.countWarning);
+      noteTruncation(dump, phys.expectedSize, phys.pageCount, phys.header.totalPresentPages, bh.firstPage);
       if (bh.bitsInFile !== undefined) {
         const bitmapBytes = Math.ceil(bh.pages / 8);
         dump.limitations.push(
@@ -78,6 +79,7 @@ export async function openKernelDump(source: ByteSource): Promise<KernelDump> {
             `parts past file offset 0x${source.size.toString(16)} are missing: ${t.notes.join('; ')}`,
         );
       }
+      dump.limitations.push(...t.damage);
       // A cut file has lost its marker with its tail: the truncation note above already says so.
       dump.limitations.push(...triageWarnings(t, header.miniDumpFields, source.size).filter((w) => !dump.truncation || !w.includes('past the end')));
       break;

@@ -89,6 +89,8 @@ export interface TriageParts {
   blocks: CapturedBlock[];
   /** What a file cut short lost (empty for a whole file). */
   notes: string[];
+  /** Damaged counts and entries the reader clipped or skipped (limitations naming field and file offset). */
+  damage: string[];
   /** The file size the header's parts imply (larger than the file when it is cut short). */
   expectedSize: number;
   /** The ULONG at ValidOffset (TRIAGE_DUMP_VALID in a whole dump), undefined when it lies past the file. */
@@ -141,8 +143,6 @@ export function parseTriageHeader(bytes: Uint8Array, at: number): TriageHeader {
     topOfStack: le.u64(0x48), dataPageAddress: le.u64(0x60), dataPageOffset: u(0x68), dataPageSize: u(0x6c),
     debuggerDataOffset: u(0x70), debuggerDataSize: u(0x74), dataBlocksOffset: u(0x78), dataBlocksCount: u(0x7c),
   };
-  if (h.driverCount > MAX_DRIVERS) throw new FormatError(le.format, `DriverCount ${h.driverCount} is impossible`, at + 0x34);
-  if (h.dataBlocksCount > MAX_BLOCKS) throw new FormatError(le.format, `DataBlocksCount ${h.dataBlocksCount} is impossible`, at + 0x7c);
   return h;
 }
 
@@ -168,40 +168,137 @@ class Clipper {
   }
 }
 
-async function readString(source: ByteSource, off: number, h: TriageHeader): Promise<string> {
-  if (off < h.stringPoolOffset || off + 4 > h.stringPoolOffset + h.stringPoolSize) {
-    throw new FormatError('TRIAGE_DUMP string pool', `driver name at 0x${off.toString(16)} is outside the string pool`, off);
-  }
+/** A driver's path from the string pool, or why it cannot be read (a damaged or cut name offset). */
+async function readString(source: ByteSource, off: number, poolAt: number, poolSize: number): Promise<string | { bad: string }> {
+  const end = poolAt + poolSize;
+  if (off < poolAt || off + 4 > end) return { bad: `its name offset 0x${off.toString(16)} is outside the string pool (0x${poolAt.toString(16)}-0x${end.toString(16)})` };
   const chars = new LE(await source.read(off, 4), 'TRIAGE_DUMP string pool', off).u32(0);
   const bytes = chars * 2;
-  if (off + 4 + bytes > h.stringPoolOffset + h.stringPoolSize) throw new FormatError('TRIAGE_DUMP string pool', `string of ${chars} characters runs past the string pool`, off);
+  if (off + 4 + bytes > end) return { bad: `its name at 0x${off.toString(16)} (${chars} characters) runs past the string pool` };
   return new LE(await source.read(off + 4, bytes), 'TRIAGE_DUMP string pool', off + 4).utf16(0, bytes, true);
+}
+
+/**
+ * DriverCount, clipped when it is damaged rather than cut: a list that does not fit in max(file size,
+ * SizeOfDump), or that runs into the string pool following it (where Windows and our writer put the pool).
+ */
+function driverCount(h: TriageHeader, headerAt: number, fileSize: number, damage: string[]): number {
+  const start = h.driverListOffset;
+  if (!start || !h.driverCount) return 0;
+  const limit = Math.max(fileSize, h.sizeOfDump);
+  let end = start + h.driverCount * DRIVER_ENTRY_SIZE;
+  let why = '';
+  if (h.driverCount > MAX_DRIVERS) {
+    end = Math.min(end, start + MAX_DRIVERS * DRIVER_ENTRY_SIZE);
+    why = `is more than ${MAX_DRIVERS} drivers`;
+  }
+  if (h.stringPoolOffset > start && h.stringPoolOffset < end) {
+    end = h.stringPoolOffset;
+    why = `runs into the string pool at 0x${h.stringPoolOffset.toString(16)}`;
+  } else if (end > limit) {
+    end = Math.max(start, Math.min(fileSize, end));
+    why = `runs past the end of the 0x${limit.toString(16)}-byte dump`;
+  }
+  if (!why) return h.driverCount;
+  const n = Math.floor((end - start) / DRIVER_ENTRY_SIZE);
+  damage.push(`TRIAGE_DUMP.DriverCount (file offset 0x${(headerAt + 0x34).toString(16)}) is damaged: a list of ${h.driverCount} 0x${DRIVER_ENTRY_SIZE.toString(16)}-byte entries at 0x${start.toString(16)} ${why}; ${n} drivers are read`);
+  return n;
+}
+
+/**
+ * The data-block table: TRIAGE_DATA_BLOCK { u64 va, u32 offset, u32 size } entries, whose data Windows (and
+ * our writer) places right after the table, in table order. Truncation and damage are told apart:
+ * - a table that does not fit in max(file size, SizeOfDump) is not a cut file but a damaged DataBlocksCount;
+ * - the table ends where the data of its first block begins: an entry read from there on is block data
+ *   mistaken for an entry (a count too large), so reading stops;
+ * - an entry whose data lies inside the table, or past max(file size, SizeOfDump), is damaged and skipped.
+ * Damage is reported in `damage` (limitations naming the field and its file offset), not as truncation.
+ */
+async function readDataBlocks(source: ByteSource, h: TriageHeader, headerAt: number, cut: Clipper, damage: string[], blocks: CapturedBlock[]): Promise<void> {
+  if (!h.dataBlocksOffset || !h.dataBlocksCount) return;
+  const hex = (n: number) => `0x${n.toString(16)}`;
+  const limit = Math.max(source.size, h.sizeOfDump);
+  const start = h.dataBlocksOffset;
+  const countAt = hex(headerAt + 0x7c);
+  let count = h.dataBlocksCount;
+  let tooMany = '';
+  if (start + count * 16 > limit) {
+    tooMany = `${h.dataBlocksCount} entries need ${hex(h.dataBlocksCount * 16)} bytes at ${hex(start)}, past the end of the ${hex(limit)}-byte dump`;
+    count = Math.max(0, Math.floor((source.size - start) / 16));
+  }
+  if (count > MAX_BLOCKS) {
+    tooMany ||= `${h.dataBlocksCount} entries are more than the ${MAX_BLOCKS} a small dump can list`;
+    count = MAX_BLOCKS;
+  }
+  const kept = Math.floor(cut.clip('data block table', start, count * 16) / 16);
+  if (kept <= 0) {
+    if (tooMany) damage.push(`TRIAGE_DUMP.DataBlocksCount (file offset ${countAt}) is damaged: ${tooMany}; no entry is read`);
+    return;
+  }
+  const t = new LE(await source.read(start, kept * 16), 'TRIAGE_DUMP data blocks', start);
+  let dataStart = Number.POSITIVE_INFINITY; // the lowest data offset at or past the table: where the table ends
+  let lost = 0;
+  let cutBlocks = 0;
+  const bad: number[] = [];
+  let read = 0;
+  for (let i = 0; i < kept; i++) {
+    const at = start + i * 16;
+    if (at >= dataStart) break;
+    read++;
+    const va = t.u64(i * 16);
+    const fileOffset = t.u32(i * 16 + 8);
+    const size = t.u32(i * 16 + 12);
+    if (!size) continue;
+    if ((fileOffset < at + 16 && fileOffset + size > start) || fileOffset + size > limit) {
+      bad.push(i);
+      continue;
+    }
+    if (fileOffset >= start) dataStart = Math.min(dataStart, fileOffset);
+    cut.expectedSize = Math.max(cut.expectedSize, fileOffset + size);
+    const inFile = Math.min(size, Math.max(0, source.size - fileOffset));
+    if (inFile < size) {
+      if (inFile) cutBlocks++;
+      else lost++;
+    }
+    if (inFile) blocks.push({ va, fileOffset, size: inFile, what: 'data block' });
+  }
+  const ends = read < kept ? `the table ends at ${hex(dataStart)}, where its first block's data begins` : '';
+  if (tooMany || ends) {
+    const why = [tooMany, ends].filter(Boolean).join('; ');
+    damage.push(`TRIAGE_DUMP.DataBlocksCount (file offset ${countAt}) is damaged: ${tooMany ? why : `it says ${h.dataBlocksCount} blocks but ${why}`}; ${read} entries are read`);
+  }
+  if (bad.length) {
+    const first = bad[0];
+    damage.push(`${bad.length} data block entries are damaged (their data lies inside the table or past the end of the dump) and are skipped; the first is entry ${first} at file offset ${hex(start + first * 16)}`);
+  }
+  if (lost || cutBlocks) cut.notes.push(`of ${read} captured memory blocks, ${lost} are missing${cutBlocks ? ` and ${cutBlocks} cut short` : ''}`);
 }
 
 export async function readTriage(source: ByteSource, headerAt: number): Promise<TriageParts> {
   if (source.size < headerAt + 0x80) throw new FormatError('TRIAGE_DUMP header', `the ${source.size}-byte file ends inside the 0x80-byte TRIAGE_DUMP header at 0x${headerAt.toString(16)}`, headerAt);
   const h = parseTriageHeader(await source.read(headerAt, 0x80), headerAt);
   const cut = new Clipper(source.size);
+  const damage: string[] = [];
   const drivers: TriageDriver[] = [];
   const poolKept = cut.clip('driver name string pool', h.stringPoolOffset, h.stringPoolSize);
-  const listKept = Math.floor(cut.clip('driver list', h.driverListOffset, h.driverCount * DRIVER_ENTRY_SIZE) / DRIVER_ENTRY_SIZE);
+  const listKept = Math.floor(cut.clip('driver list', h.driverListOffset, driverCount(h, headerAt, source.size, damage) * DRIVER_ENTRY_SIZE) / DRIVER_ENTRY_SIZE);
   if (listKept > 0) {
     const list = new LE(await source.read(h.driverListOffset, listKept * DRIVER_ENTRY_SIZE), 'TRIAGE_DUMP driver list', h.driverListOffset);
-    const pool = { ...h, stringPoolSize: poolKept };
-    let unnamed = 0;
+    let lostWithPool = 0;
+    const bad: string[] = [];
     for (let i = 0; i < listKept; i++) {
       const e = i * DRIVER_ENTRY_SIZE;
       const ldr = list.sub(e + LDR_COPY, DRIVER_ENTRY_SIZE - LDR_COPY);
       const l = new LE(ldr, 'TRIAGE_DUMP driver entry', h.driverListOffset + e + LDR_COPY);
       const base = l.u64(0x30);
+      const name = await readString(source, list.u32(e), h.stringPoolOffset, poolKept);
       let path: string;
-      try {
-        path = await readString(source, list.u32(e), pool);
-      } catch (err) {
-        // A cut string pool loses names, not the drivers: their ranges still name the code in a stack.
-        if (poolKept === h.stringPoolSize) throw err;
+      if (typeof name === 'string') path = name;
+      else {
+        // A lost name loses the name, not the driver: its range still names the code in a stack.
         path = `driver_${base.toString(16)}.sys`;
-        unnamed++;
+        if (poolKept < h.stringPoolSize) lostWithPool++;
+        else bad.push(`entry ${i} at file offset 0x${(h.driverListOffset + e).toString(16)}: ${name.bad}`);
       }
       drivers.push({
         path,
@@ -214,7 +311,8 @@ export async function readTriage(source: ByteSource, headerAt: number): Promise<
         timestamp: l.u32(0x80),
       });
     }
-    if (unnamed) cut.notes.push(`${unnamed} driver names are lost with the string pool`);
+    if (lostWithPool) cut.notes.push(`${lostWithPool} driver names are lost with the string pool`);
+    if (bad.length) damage.push(`driver list: ${bad.length === 1 ? 'the name of driver' : `${bad.length} driver names are damaged (shown as driver_<base>.sys); the first:`} ${bad[0]}${bad.length === 1 ? ', so it is shown as driver_<base>.sys' : ''}`);
   }
   const unloadedDrivers: TriageUnloadedDriver[] = [];
   if (h.unloadedDriversOffset && cut.clip('unloaded driver list', h.unloadedDriversOffset, 8) === 8) {
@@ -234,25 +332,7 @@ export async function readTriage(source: ByteSource, headerAt: number): Promise<
   if (stackKept) blocks.push({ va: h.topOfStack, fileOffset: h.callStackOffset, size: stackKept, what: 'call stack' });
   const pageKept = cut.clip('data page', h.dataPageOffset, h.dataPageSize);
   if (pageKept) blocks.push({ va: h.dataPageAddress, fileOffset: h.dataPageOffset, size: pageKept, what: 'data page' });
-  const tableKept = Math.floor(cut.clip('data block table', h.dataBlocksOffset, h.dataBlocksCount * 16) / 16);
-  if (tableKept > 0) {
-    const t = new LE(await source.read(h.dataBlocksOffset, tableKept * 16), 'TRIAGE_DUMP data blocks', h.dataBlocksOffset);
-    let lost = 0;
-    let cutBlocks = 0;
-    for (let i = 0; i < tableKept; i++) {
-      const va = t.u64(i * 16);
-      const fileOffset = t.u32(i * 16 + 8);
-      const size = t.u32(i * 16 + 12);
-      cut.expectedSize = Math.max(cut.expectedSize, fileOffset + size);
-      const kept = Math.min(size, Math.max(0, source.size - fileOffset));
-      if (kept < size) {
-        if (kept) cutBlocks++;
-        else lost++;
-      }
-      if (kept) blocks.push({ va, fileOffset, size: kept, what: 'data block' });
-    }
-    if (lost || cutBlocks) cut.notes.push(`of ${h.dataBlocksCount} captured memory blocks, ${lost} are missing${cutBlocks ? ` and ${cutBlocks} cut short` : ''}`);
-  }
+  await readDataBlocks(source, h, headerAt, cut, damage, blocks);
   const kdKept = cut.clip('debugger data block', h.debuggerDataOffset, h.debuggerDataSize);
   const debuggerData = kdKept ? await source.read(h.debuggerDataOffset, kdKept) : undefined;
   // The PRCB, process and thread copies lie back to back; each ends where the next part starts.
@@ -273,6 +353,7 @@ export async function readTriage(source: ByteSource, headerAt: number): Promise<
     memory: new BlockAddressSpace(source, blocks),
     blocks,
     notes: cut.notes,
+    damage,
     expectedSize: cut.expectedSize,
   };
 }

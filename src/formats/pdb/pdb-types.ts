@@ -276,6 +276,18 @@ export class PdbTypes {
     return out;
   }
 
+  /** Type indices of the complete definitions named `name` (several for '<anonymous-tag>'). */
+  definitionsNamed(name: string): number[] {
+    return this.definitionList()
+      .filter((d) => d.name === name)
+      .map((d) => d.ti);
+  }
+
+  /** The type at a type index of this stream (`pdb --type 0x1d25`), or undefined when it is not one. */
+  typeAtIndex(ti: number): Type | undefined {
+    return Number.isSafeInteger(ti) && this.tpi.has(ti) ? this.type(ti) : undefined;
+  }
+
   typeNames(): string[] {
     return [...this.defs().keys()].filter((k) => k.startsWith('\0')).map((k) => k.slice(1));
   }

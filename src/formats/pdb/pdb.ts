@@ -156,6 +156,14 @@ export class PdbFile implements SymbolSource {
     return out;
   }
 
+  /** The end of the image from the section headers: the last section's end, rounded up to a 4 KiB page. */
+  async extent(): Promise<{ end: number; from: string } | undefined> {
+    const secs = await this.sections();
+    if (!secs.length) return undefined;
+    const end = Math.max(...secs.map((x) => x.va + x.size));
+    return { end: Math.ceil(end / 0x1000) * 0x1000, from: `the PDB's ${secs.length} section headers` };
+  }
+
   private async rvaOf(): Promise<(section: number, offset: number) => number | undefined> {
     const secs = await this.sections();
     return (section, offset) => {

@@ -10,7 +10,10 @@ const MAX_DLLS = 1024;
 
 export interface PeExport {
   ordinal: number;
+  /** The first name (in name-table order) of this entry. */
   name?: string;
+  /** Further names of the same entry: several names may share one ordinal (legal in PE). */
+  aliases?: string[];
   rva: number;
   /** 'NTDLL.RtlAllocateHeap' when the export forwards to another module. */
   forwarder?: string;
@@ -44,21 +47,29 @@ export async function readExports(pe: PeImage): Promise<PeExports | undefined> {
   const ordinalBase = d.u32(16);
   const nFunctions = d.u32(20);
   const nNames = d.u32(24);
-  if (nFunctions > MAX_EXPORTS || nNames > nFunctions) throw new FormatError(d.format, `${nFunctions} functions / ${nNames} names is implausible`, dir.rva + 20);
+  if (nFunctions > MAX_EXPORTS) throw new FormatError(d.format, `${nFunctions} exported functions is implausible`, dir.rva + 20);
+  // Names may outnumber functions (aliases share an ordinal); their pointer and ordinal tables (6 bytes a
+  // name) lie inside the export directory, so its size bounds them.
+  if (nNames * 6 > dir.size) throw new FormatError(d.format, `${nNames} export names (6 bytes each in the name and ordinal tables) do not fit in the ${dir.size}-byte export directory`, dir.rva + 24);
   const functions = nFunctions ? await need(pe, d.u32(28), nFunctions * 4, 'export address table') : undefined;
   const names = nNames ? await need(pe, d.u32(32), nNames * 4, 'export name table') : undefined;
   const ordinals = nNames ? await need(pe, d.u32(36), nNames * 2, 'export ordinal table') : undefined;
-  const nameOf = new Map<number, string>();
+  const namesOf = new Map<number, string[]>();
   for (let i = 0; i < nNames; i++) {
     const idx = (ordinals as LE).u16(i * 2);
+    if (idx >= nFunctions) continue; // names no entry of the address table
     const n = await cstrAt(pe, (names as LE).u32(i * 4), 256);
-    if (n !== undefined && !nameOf.has(idx)) nameOf.set(idx, n);
+    if (n === undefined) continue;
+    const list = namesOf.get(idx);
+    if (!list) namesOf.set(idx, [n]);
+    else if (!list.includes(n)) list.push(n);
   }
   const entries: PeExport[] = [];
   for (let i = 0; i < nFunctions; i++) {
     const rva = (functions as LE).u32(i * 4);
     if (rva === 0) continue;
-    const e: PeExport = { ordinal: ordinalBase + i, rva, name: nameOf.get(i) };
+    const [name, ...aliases] = namesOf.get(i) ?? [];
+    const e: PeExport = { ordinal: ordinalBase + i, rva, name, ...(aliases.length ? { aliases } : {}) };
     // An RVA inside the export directory is a forwarder string, not code.
     if (rva >= dir.rva && rva < dir.rva + dir.size) e.forwarder = await cstrAt(pe, rva, 256);
     entries.push(e);

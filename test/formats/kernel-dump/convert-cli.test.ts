@@ -200,6 +200,21 @@ test('scripts/make-scenario.ts writes each layout; its dumps analyze as the scen
   assert.match(r.stderr, /^make-scenario: no scenario for bugcheck 0x99 \(there are 0x50, 0x7e, 0xd1, 0x3b\)\nusage: /);
   r = run(['--bugcheck', '0x50', '--layout', 'full', '--physical-size', '16G', join(dir, 'nope.dmp')]);
   assert.match(r.stderr, /--physical-size applies to the bitmap layouts/);
+  // OUT like convert's: a missing directory is said in words (before: an uncaught ENOENT with a stack trace),
+  // an existing file is kept without --force, and the summary names the scenario (triage too).
+  r = run(['--bugcheck', '0x7e', '--layout', 'full', join(dir, 'no-such-dir', 'x.dmp')]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^make-scenario: cannot write .*x\.dmp: the directory .*no-such-dir does not exist\n/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  const before = readFileSync(tri);
+  r = run(['--bugcheck', '0x7e', '--layout', 'triage', tri]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /exists: refusing to replace it \(add --force to overwrite\)/);
+  assert.ok(readFileSync(tri).equals(before));
+  r = run(['--bugcheck', '0x7e', '--layout', 'triage', '--force', tri]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^wrote .*made-7e-triage\.dmp: EvilDriver\.sys overflows .*, triage, \d+ bytes$/m);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('made-7e-triage.dmp.tmp-')), [], 'no temporary file is left');
   // The 0x50 small dump has no handle table; rebuilt as a full dump it still says so, not "HandleCount: 0".
   const t50 = join(dir, 'made-50-triage.dmp');
   assert.equal(run(['--bugcheck', '0x50', '--layout', 'triage', t50]).status, 0);
