@@ -24,7 +24,11 @@ const OBJECTS = 0xffffa50840000000n;
 const PRCB_BASE = 0xfffff80114800000n;
 const STACKS = 0xfffff90fb6d00000n;
 const STACK_SIZE = 0x7000n;
-const SELF_MAP_INDEX = 0x17d; // MmPteBase FFFFBE8000000000, as in the 0x50 walkthrough
+/**
+ * The default self-map slot: MmPteBase FFFFBE8000000000, as in the 0x50 walkthrough. Windows picks the slot
+ * at random per boot (any kernel PML4 slot), so scenarios choose their own (`KernelScenarioOptions`).
+ */
+export const DEFAULT_SELF_MAP_INDEX = 0x17d;
 /** The clock: 15.625 ms ticks (KeMaximumIncrement, 100 ns units); the tick count is the header's uptime in ticks. */
 export const CLOCK_INCREMENT = 156250;
 export const SYSTEM_UPTIME = 18927980000n; // 0:31:32.798, the 0x50 walkthrough's uptime
@@ -72,8 +76,15 @@ const PROCESS_OBJECT = 3;
 /** nt!RtlpHpHeapGlobals.HeapKey: random per boot on Windows; fixed here so the dumps are reproducible. */
 export const HEAP_KEY = 0x5a3c96e10f7b2d48n;
 
+/** How a scenario's machine differs from the default one. */
+export interface KernelScenarioOptions {
+  clock?: Partial<ScenarioClock>;
+  /** PML4 slot of the page-table self-map (0x100-0x1fe; MmPteBase = 0xffff000000000000 | slot << 39). */
+  selfMapIndex?: number;
+}
+
 export class KernelScenario {
-  readonly mem = new MemoryBuilder(SELF_MAP_INDEX);
+  readonly mem: MemoryBuilder;
   readonly images: LoadedImage[] = [];
   types!: KernelTypes;
   nt!: LoadedImage;
@@ -97,13 +108,16 @@ export class KernelScenario {
   readonly tickCount: bigint;
   /** nt!KeBugCheckEx, where the dump header's exception record says the system stopped. */
   private bugCheckEx = 0n;
+  /** nt!KiBugCheckData, where KeBugCheckEx keeps the code and its four parameters. */
+  private bugCheckData = 0n;
 
   constructor(
     private readonly bins: ScenarioBinaries,
     readonly processors: number,
-    clock: Partial<ScenarioClock> = {},
+    options: KernelScenarioOptions = {},
   ) {
-    this.clock = { systemTime: SYSTEM_TIME, uptime: SYSTEM_UPTIME, systemCreatedAfterBoot: 5_000_000n, ...clock };
+    this.mem = new MemoryBuilder(options.selfMapIndex ?? DEFAULT_SELF_MAP_INDEX);
+    this.clock = { systemTime: SYSTEM_TIME, uptime: SYSTEM_UPTIME, systemCreatedAfterBoot: 5_000_000n, ...options.clock };
     this.tickCount = this.clock.uptime / BigInt(CLOCK_INCREMENT);
   }
 
@@ -126,6 +140,7 @@ export class KernelScenario {
     }
     this.types = new KernelTypes(this.nt.pdb);
     this.bugCheckEx = await this.global('KeBugCheckEx');
+    this.bugCheckData = await this.global('KiBugCheckData');
     this.lists = { modules: await this.global('PsLoadedModuleList'), processes: await this.global('PsActiveProcessHead') };
     await this.writeSessionList();
     await this.writeModuleList();
@@ -441,7 +456,7 @@ export class KernelScenario {
   }
 
   private async writeDebuggerData(): Promise<void> {
-    const pteBase = this.mem.pteBase;
+    const pteBase = this.mem.pteBase as bigint; // a scenario always has a self-map
     this.mem.u64(await this.global('MmPteBase'), pteBase);
     const lab = await this.global('NtBuildLab');
     const values: Record<string, bigint | number> = {
@@ -581,8 +596,12 @@ export class KernelScenario {
   /**
    * Header facts for the dump writer. The header's exception record is what Windows writes there (the corpus
    * triage dump's, at 0xF00): a breakpoint, 0x80000003, EXCEPTION_NONCONTINUABLE, at nt!KeBugCheckEx, no parameters.
+   * The code and arguments also go to nt!KiBugCheckData, as KeBugCheckEx stores them (WinDbg's
+   * Bugcheck.Code.KiBugCheckData key reads them there).
    */
   facts(bugcheckCode: number, args: bigint[], context: X64Registers, comment: string): DumpFacts {
+    this.mem.u64(this.bugCheckData, BigInt(bugcheckCode >>> 0));
+    for (const [i, a] of args.slice(0, 4).entries()) this.mem.u64(this.bugCheckData + 8n * BigInt(i + 1), a);
     return {
       exception: { code: 0x80000003, flags: 1, record: 0n, address: this.bugCheckEx, parameters: [] },
       ntBuild: 19041,

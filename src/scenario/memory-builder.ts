@@ -1,7 +1,7 @@
 // Builds the physical memory of a synthetic x64 kernel: 4-level page tables with the PML4 mapping itself at
 // a chosen (randomized-looking) self-map slot, pages allocated on first write, and raw PTE values for the
 // states crash analysis cares about (freed, transition…). The result feeds the dump writer.
-import { LimitExceededError } from '../io/errors.js';
+import { FormatError, LimitExceededError } from '../io/errors.js';
 
 const PAGE = 4096;
 const VALID_KERNEL_RW = 0x0a00000000000863n; // present, writable, accessed, dirty, NX clear (as Windows shows ---DA--KWEV)
@@ -26,8 +26,11 @@ export class MemoryBuilder {
   maxPages = Number.POSITIVE_INFINITY;
 
   constructor(
-    /** PML4 index that points back at the PML4 (the self-map). */
-    readonly selfMapIndex: number,
+    /**
+     * PML4 index that points back at the PML4 (the self-map); undefined for page tables without one (a dump
+     * rebuilt from a small one whose MmPteBase is unknown).
+     */
+    readonly selfMapIndex: number | undefined,
     firstPfn = 0x1000,
     /** Where the PML4 goes (default: the first free frame). */
     pml4Pfn?: number,
@@ -38,12 +41,15 @@ export class MemoryBuilder {
       this.pml4Pfn = pml4Pfn;
       this.pages.set(pml4Pfn, new Uint8Array(PAGE));
     }
-    this.setEntry(this.pml4Pfn, selfMapIndex, (BigInt(this.pml4Pfn) << 12n) | TABLE_ENTRY);
+    if (selfMapIndex !== undefined) {
+      if (!Number.isInteger(selfMapIndex) || selfMapIndex < 0x100 || selfMapIndex > 0x1fe) throw new RangeError(`self-map slot 0x${selfMapIndex.toString(16)} is not a kernel PML4 slot (0x100-0x1fe)`);
+      this.setEntry(this.pml4Pfn, selfMapIndex, (BigInt(this.pml4Pfn) << 12n) | TABLE_ENTRY);
+    }
   }
 
-  /** The base of the page-table self-map (MmPteBase). */
-  get pteBase(): bigint {
-    return 0xffff000000000000n | (BigInt(this.selfMapIndex) << 39n);
+  /** The base of the page-table self-map (MmPteBase), if there is one. */
+  get pteBase(): bigint | undefined {
+    return this.selfMapIndex === undefined ? undefined : 0xffff000000000000n | (BigInt(this.selfMapIndex) << 39n);
   }
 
   get directoryTableBase(): bigint {
@@ -124,6 +130,7 @@ export class MemoryBuilder {
    * Stops at `depth` tables below the PML4 (3 = the PTE's page table).
    */
   private walk(va: bigint, depth = 3): Leaf {
+    this.outsideSelfMap(va);
     let table = this.pml4Pfn;
     for (let level = 3; level > 3 - depth; level--) {
       const idx = Number((va >> BigInt(12 + 9 * level)) & 0x1ffn);
@@ -142,6 +149,13 @@ export class MemoryBuilder {
       }
     }
     return { kind: 'pte', table, index: Number((va >> BigInt(12 + 9 * (3 - depth))) & 0x1ffn) };
+  }
+
+  /** Data mapped into the self-map's slot would overwrite the page tables themselves. */
+  private outsideSelfMap(va: bigint): void {
+    if (this.selfMapIndex !== undefined && Number((va >> 39n) & 0x1ffn) === this.selfMapIndex && va >= 0xffff800000000000n) {
+      throw new FormatError('memory layout', `0x${va.toString(16)} lies in the page-table self-map (PML4 slot 0x${this.selfMapIndex.toString(16)}); nothing else may be mapped there`);
+    }
   }
 
   /** The page-table page (PT) holding `va`'s PTE, creating the upper levels as needed. */

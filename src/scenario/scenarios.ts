@@ -180,9 +180,15 @@ const filetime = (ms: number) => (BigInt(ms) + 11_644_473_600_000n) * 10_000n;
 const CLOCK_50 = { systemTime: filetime(Date.UTC(2023, 8, 23, 12, 14, 13, 751)), uptime: 18_927_980_000n };
 const CLOCK_7E = { systemTime: filetime(Date.UTC(2023, 8, 29, 18, 46, 6, 702)), uptime: 6_169_310_000n, systemCreatedAfterBoot: 57_040_000n };
 
+// Each machine's page-table self-map slot (Windows randomizes it per boot): the 0x50 walkthrough's 0x17d
+// (MmPteBase FFFFBE8000000000, so `!pte` prints its addresses); the 0x7E walkthrough does not show its own,
+// so the others use slots of their own, clear of every address these scenarios map, so that code which
+// assumes one base fails on them.
+const SELF_MAP = { '0x50': 0x17d, '0x7e': 0x1b6, '0xd1': 0x13e, '0x3b': 0x159 } as const;
+
 // 0x50: Driver.sys copies past the end of a paged-pool allocation into the next page, whose PTE says freed.
 async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltScenario> {
-  const k = new KernelScenario(bins, 4, CLOCK_50);
+  const k = new KernelScenario(bins, 4, { clock: CLOCK_50, selfMapIndex: SELF_MAP['0x50'] });
   await k.init(['Driver'], extra);
   const nt = k.nt;
   const drv = k.image('Driver');
@@ -243,7 +249,7 @@ async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltS
 
 // 0x7E: EvilDriver.sys fills twice its allocation with 'A'; ExFreePoolWithTag faults on the trashed chunk header.
 async function scenario7e(bins: ScenarioBinaries, extra: number): Promise<BuiltScenario> {
-  const k = new KernelScenario(bins, 4, CLOCK_7E);
+  const k = new KernelScenario(bins, 4, { clock: CLOCK_7E, selfMapIndex: SELF_MAP['0x7e'] });
   // Loaded from its build folder, as the walkthrough's `lmvm EvilDriver` shows (Image path).
   await k.init([{ name: 'EvilDriver', fullPath: '\\??\\C:\\Users\\User\\source\\repos\\EvilDriver\\x64\\Release\\EvilDriver.sys' }], extra);
   const nt = k.nt;
@@ -347,7 +353,7 @@ async function scenario7e(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   k.mem.u64(at.dispatch + 0x30n, await symbolAddress(nt, '_C_specific_handler'));
   k.mem.u64(frames[FILTER].sp + 0x20n, cxr);
   // The bugcheck context: KeBugCheckEx's arguments, and the non-volatile registers its caller left.
-  const regs = { ...zeroRegisters(), ...frames[0].regs, rip: frames[0].ip, rsp: frames[0].sp, rcx: 0x1000007en, rdx: 0xffffffffc0000005n, r8: faultIp, r9: exr };
+  const regs = { ...zeroRegisters(), ...frames[0].regs, rip: frames[0].ip, rsp: frames[0].sp, rcx: 0x7en, rdx: 0xffffffffc0000005n, r8: faultIp, r9: exr };
   await k.setProcessorContext(3, regs);
   await k.homeArguments(frames[0], regs);
   thread.writer.set('Tcb.TrapFrame', trap).set('Tcb.KernelStack', frames[0].sp);
@@ -355,15 +361,15 @@ async function scenario7e(bins: ScenarioBinaries, extra: number): Promise<BuiltS
     name: '0x7e',
     description: "EvilDriver.sys overflows its 'WrB1' pool block with 'A's; ExFreePoolWithTag faults on the corrupted chunk (the 0x7E walkthrough)",
     pages: k.mem.pages,
-    facts: k.facts(0x1000007e, [0xffffffffc0000005n, faultIp, exr, cxr], regs, 'dumpscope scenario 0x7E: pool corruption found while freeing'),
+    facts: k.facts(0x7e, [0xffffffffc0000005n, faultIp, exr, cxr], regs, 'dumpscope scenario 0x7E: pool corruption found while freeing'),
     records: { trapFrame: trap, exceptionRecord: exr, contextRecord: cxr },
-    expect: { bugcheck: 0x1000007e, module: 'EvilDriver', bucketStart: 'AV_' },
+    expect: { bugcheck: 0x7e, module: 'EvilDriver', bucketStart: 'AV_' },
   };
 }
 
 // 0xD1: IoctlDriver's DPC routine reads through a pointer into paged-out memory at DISPATCH_LEVEL.
 async function scenarioD1(bins: ScenarioBinaries, extra: number): Promise<BuiltScenario> {
-  const k = new KernelScenario(bins, 2);
+  const k = new KernelScenario(bins, 2, { selfMapIndex: SELF_MAP['0xd1'] });
   await k.init(['IoctlDriver'], extra);
   const nt = k.nt;
   const drv = k.image('IoctlDriver');
@@ -403,7 +409,7 @@ async function scenarioD1(bins: ScenarioBinaries, extra: number): Promise<BuiltS
 
 // 0x3B: IoctlDriver's IOCTL handler dereferences a garbage pointer during a system call.
 async function scenario3b(bins: ScenarioBinaries, extra: number): Promise<BuiltScenario> {
-  const k = new KernelScenario(bins, 2);
+  const k = new KernelScenario(bins, 2, { selfMapIndex: SELF_MAP['0x3b'] });
   await k.init(['IoctlDriver'], extra);
   const nt = k.nt;
   const drv = k.image('IoctlDriver');

@@ -1,5 +1,5 @@
 // What a symbol file gives the rest of the program, whatever its format (PDB, ISF, exports).
-import type { Type } from './types.js';
+import type { FunctionType, Type } from './types.js';
 
 export interface SymbolInfo {
   name: string;
@@ -31,6 +31,11 @@ export interface SymbolSource {
   findType(name: string): Promise<Type | undefined>;
   /** Names of all named types, for `dt MODULE!*` and completion. */
   typeNames(): Promise<readonly string[]>;
+  /**
+   * A function symbol's signature (private PDBs: the procedure's LF_PROCEDURE/LF_MFUNCTION type), for the
+   * parameter list `x` and `ln` print; undefined when the file records none (publics, ISF, exports).
+   */
+  functionType?(symbol: SymbolInfo): Promise<FunctionType | undefined>;
   /**
    * How far the file says the image reaches, so a lookup past it finds no symbol rather than the last one
    * plus a huge displacement: `end` (an RVA; nothing lies at or above it) and where that comes from.

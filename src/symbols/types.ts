@@ -52,6 +52,8 @@ export interface FunctionType {
   readonly size: 0;
   readonly returnType: Type;
   readonly params: readonly Type[];
+  /** The parameter list ends in `...` (CodeView: a trailing T_NOTYPE in the argument list). */
+  readonly variadic?: boolean;
 }
 
 export interface Field {
@@ -72,15 +74,20 @@ export interface Field {
  * `long (*[4])(void *, unsigned int)`. (`dt`'s `Ptr64 _LIST_ENTRY` is windbg-type-name.ts.)
  */
 export function typeName(t: Type): string {
-  return spell(t, '', 0);
+  return spell(t, '', 0, { left: MAX_NAME_PARTS });
 }
 
-/** Type graphs from damaged symbol files can cycle (a pointer to itself): names are bounded in depth. */
+/**
+ * Type graphs from damaged symbol files can cycle (a pointer to itself): names are bounded in depth, and in
+ * the types visited in all, since a function naming itself as return and parameter type doubles per level.
+ */
 const MAX_NAME_DEPTH = 64;
+const MAX_NAME_PARTS = 4096;
+const TOO_DEEP = '<type nested too deep>';
 
 /** `t` declaring `inner` (the declarator built so far, from the name outwards): C's inside-out rule. */
-function spell(t: Type, inner: string, depth: number): string {
-  if (depth > MAX_NAME_DEPTH) return '<type nested too deep>';
+function spell(t: Type, inner: string, depth: number, budget: { left: number }): string {
+  if (depth > MAX_NAME_DEPTH || --budget.left < 0) return TOO_DEEP;
   switch (t.kind) {
     case 'base':
     case 'void':
@@ -90,17 +97,39 @@ function spell(t: Type, inner: string, depth: number): string {
     case 'pointer': {
       // A pointer to an array or a function binds tighter than what follows it: `(*)`.
       const k = t.target.kind;
-      return spell(t.target, k === 'array' || k === 'function' ? `(*${inner})` : `*${inner}`, depth + 1);
+      return spell(t.target, k === 'array' || k === 'function' ? `(*${inner})` : `*${inner}`, depth + 1, budget);
     }
     case 'array': {
       let dims = '';
       let e: Type = t;
       for (let n = 0; e.kind === 'array' && n < 64; n++, e = e.element) dims += `[${e.count}]`;
-      return spell(e, `${inner}${dims}`, depth + 1);
+      return spell(e, `${inner}${dims}`, depth + 1, budget);
     }
     case 'function':
-      return spell(t.returnType, `${inner}(${t.params.map((p) => spell(p, '', depth + 1)).join(', ')})`, depth + 1);
+      return spell(t.returnType, `${inner}(${paramSpellings(t, depth + 1, budget).join(', ')})`, depth + 1, budget);
   }
+}
+
+function paramSpellings(f: FunctionType, depth: number, budget: { left: number }): string[] {
+  const out: string[] = [];
+  for (const p of f.params) {
+    // Once the budget is spent every further name would be the same marker: one says it.
+    if (budget.left <= 0) {
+      out.push(TOO_DEEP);
+      break;
+    }
+    out.push(spell(p, '', depth, budget));
+  }
+  if (f.variadic) out.push('...');
+  return out;
+}
+
+/**
+ * A function's parameter types in the same C spelling, `...` last for a variadic one: what `x` and `ln`
+ * print as `(int, char **)` (an empty list is `(void)` there).
+ */
+export function parameterSpellings(f: FunctionType): string[] {
+  return paramSpellings(f, 1, { left: MAX_NAME_PARTS });
 }
 
 /**

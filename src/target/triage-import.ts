@@ -97,6 +97,18 @@ function distinctPages(ranges: readonly { va: bigint; size: number }[]): number 
   return Number(total);
 }
 
+/** The note of a dump rebuilt without a self-map. */
+export const NO_SELF_MAP_NOTE = 'no self-map in the rebuilt page tables';
+
+/** MmPteBase when it names a kernel PML4 slot (0x100-0x1fe, 512 GiB aligned); otherwise a note and undefined. */
+function selfMapBase(base: bigint | undefined, notes: string[]): bigint | undefined {
+  const slot = base === undefined ? 0 : Number((base >> 39n) & 0x1ffn);
+  if (base !== undefined && base === (0xffff000000000000n | (BigInt(slot) << 39n)) && slot >= 0x100 && slot <= 0x1fe) return base;
+  const why = base === undefined ? 'MmPteBase is not known (no debugger data copy holds it)' : `MmPteBase 0x${base.toString(16)} is not the base of a kernel self-map slot`;
+  notes.push(`${why}: the captured paging entries cannot be told from data, so they are kept as data and there is ${NO_SELF_MAP_NOTE} (!pte cannot read entries back to their addresses)`);
+  return undefined;
+}
+
 type Rebuilt = { facts: DumpFacts; pages: Map<number, Uint8Array>; notes: string[]; ranges: ByteRange[] };
 
 export async function fullFromTriage(t: KernelTarget): Promise<Rebuilt> {
@@ -117,8 +129,11 @@ async function rebuild(t: KernelTarget): Promise<Rebuilt> {
   if (!tri) throw new UnsupportedError('the dump is not a small (triage) dump');
   const kt = await t.kernelTypes();
   if (!kt) throw new UnsupportedError("converting a small dump up needs nt's types (PDB or ISF) to rebuild the module list");
-  const pteBase = (await t.pteBase()) ?? 0xffffbe8000000000n;
-  const selfMapIndex = Number((pteBase >> 39n) & 0x1ffn);
+  // The self-map slot is random per boot; without MmPteBase (no debugger data copy, or a base that is no
+  // kernel PML4 slot) the captured paging entries cannot be told from data, so the rebuilt tables have no
+  // self-map: the captured blocks are placed as data, and `!pte` on the result says the base is unknown.
+  const pteBase = selfMapBase(await t.pteBase(), notes);
+  const selfMapIndex = pteBase === undefined ? undefined : Number((pteBase >> 39n) & 0x1ffn);
   const h = t.dump.header;
   // The PML4 stays where the header's DirectoryTableBase says, when that is a plausible frame.
   const dtbPfn = Number((h.directoryTableBase >> 12n) & 0xfffffffffn);
@@ -136,11 +151,11 @@ async function rebuild(t: KernelTarget): Promise<Rebuilt> {
     );
   }
   mem.maxPages = 4 * budget + 1;
-  const inSelfMap = (va: bigint) => va >= pteBase && va < pteBase + SPAN;
+  const inSelfMap = (va: bigint) => pteBase !== undefined && va >= pteBase && va < pteBase + SPAN;
   // Paging entries captured through the self-map first: they decide which frames the pages below use.
   const selfMapBlocks: { va: bigint; bytes: Uint8Array; size: number }[] = [];
   for (const b of tri.blocks) if (inSelfMap(b.va)) selfMapBlocks.push({ va: b.va, bytes: await t.dump.source.read(b.fileOffset, b.size), size: b.size });
-  const unplaced = placeCapturedEntries(mem, capturedEntries(selfMapBlocks, pteBase), selfMapIndex);
+  const unplaced = pteBase === undefined ? 0 : placeCapturedEntries(mem, capturedEntries(selfMapBlocks, pteBase), selfMapIndex as number);
   if (unplaced) notes.push(`${unplaced} captured paging entries lie under entries that are not tables and were left out`);
   // Then captured memory, through those entries (or fresh ones where none were captured).
   for (const b of tri.blocks) {
@@ -155,7 +170,8 @@ async function rebuild(t: KernelTarget): Promise<Rebuilt> {
   await copy(tri.prcb, crash.prcb?.address);
   if (tri.debuggerData && h.kdDebuggerDataBlock) mem.write(h.kdDebuggerDataBlock, tri.debuggerData);
   // Structures the conversion adds live in a scratch region.
-  let next = SCRATCH;
+  // (The self-map slot is random: should it be the scratch slot, the next one is used.)
+  let next = selfMapIndex === Number((SCRATCH >> 39n) & 0x1ffn) ? SCRATCH + SPAN : SCRATCH;
   const alloc = (size: number) => {
     const a = next;
     next = (next + BigInt(size) + 0xfn) & ~0xfn;

@@ -195,7 +195,9 @@ export class LlvmTypes {
       case 'LF_PROCEDURE':
       case 'LF_MFUNCTION': {
         const list = this.recs.get(this.ref(r.text, 'param list'));
-        const args = list ? [...list.text.slice(list.text.indexOf('\n')).matchAll(/^\s+0x([0-9A-F]+)[ :]/gm)].map((m) => this.declare(Number.parseInt(m[1], 16), '', depth + 1)) : [];
+        // `<no type>` (index 0) last in an argument list is CodeView's `...` (ehdata's `int (*pForwardCompat)(...)`).
+        const lines = list ? [...list.text.slice(list.text.indexOf('\n')).matchAll(/^\s+(?:0x([0-9A-F]+)[ :]|<no type>:)/gm)] : [];
+        const args = lines.map((m, i) => (m[1] ? this.declare(Number.parseInt(m[1], 16), '', depth + 1) : i === lines.length - 1 ? '...' : undefined));
         if (args.some((a) => a === undefined)) return undefined;
         return this.declare(this.ref(r.text, 'return type'), `${inner}(${args.join(', ')})`, depth + 1);
       }

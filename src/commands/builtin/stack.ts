@@ -2,6 +2,7 @@
 import { renderStack, type StackListing, type StackRow, type StackStyle } from '../../render/stack.js';
 import type { ThreadInfo } from '../../target/kernel-objects.js';
 import type { KernelTarget } from '../../target/kernel-target.js';
+import type { StackFrame } from '../../unwind/x64-unwinder.js';
 import { X64_GPRS, type X64Registers } from '../../target/x64-registers.js';
 import { homeSpaceArgs } from '../../analysis/home-space.js';
 import { DumpscopeError } from '../../io/errors.js';
@@ -33,17 +34,28 @@ function whyGuessed(reason: string | undefined): string | undefined {
   return reason?.split('; ')[0];
 }
 
+/** The first `limit` frames of a walk that went further, the last one marked as a walk stopped at the limit would be. */
+function cutAt(frames: StackFrame[], limit: number): StackFrame[] {
+  const out = frames.slice(0, limit);
+  out[limit - 1] = { ...out[limit - 1], note: `stopped after ${limit} frames`, limitReached: true };
+  return out;
+}
+
 /** Walks the stack of `regs` and symbolizes each frame (with the first four stack arguments when asked). */
 export async function buildStackListing(t: KernelTarget, regs: X64Registers, withArgs: boolean, max = 256, opts: StackListingOptions = {}): Promise<StackListing> {
   const bounds = opts.thread ? await t.stackBoundsFor(opts.thread, regs.rsp) : undefined;
-  const frames = await t.walk(regs, { ...bounds, maxFrames: Math.max(1, Math.min(max, 1024)), signal: opts.signal });
+  const limit = Math.max(1, Math.min(Math.floor(max) || 1, 1024));
+  // A frame's "Args to Child" lie at its caller's Child-SP, so with args the walk goes one frame past the
+  // listing: `kb 3`'s last line then shows what `kb` shows for it, not a guess.
+  const walked = await t.walk(regs, { ...bounds, maxFrames: withArgs ? limit + 1 : limit, signal: opts.signal });
+  const frames = walked.length > limit ? cutAt(walked, limit) : walked;
   const rows: StackRow[] = [];
   for (const f of frames) {
     await checkpoint(opts.signal);
     const argsOf = [];
     if (withArgs) {
       // "Args to Child": the home space above the return address (one helper, shared with STACK_TEXT).
-      argsOf.push(...(await homeSpaceArgs(t.memory, frames, f.index)));
+      argsOf.push(...(await homeSpaceArgs(t.memory, walked, f.index)));
     }
     const prev = frames[f.index - 1];
     rows.push({

@@ -3,6 +3,7 @@
 import { DumpscopeError } from '../../io/errors.js';
 import { appendSymbolPath } from '../../symbols/symbol-path.js';
 import type { SymbolInfo } from '../../symbols/symbol-source.js';
+import { parameterSpellings } from '../../symbols/types.js';
 import type { KernelTarget } from '../../target/kernel-target.js';
 import type { ModuleInfo } from '../../target/modules.js';
 import { addr64 } from '../../util/hex.js';
@@ -18,9 +19,29 @@ async function sortedSymbols(t: KernelTarget, module: string): Promise<readonly 
   return s.source ? [...(await s.source.symbols())].sort((a, b) => a.rva - b.rva) : undefined;
 }
 
-/** What `x` and `ln` print after a name without type information: a function's or a variable's phrase. */
-function typeSuffix(isFunction: boolean): string {
+/**
+ * What `x` and `ln` print after a name: a function's parameter types when the symbol file records them
+ * (`(int, char **)`, `(void)`), else WinDbg's phrase for code or for data without type information.
+ */
+function typeSuffix(isFunction: boolean, params?: readonly string[]): string {
+  if (params) return `(${params.length ? params.join(', ') : 'void'})`;
   return isFunction ? '(<no parameter info>)' : '= <no type information>';
+}
+
+/**
+ * A function symbol's parameter types in C's spelling (typeName's), from the symbol file's procedure type;
+ * undefined when it records none. A damaged type record costs only this symbol its list.
+ */
+async function parameterTypes(t: KernelTarget, m: ModuleInfo, s: SymbolInfo): Promise<string[] | undefined> {
+  if (s.kind !== 'function') return undefined;
+  const source = (await t.moduleSymbols(m)).source;
+  try {
+    const f = await source?.functionType?.(s);
+    return f ? parameterSpellings(f) : undefined;
+  } catch (e) {
+    if (e instanceof DumpscopeError) return undefined;
+    throw e;
+  }
 }
 
 /**
@@ -39,7 +60,7 @@ export interface LnResult {
   kind: 'ln';
   address: bigint;
   /** `isFunction`: as `x` decides it (symbolKindIsFunction), for the exact match's suffix. */
-  before?: { address: bigint; name: string; displacement: number; isFunction?: boolean };
+  before?: { address: bigint; name: string; displacement: number; isFunction?: boolean; params?: string[] };
   after?: { address: bigint; name: string };
   exact: boolean;
 }
@@ -72,7 +93,7 @@ export const lnCommand: CommandSpec<LnResult> = {
       kind: 'ln',
       address,
       exact: !!b && b.rva === rva,
-      before: b ? { address: m.base + BigInt(b.rva), name: `${m.name}!${b.name}`, displacement: rva - b.rva, isFunction: await symbolIsFunction(t, m, b) } : undefined,
+      before: b ? { address: m.base + BigInt(b.rva), name: `${m.name}!${b.name}`, displacement: rva - b.rva, isFunction: await symbolIsFunction(t, m, b), params: b.rva === rva ? await parameterTypes(t, m, b) : undefined } : undefined,
       after: a ? { address: m.base + BigInt(a.rva), name: `${m.name}!${a.name}` } : undefined,
     };
   },
@@ -80,13 +101,14 @@ export const lnCommand: CommandSpec<LnResult> = {
     if (!r.before) return `No symbols near ${addr64(r.address)}`;
     const b = `(${addr64(r.before.address)})   ${r.before.name}${r.before.displacement ? `+0x${r.before.displacement.toString(16)}` : ''}`;
     const a = r.after ? `   |  (${addr64(r.after.address)})   ${r.after.name}` : '';
-    return `${b}${a}\n${r.exact ? `Exact matches:\n    ${r.before.name} ${typeSuffix(r.before.isFunction ?? true)}` : ''}`.trimEnd();
+    return `${b}${a}\n${r.exact ? `Exact matches:\n    ${r.before.name} ${typeSuffix(r.before.isFunction ?? true, r.before.params)}` : ''}`.trimEnd();
   },
 };
 
 export interface XResult {
   kind: 'x';
-  matches: { address: bigint; name: string; isFunction: boolean }[];
+  /** `params`: the function's parameter types (C spelling, `...` last when variadic) when the symbol file records them. */
+  matches: { address: bigint; name: string; isFunction: boolean; params?: string[] }[];
   truncated: boolean;
 }
 
@@ -120,13 +142,14 @@ export const xCommand: CommandSpec<XResult> = {
           truncated = true;
           break;
         }
-        matches.push({ address: m.base + BigInt(s.rva), name: `${m.name}!${s.name}`, isFunction: await symbolIsFunction(t, m, s) });
+        const params = await parameterTypes(t, m, s);
+        matches.push({ address: m.base + BigInt(s.rva), name: `${m.name}!${s.name}`, isFunction: await symbolIsFunction(t, m, s), ...(params ? { params } : {}) });
       }
     }
     return { kind: 'x', matches, truncated };
   },
   renderText: (r) =>
-    [...r.matches.map((m) => `${addr64(m.address)} ${m.name} ${typeSuffix(m.isFunction)}`), ...(r.truncated ? [`(stopped after ${MAX_X} matches)`] : [])].join('\n'),
+    [...r.matches.map((m) => `${addr64(m.address)} ${m.name} ${typeSuffix(m.isFunction, m.params)}`), ...(r.truncated ? [`(stopped after ${MAX_X} matches)`] : [])].join('\n'),
 };
 
 export interface SympathResult {

@@ -109,15 +109,21 @@ class LazyEnum implements EnumType {
 class LazyFunction implements FunctionType {
   readonly kind = 'function';
   readonly size = 0;
+  private list?: { params: Type[]; variadic: boolean };
   constructor(
     private readonly ret: () => Type,
-    private readonly args: () => Type[],
+    private readonly args: () => { params: Type[]; variadic: boolean },
   ) {}
   get returnType(): Type {
     return this.ret();
   }
   get params(): readonly Type[] {
-    return this.args();
+    this.list ??= this.args();
+    return this.list.params;
+  }
+  get variadic(): boolean {
+    this.list ??= this.args();
+    return this.list.variadic;
   }
 }
 
@@ -176,10 +182,12 @@ export class PdbTypes {
         return new LazyFunction(
           () => this.type(r.returnType),
           () => {
-            if (!this.tpi.has(r.argList)) return [];
+            if (!this.tpi.has(r.argList)) return { params: [], variadic: false };
             const a = this.tpi.record(r.argList);
-            // Index 0 (no type) marks an unprototyped `f()` parameter list, not a parameter.
-            return a.leaf === 'arglist' ? a.args.filter((x) => x !== 0).map((x) => this.type(x)) : [];
+            if (a.leaf !== 'arglist') return { params: [], variadic: false };
+            // Index 0 (T_NOTYPE) is not a parameter: last in the list it marks `...` (also how MSVC
+            // records C's unprototyped `f()`).
+            return { params: a.args.filter((x) => x !== 0).map((x) => this.type(x)), variadic: a.args.length > 0 && a.args[a.args.length - 1] === 0 };
           },
         );
       case 'bitfield':
@@ -281,6 +289,15 @@ export class PdbTypes {
     return this.definitionList()
       .filter((d) => d.name === name)
       .map((d) => d.ti);
+  }
+
+  /** The procedure or member-function type at `ti` (a procedure symbol's type), else undefined. */
+  functionType(ti: number): FunctionType | undefined {
+    if (!Number.isSafeInteger(ti) || !this.tpi.has(ti)) return undefined;
+    const k = this.tpi.leafKind(ti);
+    if (k !== LF.PROCEDURE && k !== LF.MFUNCTION) return undefined;
+    const t = this.type(ti);
+    return t.kind === 'function' ? t : undefined;
   }
 
   /** The type at a type index of this stream (`pdb --type 0x1d25`), or undefined when it is not one. */

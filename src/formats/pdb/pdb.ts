@@ -7,7 +7,7 @@ import type { ByteSource } from '../../io/byte-source.js';
 import { LE } from '../../io/bytes.js';
 import { FormatError } from '../../io/errors.js';
 import type { SymbolInfo, SymbolMatch, SymbolSource } from '../../symbols/symbol-source.js';
-import type { Type } from '../../symbols/types.js';
+import type { FunctionType, Type } from '../../symbols/types.js';
 import { windbgPublicName } from '../../symbols/windbg-symbol-name.js';
 import { RecordCollector, SortedRecords } from './address-index.js';
 import { Dbi, type DbiModule, type SectionContribution } from './dbi.js';
@@ -36,6 +36,8 @@ export interface PdbSymbol {
   /** Index of the module that defines it (procedures and module-local data). */
   module?: number;
   type: number;
+  /** `type` is an item (IPI) index: the procedure came from an S_GPROC32_ID/S_LPROC32_ID record. */
+  idType?: boolean;
 }
 
 const TPI_STREAM = 2;
@@ -231,7 +233,7 @@ export class PdbFile implements SymbolSource {
     const seenData = new Set<string>();
     const add = (s: SymbolRecord, module?: number) => {
       if (s.kind === 'procedure') {
-        out.push({ name: s.name, kind: 'function', section: s.section, offset: s.offset, rva: rva(s.section, s.offset), size: s.length, global: s.global, module, type: s.type });
+        out.push({ name: s.name, kind: 'function', section: s.section, offset: s.offset, rva: rva(s.section, s.offset), size: s.length, global: s.global, module, type: s.type, ...(s.idType ? { idType: true } : {}) });
       } else if (s.kind === 'data') {
         const key = `${s.name}@${s.section}:${s.offset}`;
         if (seenData.has(key)) return;
@@ -458,6 +460,28 @@ export class PdbFile implements SymbolSource {
     if (t) return t;
     const ti = (await this.typedefs()).get(name);
     return ti === undefined ? undefined : types.type(ti);
+  }
+
+  private procTypes?: Promise<Map<string, PdbSymbol>>;
+
+  /**
+   * The signature of a procedure symbol (as symbols() lists it) from its S_GPROC32/S_LPROC32 type index:
+   * undefined for publics, data, procedures without a type (funclets) and the _ID kinds, whose index
+   * names an item record. Parameter types resolve lazily.
+   */
+  async functionType(symbol: SymbolInfo): Promise<FunctionType | undefined> {
+    if (symbol.kind !== 'function') return undefined;
+    this.procTypes ??= (async () => {
+      const map = new Map<string, PdbSymbol>();
+      for (const s of await this.privateSymbols()) {
+        const key = `${s.rva}|${s.name}`;
+        if (s.kind === 'function' && !map.has(key)) map.set(key, s);
+      }
+      return map;
+    })();
+    const p = (await this.procTypes).get(`${symbol.rva}|${symbol.name}`);
+    if (!p || p.idType || p.type === 0) return undefined;
+    return (await this.types()).functionType(p.type);
   }
 
   private typedefsCache?: Promise<Map<string, number>>;

@@ -21,7 +21,8 @@ export const S = {
 
 export type SymbolRecord =
   | { kind: 'public'; name: string; section: number; offset: number; isFunction: boolean; flags: number }
-  | { kind: 'procedure'; name: string; section: number; offset: number; length: number; type: number; global: boolean }
+  /** `idType`: the _ID kinds, whose `type` is an item (IPI stream) index, not a TPI type. */
+  | { kind: 'procedure'; name: string; section: number; offset: number; length: number; type: number; global: boolean; idType: boolean }
   | { kind: 'data'; name: string; section: number; offset: number; type: number; global: boolean; threadLocal: boolean }
   | { kind: 'procref'; name: string; module: number; symOffset: number; global: boolean }
   | { kind: 'udt'; name: string; type: number }
@@ -111,6 +112,7 @@ export function decodeSymbol(kind: number, recs: LE, at: number, len: number): S
         section: dv.getUint16(at + 34, true),
         name: nameAt(b, at + 37, end),
         global: kind === S.GPROC32 || kind === S.GPROC32_ID,
+        idType: kind === S.GPROC32_ID || kind === S.LPROC32_ID,
       };
     case S.GDATA32:
     case S.LDATA32:

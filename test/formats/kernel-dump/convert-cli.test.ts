@@ -187,7 +187,7 @@ test('scripts/make-scenario.ts writes each layout; its dumps analyze as the scen
     const { session, target, close } = await openSession(path, opts, quiet);
     try {
       const a = await analyzeWithDisplay(session);
-      assert.equal(a.bugcheck.code, 0x1000007e, path); // the scenario's SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M
+      assert.equal(a.bugcheck.code, 0x7e, path); // the 0x7E walkthrough's SYSTEM_THREAD_EXCEPTION_NOT_HANDLED (7e)
       assert.equal(a.moduleName, 'EvilDriver', path);
       if (path === big) assert.equal(target.dump.bitmap?.pages, (16 * 2 ** 30) / 4096);
       else assert.equal(target.dump.header.dumpType, 'triage');
