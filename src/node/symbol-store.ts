@@ -561,35 +561,28 @@ export class SymbolStore implements ImageProvider {
   }
 
   /** Writes into the cache through a temp file and a rename, so readers never see a partial file. */
-  private async store(keyDir: string, name: string, bytes: Uint8Array, reasons: Reasons): Promise<string | undefined> {
+  private store(keyDir: string, name: string, bytes: Uint8Array, reasons: Reasons): Promise<string | undefined> {
+    return this.place(keyDir, name, (tmp) => writeFile(tmp, bytes), reasons, 'could not write the cache');
+  }
+
+  private async copyInto(keyDir: string, name: string, from: string, reasons: Reasons): Promise<void> {
+    await this.place(keyDir, name, (tmp) => copyFile(from, tmp), reasons, `could not write the cache ${keyDir}`);
+  }
+
+  /** `fill` writes a temp file beside `keyDir/name`, renamed into place when whole; a failure is a reason, not an error. */
+  private async place(keyDir: string, name: string, fill: (tmp: string) => Promise<void>, reasons: Reasons, failure: string): Promise<string | undefined> {
     const final = join(keyDir, name);
     const tmp = tempName(final);
     try {
       await prepare(keyDir, name);
       trackTemp(tmp);
-      await writeFile(tmp, bytes);
+      await fill(tmp);
       await rename(tmp, final);
       return final;
     } catch (e) {
       await rm(tmp, { force: true }).catch(() => {});
-      reasons.list.push(`could not write the cache (${(e as Error).message})`);
+      reasons.list.push(`${failure} (${(e as Error).message})`);
       return undefined;
-    } finally {
-      untrackTemp(tmp);
-    }
-  }
-
-  private async copyInto(keyDir: string, name: string, from: string, reasons: Reasons): Promise<void> {
-    const final = join(keyDir, name);
-    const tmp = tempName(final);
-    try {
-      await prepare(keyDir, name);
-      trackTemp(tmp);
-      await copyFile(from, tmp);
-      await rename(tmp, final);
-    } catch (e) {
-      await rm(tmp, { force: true }).catch(() => {});
-      reasons.list.push(`could not write the cache ${keyDir} (${(e as Error).message})`);
     } finally {
       untrackTemp(tmp);
     }

@@ -174,6 +174,15 @@ async function addUserProcesses(k: KernelScenario, totalPrivate: bigint): Promis
 const WALKTHROUGH_MACHINE = { productType: 1, suiteMask: 0x110, cpu: { vendor: 'GenuineIntel', family: 6, model: 140, stepping: 1, mhz: 3000 } };
 const WALKTHROUGH_SMBIOS = { manufacturer: 'Microsoft Corporation', product: 'Virtual Machine', biosVersion: 'Hyper-V UEFI Release v4.1', serial: '0000-0015-9216-6172-4380-8511-31' };
 
+/** A walkthrough's `!vm 1` state (failed kernel-stack PTE allocations, processes' commit, counters) on its machine. */
+async function setWalkthroughMachine(k: KernelScenario, stackPteFailures: number, totalPrivate: bigint, vm: Parameters<KernelScenario['setVmCounters']>[0]): Promise<void> {
+  await k.setKernelStackPteFailures(stackPteFailures);
+  await addUserProcesses(k, totalPrivate);
+  await k.setVmCounters(vm);
+  await k.setSystemIdentity(WALKTHROUGH_MACHINE);
+  await k.setSmbios(WALKTHROUGH_SMBIOS);
+}
+
 // The walkthroughs' clocks: `Debug session time` (shown in UTC-7) and `System Uptime`; in the 0x7E one,
 // `!p` shows System created at 11:35:55.475, 5.704 s after boot.
 const filetime = (ms: number) => (BigInt(ms) + 11_644_473_600_000n) * 10_000n;
@@ -195,12 +204,8 @@ async function scenario50(bins: ScenarioBinaries, extra: number): Promise<BuiltS
   const thread = await k.addThread('ExpWorkerThread', 2);
   await k.setCurrentThread(0, thread.ethread);
   await k.setUnloadedDrivers([{ name: 'OldFilter.sys', start: 0xfffff80119a00000n, end: 0xfffff80119a0f000n }]);
-  await k.setKernelStackPteFailures(73746);
   // The walkthrough's `!vm 1` figures (Kb / 4 = pages) and `!di` facts, where a 19041 kernel keeps them.
-  await addUserProcesses(k, 754817n);
-  await k.setVmCounters(WALKTHROUGH_50_VM);
-  await k.setSystemIdentity(WALKTHROUGH_MACHINE);
-  await k.setSmbios(WALKTHROUGH_SMBIOS);
+  await setWalkthroughMachine(k, 73746, 754817n, WALKTHROUGH_50_VM);
   // The allocation ends exactly at the end of a valid page; the page after it was freed.
   const lastPage = 0xffffe5068d8a3000n;
   // The walkthrough's own PXE, PPE and PDE values, so `!pte` prints what WinDbg printed there.
@@ -262,11 +267,7 @@ async function scenario7e(bins: ScenarioBinaries, extra: number): Promise<BuiltS
     { tag: 0x20707249 /* 'Irp ' */, nonPagedAllocs: 840, nonPagedFrees: 800, nonPagedBytes: 20_480 },
     { tag: 0x6b6f6f42 /* 'Book' */, pagedAllocs: 3, pagedFrees: 3, pagedBytes: 0 },
   ]);
-  await k.setKernelStackPteFailures(279962);
-  await addUserProcesses(k, 798197n);
-  await k.setVmCounters(WALKTHROUGH_7E_VM);
-  await k.setSystemIdentity(WALKTHROUGH_MACHINE);
-  await k.setSmbios(WALKTHROUGH_SMBIOS);
+  await setWalkthroughMachine(k, 279962, 798197n, WALKTHROUGH_7E_VM);
   // The paged pool's segment-heap VS context RtlpHpVsFreeChunkInsert works on (r13 and r15 in the
   // walkthrough's context), as its `dt ntkrnlmp!_HEAP_VS_CONTEXT ffffe0099a6002c0 -r1` shows it: the
   // subsegment list's links are not kernel addresses (the corruption), the callbacks are encoded pointers.

@@ -12,7 +12,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const child = join(dirname(fileURLToPath(import.meta.url)), 'slow-sink-child.ts');
 
 /** Starts a writer, waits until its temporary file holds data, sends `signal`; returns exit code and paths. */
-async function interrupt(signal: 'SIGINT' | 'SIGTERM'): Promise<{ code: number | null; tmp: string; target: string }> {
+async function interrupt(signal: NodeJS.Signals): Promise<{ code: number | null; tmp: string; target: string }> {
   const target = join(dir, `out-${signal}.dmp`);
   const p = spawn(process.execPath, ['--import', 'tsx', child, target], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -42,6 +42,15 @@ test('SIGTERM mid-write removes the temporary file and exits with 143', async ()
   assert.equal(existsSync(r.tmp), false);
   assert.deepEqual(readdirSync(dir).filter((f) => f.includes('SIGTERM')), []);
 });
+
+for (const [signal, code, why] of [['SIGHUP', 129, 'its terminal closed'], ['SIGQUIT', 131, 'Ctrl-\\']] as const) {
+  test(`${signal} mid-write (${why}) removes the temporary file and exits with ${code}`, async () => {
+    const r = await interrupt(signal);
+    assert.equal(r.code, code);
+    assert.equal(existsSync(r.tmp), false);
+    assert.equal(existsSync(r.target), false);
+  });
+}
 
 test('commit renames the finished file into place; abort leaves nothing; no signal handler stays behind', async () => {
   const before = process.listenerCount('SIGINT');

@@ -1,46 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MemoryNotPresentError } from '../../src/io/errors.js';
-import type { AddressSpace } from '../../src/memory/address-space.js';
-import type { X64Registers } from '../../src/target/x64-registers.js';
 import type { FunctionUnwind, UnwindData, UnwindLookup } from '../../src/unwind/types.js';
 import { walkStack } from '../../src/unwind/x64-unwinder.js';
+import { FakeMemory, zeroRegisters } from './fake-memory.js';
 
 // A flat little stack in a fake address space, plus hand-written unwind data: every expectation is computed
 // from what the prologs below push and allocate, not from the unwinder.
-class FakeMemory implements AddressSpace {
-  readonly bytes = new Map<bigint, number>();
-  q(a: bigint, v: bigint) {
-    for (let i = 0n; i < 8n; i++) this.bytes.set(a + i, Number((v >> (8n * i)) & 0xffn));
-  }
-  code(a: bigint, b: number[]) {
-    for (const [i, x] of b.entries()) this.bytes.set(a + BigInt(i), x);
-  }
-  async read(va: bigint, length: number) {
-    const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) {
-      const v = this.bytes.get(va + BigInt(i));
-      if (v === undefined) throw new MemoryNotPresentError('virtual', va + BigInt(i), 'not in test memory');
-      out[i] = v;
-    }
-    return out;
-  }
-  async readSparse(va: bigint, length: number) {
-    const bytes = new Uint8Array(length);
-    const valid = new Uint8Array(length);
-    for (let i = 0; i < length; i++) {
-      const v = this.bytes.get(va + BigInt(i));
-      if (v !== undefined) {
-        bytes[i] = v;
-        valid[i] = 1;
-      }
-    }
-    return { bytes, valid };
-  }
-}
-
 const BASE = 0xfffff80000000000n;
-const zero = (): X64Registers => ({ rax: 0n, rbx: 0n, rcx: 0n, rdx: 0n, rsi: 0n, rdi: 0n, rip: 0n, rsp: 0n, rbp: 0n, r8: 0n, r9: 0n, r10: 0n, r11: 0n, r12: 0n, r13: 0n, r14: 0n, r15: 0n });
+const zero = zeroRegisters;
 
 // inner: push rbx (1 byte @0); sub rsp,20h (4 bytes @1) → ops in reverse: alloc 0x20 @5, push rbx @1
 const inner: FunctionUnwind = { begin: 0x1000, end: 0x1100, prologSize: 5, frameRegister: 0, frameOffset: 0, ops: [{ op: 'alloc', prologOffset: 5, size: 0x20 }, { op: 'push_nonvol', prologOffset: 1, reg: 3 }] };

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openError } from '../fs-errors.js';
 import { analyzeWithDisplay } from '../../commands/builtin/analyze.js';
 import { DumpscopeError } from '../../io/errors.js';
 import { openSession } from '../../node/open-session.js';
@@ -20,13 +21,6 @@ function sampleDumpPath(): string {
     dir = dirname(dir);
   }
   return join(dirname(fileURLToPath(import.meta.url)), '..', 'samples', 'walkthrough-0x50.dmp');
-}
-
-/** A file-system error (ENOENT, EISDIR, EACCES …) as a one-line DumpscopeError: what failed, on which file. */
-function fileError(e: unknown, path: string): unknown {
-  const err = e as NodeJS.ErrnoException;
-  if (e instanceof DumpscopeError || !err || typeof err.code !== 'string' || !/^E[A-Z]+$/.test(err.code)) return e;
-  return new DumpscopeError(`${path}: ${err.code === 'EISDIR' ? 'is a directory, not a dump file' : err.message}`, err.code);
 }
 
 export const analyzeCliCommand: CliCommand = {
@@ -60,14 +54,14 @@ export const analyzeCliCommand: CliCommand = {
     try {
       opened = await openSession(dump, opts, io);
     } catch (e) {
-      throw fileError(e, dump);
+      throw openError(e, dump);
     }
     try {
       const report = await analyzeWithDisplay(opened.session);
       io.out(opts.json ? analysisJsonText(report) : opts.markdown ? renderAnalysisMarkdown(report) : renderAnalysisText(report));
       return 0;
     } catch (e) {
-      throw fileError(e, dump);
+      throw openError(e, dump, 'read');
     } finally {
       await opened.close();
     }

@@ -15,6 +15,7 @@ import { DumpscopeError, UnsupportedError } from '../../io/errors.js';
 import type { CliIo } from '../command.js';
 import type { CommonOptions } from '../options.js';
 import { type CliCommand, UsageError } from '../command.js';
+import { fsError } from '../fs-errors.js';
 const LAYOUTS = ['full', 'kernel-bitmap', 'full-bitmap', 'triage'] as const;
 
 /** '16G', '512M', '64T', '1.5GiB' → a page count. A unit is required: a bare number could mean bytes or pages. */
@@ -34,13 +35,6 @@ function summary(output: string, layout: string, r: WriteResult): string {
     s += `; the ${r.mergedFrom} runs of present pages were merged into ${r.headerRuns} (a full dump's header holds at most 42), the ${r.zeroPages} absent pages between them left as holes that read as not in the dump`;
   }
   return s;
-}
-
-/** A file-system error in words ("cannot open X: no such file or directory"), never a raw ENOENT. */
-export function fsError(verb: string, path: string, e: unknown): DumpscopeError {
-  const code = (e as NodeJS.ErrnoException).code;
-  const why: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'operation not permitted', ENOTDIR: 'a component of the path is not a directory', EISDIR: 'it is a directory', EROFS: 'read-only file system', ENOSPC: 'no space left on the device' };
-  return new DumpscopeError(`cannot ${verb} ${path}: ${why[code ?? ''] ?? (e as Error).message}`, code ?? 'IO_ERROR');
 }
 
 /** IN must be a kernel dump that exists; says what else it is. */

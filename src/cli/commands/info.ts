@@ -2,9 +2,8 @@ import { describeKernelDump, describeMinidump } from '../../formats/kernel-dump/
 import { openDump } from '../../formats/open-dump.js';
 import { PageCache } from '../../io/page-cache.js';
 import { FileSource } from '../../node/file-source.js';
-import { DumpscopeError } from '../../io/errors.js';
 import { renderDumpInfo } from '../../render/dump-info.js';
-import { fsError } from './convert.js';
+import { openError } from '../fs-errors.js';
 import { type CliCommand, UsageError } from '../command.js';
 import { parseCommonOptions } from '../options.js';
 
@@ -20,9 +19,9 @@ export const infoCommand: CliCommand = {
   async run(args, io) {
     const opts = parseCommonOptions(args);
     if (!opts.dump) throw new UsageError('missing DUMP');
-    // A missing or unreadable file in words, as convert says it ("cannot open X: no such file or directory").
+    // A missing or unreadable file in words ("cannot open X: no such file or directory").
     const file = await FileSource.open(opts.dump, 'dump file').catch((e) => {
-      throw (e as NodeJS.ErrnoException).code && !(e instanceof DumpscopeError) ? fsError('open', opts.dump as string, e) : e;
+      throw openError(e, opts.dump as string);
     });
     const source = new PageCache(file);
     try {

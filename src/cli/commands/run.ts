@@ -1,8 +1,8 @@
 // `dumpscope run DUMP -c "cmd1; cmd2"`: runs debugger commands and prints a WinDbg-style log.
 import { createEngine } from '../../commands/registry.js';
-import { DumpscopeError } from '../../io/errors.js';
 import { openSession } from '../../node/open-session.js';
 import { type CliCommand, UsageError } from '../command.js';
+import { openError } from '../fs-errors.js';
 import { parseCommonOptions } from '../options.js';
 
 export const runCommand: CliCommand = {
@@ -54,11 +54,3 @@ export function jsonReplacer(_key: string, v: unknown): unknown {
   return v;
 }
 
-const FS_REASONS: Record<string, string> = { ENOENT: 'no such file', ENOTDIR: 'no such file', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a directory', ELOOP: 'too many symbolic links', EMFILE: 'too many open files', EIO: 'input/output error' };
-
-/** A file-system error opening the dump as one line ("cannot open X: no such file"), not Node's raw text. */
-export function openError(e: unknown, path: string): unknown {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  if (e instanceof DumpscopeError || typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return e;
-  return new DumpscopeError(`cannot open ${path}: ${FS_REASONS[code] ?? code}`, code);
-}

@@ -8,7 +8,7 @@ import { openSession } from '../../node/open-session.js';
 import { type CliCommand, type CliIo, UsageError } from '../command.js';
 import { parseCommonOptions } from '../options.js';
 import { complete } from '../completion.js';
-import { openError } from './run.js';
+import { openError } from '../fs-errors.js';
 
 /** Lines written between two event-loop turns: stdout is synchronous on Linux, so a long result is printed
  * in slices and Ctrl-C can stop the printing too. */

@@ -3,7 +3,7 @@
 // builder script that makes its test dumps.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -67,33 +67,6 @@ test('OUT: an existing file is refused without --force; a directory, a missing d
   assert.deepEqual([r.code, r.err], [1, `dumpscope convert: ${mdmp}: user-mode minidumps cannot be converted (not a kernel dump)`]);
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('x.dmp')), [], 'nothing written for refused requests');
 });
-
-/** Starts a writer (test/node/slow-sink-child.ts), waits until its temporary file holds data, sends `signal`. */
-async function interrupt(signal: NodeJS.Signals): Promise<{ code: number | null; tmp: string; target: string }> {
-  const target = join(dir, `out-${signal}.dmp`);
-  const p = spawn(process.execPath, ['--import', 'tsx', repo('test/node/slow-sink-child.ts'), target], { stdio: ['ignore', 'pipe', 'inherit'], cwd: repo('.') });
-  let out = '';
-  const tmp = await new Promise<string>((resolve, reject) => {
-    p.stdout.on('data', (b) => {
-      out += String(b);
-      if (out.includes('\n')) resolve(out.trim());
-    });
-    p.on('exit', (c) => reject(new Error(`child exited early with ${c}`)));
-  });
-  assert.ok(existsSync(tmp), 'the temporary file exists while writing');
-  const exited = new Promise<number | null>((resolve) => p.on('exit', (c) => resolve(c)));
-  p.kill(signal);
-  return { code: await exited, tmp, target };
-}
-
-for (const [signal, code, why] of [['SIGHUP', 129, 'its terminal closed'], ['SIGQUIT', 131, 'Ctrl-\\']] as const) {
-  test(`${signal} mid-write (${why}) removes the temporary file and exits with ${code}`, async () => {
-    const r = await interrupt(signal);
-    assert.equal(r.code, code);
-    assert.equal(existsSync(r.tmp), false);
-    assert.equal(existsSync(r.target), false);
-  });
-}
 
 test('a convert to OUT removes OUT.tmp-PID-* files of writers that are gone, never a live one', async () => {
   const src = join(dir, 'stale-in.dmp');
